@@ -1,0 +1,1 @@
+"""The ``voucherify-async`` command line."""
