@@ -1,0 +1,1 @@
+"""Typed, thin resources on top of the transport: orders, async actions, exports."""
