@@ -1,0 +1,314 @@
+"""Progress events of an import, for progress bars and logs.
+
+The batcher calls ``on_progress(event)`` at each step; the callback may be a plain function or a coroutine
+function (it is awaited). Every event carries :class:`ImportProgress`, a snapshot of the running totals with
+the rate and the ETA, so a display can redraw from any event; the event's type says what just happened.
+
+Example:
+    >>> def show(event: ProgressEvent) -> None:
+    ...     p = event.progress
+    ...     print(f"{p.imported} imported, {p.failed} failed, {p.rejected} rejected, eta {p.eta}")
+    >>> # ImportBatcher(client, on_progress=show)
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Awaitable, Callable
+from typing import Literal, Union
+
+import attrs
+
+from voucherify_async.importing.report import BatchResult, ImportReport, OrderFailure
+
+__all__ = [
+    "BatchFinished",
+    "BatchPolled",
+    "BatchPrepared",
+    "BatchRefused",
+    "BatchSubmitted",
+    "ImportFinished",
+    "ImportProgress",
+    "OrdersRejected",
+    "ProgressCallback",
+    "ProgressEvent",
+    "RateLimitWait",
+    "WaitingForOtherImport",
+    "emit_progress",
+    "estimate_eta",
+]
+
+
+@attrs.frozen
+class ImportProgress:
+    """The running totals of an import at the moment of an event.
+
+    Attributes:
+        orders_read: Orders read from the source so far.
+        orders_sent: Orders sent in import requests that the server accepted (resends not counted twice).
+        imported: Orders the server imported so far.
+        failed: Orders the server reported as failed so far.
+        rejected: Orders rejected so far (locally, or isolated after a 400).
+        batches_done: Batches whose async action finished (or that were refused).
+        bulk_calls: Import requests sent by this run.
+        polls: Async action fetches made by this run.
+        elapsed: Seconds since the run started (client clock).
+        rate: Orders accounted for (imported + failed + rejected) per second of ``elapsed``; ``None`` before
+            anything is accounted for.
+        total_orders: How many orders the source holds, when known (given by the user, or the source is
+            exhausted), else ``None``.
+        eta: Estimated seconds until the run ends, counting the bulk call budget (see :func:`estimate_eta`);
+            ``None`` when ``total_orders`` is unknown or nothing has finished yet.
+        bulk_remaining: The last seen ``X-Rate-Limit-Remaining`` of the bulk budget, if the server sent one.
+    """
+
+    orders_read: int = 0
+    orders_sent: int = 0
+    imported: int = 0
+    failed: int = 0
+    rejected: int = 0
+    batches_done: int = 0
+    bulk_calls: int = 0
+    polls: int = 0
+    elapsed: float = 0.0
+    rate: float | None = None
+    total_orders: int | None = None
+    eta: float | None = None
+    bulk_remaining: int | None = None
+
+    @property
+    def accounted(self) -> int:
+        """Orders whose fate is known: imported + failed + rejected."""
+        return self.imported + self.failed + self.rejected
+
+
+@attrs.frozen
+class BatchPrepared:
+    """A batch was read, validated and serialised, ready to submit.
+
+    Attributes:
+        progress: The running totals.
+        batch: The batch's number (from 1).
+        size: Orders in the batch.
+        size_bytes: Size of the batch's request body in bytes.
+    """
+
+    progress: ImportProgress
+    batch: int
+    size: int
+    size_bytes: int
+
+
+@attrs.frozen
+class OrdersRejected:
+    """The local validation rejected orders (they are never sent).
+
+    Attributes:
+        progress: The running totals.
+        rejections: The rejected orders with their reasons.
+    """
+
+    progress: ImportProgress
+    rejections: tuple[OrderFailure, ...]
+
+
+@attrs.frozen
+class BatchSubmitted:
+    """The server accepted an import request for a batch (or an action was adopted or reattached).
+
+    Attributes:
+        progress: The running totals.
+        batch: The batch's number (from 1).
+        size: Orders in the request.
+        async_action_id: The ``ORDERS.IMPORT`` async action now working on the batch.
+        how: ``submitted`` (the server answered), ``adopted`` (the answer was lost and the action was found
+            among the project's recent async actions) or ``reattached`` (found in the checkpoint journal).
+    """
+
+    progress: ImportProgress
+    batch: int
+    size: int
+    async_action_id: str
+    how: Literal["submitted", "adopted", "reattached"] = "submitted"
+
+
+@attrs.frozen
+class BatchPolled:
+    """The batch's async action was fetched.
+
+    Attributes:
+        progress: The running totals.
+        batch: The batch's number (from 1).
+        async_action_id: The action.
+        status: Its status: ``ENQUEUED``, ``IN_PROGRESS``, ``DONE`` or ``FAILED``.
+        action_progress: Its ``progress`` (0..100) as the server reports it.
+        next_poll_in: Seconds until the next poll (``None`` once the action finished).
+    """
+
+    progress: ImportProgress
+    batch: int
+    async_action_id: str
+    status: str
+    action_progress: int
+    next_poll_in: float | None = None
+
+
+@attrs.frozen
+class BatchRefused:
+    """The server refused a batch with a 400 that the local validation could not foresee.
+
+    Attributes:
+        progress: The running totals.
+        batch: The batch's number (from 1).
+        details: The error's ``details`` (a property path and the broken rule).
+        offenders: Orders of the batch identified as the cause (they become rejections).
+        resending: Orders that will be resent without the offenders.
+    """
+
+    progress: ImportProgress
+    batch: int
+    details: str
+    offenders: int
+    resending: int
+
+
+@attrs.frozen
+class BatchFinished:
+    """A batch reached its final status.
+
+    Attributes:
+        progress: The running totals (already counting this batch).
+        result: The batch's outcome.
+    """
+
+    progress: ImportProgress
+    result: BatchResult
+
+
+@attrs.frozen
+class RateLimitWait:
+    """The batcher waits for a rate limit before its next request.
+
+    Attributes:
+        progress: The running totals.
+        seconds: How long it waits.
+        until: When the wait ends (epoch seconds, client clock).
+        limit_type: The ``X-Rate-Limit-Type`` concerned (``bulk_api_calls``, ``api_calls``...), if known.
+        reason: ``429`` (the server answered Too Many Requests) or ``paced`` (the remaining budget is spent,
+            so the batcher waits for the window to reset instead of provoking a 429).
+    """
+
+    progress: ImportProgress
+    seconds: float
+    until: float
+    limit_type: str | None
+    reason: Literal["429", "paced"]
+
+
+@attrs.frozen
+class WaitingForOtherImport:
+    """An ``ORDERS.IMPORT`` action that is not this run's is unfinished; the batcher waits before submitting.
+
+    Sent when the batcher coordinates with other processes, or when a resumed run finds that the killed
+    run's import may still be running.
+
+    Attributes:
+        progress: The running totals.
+        async_action_id: The other action.
+        status: Its status (``ENQUEUED`` or ``IN_PROGRESS``).
+    """
+
+    progress: ImportProgress
+    async_action_id: str
+    status: str
+
+
+@attrs.frozen
+class ImportFinished:
+    """The run ended (normally); the report is final.
+
+    Attributes:
+        progress: The final totals.
+        report: The run's report.
+    """
+
+    progress: ImportProgress
+    report: ImportReport
+
+
+ProgressEvent = Union[  # noqa: UP007 (a runtime alias; `X | Y` of classes works too but reads worse here)
+    BatchPrepared,
+    OrdersRejected,
+    BatchSubmitted,
+    BatchPolled,
+    BatchRefused,
+    BatchFinished,
+    RateLimitWait,
+    WaitingForOtherImport,
+    ImportFinished,
+]
+"""Any progress event; match on the type."""
+
+ProgressCallback = Callable[[ProgressEvent], Union[Awaitable[None], None]]  # noqa: UP007
+"""``on_progress``: a plain function or a coroutine function taking one :data:`ProgressEvent`."""
+
+
+async def emit_progress(callback: ProgressCallback | None, event: ProgressEvent) -> None:
+    """Deliver ``event`` to ``callback``, awaiting it when it returns an awaitable."""
+    if callback is None:
+        return
+    outcome = callback(event)
+    if inspect.isawaitable(outcome):
+        await outcome
+
+
+def estimate_eta(
+    *,
+    remaining_orders: int,
+    batch_size: int,
+    seconds_per_batch: float,
+    bulk_remaining: int | None = None,
+    bulk_limit: int | None = None,
+    bulk_reset_in: float | None = None,
+    bulk_window: float = 3600.0,
+) -> float:
+    """Estimate the seconds an import still needs, counting the bulk call budget.
+
+    Each remaining batch takes ``seconds_per_batch`` (measured so far). When the bulk budget is known, only
+    ``bulk_remaining`` batches can go before the window resets in ``bulk_reset_in`` seconds, and then
+    ``bulk_limit`` per ``bulk_window``: at 1 bulk call an hour, 100,000 orders take 50 hours, and the ETA
+    says so.
+
+    Args:
+        remaining_orders: Orders not yet sent.
+        batch_size: Orders per batch.
+        seconds_per_batch: Measured time a batch takes (submission to final status).
+        bulk_remaining: Bulk calls left in the current window (``X-Rate-Limit-Remaining``), if known.
+        bulk_limit: Bulk calls per window (``X-Rate-Limit-Limit``), if known.
+        bulk_reset_in: Seconds until the current window resets, if known.
+        bulk_window: Length of a bulk window in seconds (an hour on Voucherify's plans).
+
+    Returns:
+        The estimated seconds (0 when nothing remains).
+
+    Example:
+        >>> estimate_eta(remaining_orders=6000, batch_size=2000, seconds_per_batch=10.0,
+        ...              bulk_remaining=1, bulk_limit=1, bulk_reset_in=1800.0)
+        5410.0
+    """
+    if remaining_orders <= 0:
+        return 0.0
+    batches = math.ceil(remaining_orders / max(1, batch_size))
+    work = batches * max(0.0, seconds_per_batch)
+    if bulk_remaining is None or bulk_limit is None or bulk_limit <= 0:
+        return work
+    beyond_budget = batches - max(0, bulk_remaining)
+    if beyond_budget <= 0:
+        return work
+    # The batches beyond this window's budget start at the reset, then `bulk_limit` per window; the last
+    # window's batches still need their own processing time.
+    windows = math.ceil(beyond_budget / bulk_limit)
+    reset_in = max(0.0, bulk_reset_in if bulk_reset_in is not None else bulk_window)
+    last_window_batches = beyond_budget - (windows - 1) * bulk_limit
+    return max(work, reset_in + (windows - 1) * bulk_window + last_window_batches * seconds_per_batch)
