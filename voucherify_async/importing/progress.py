@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Awaitable, Callable
-from typing import Literal, Union
+from collections.abc import Awaitable
+from typing import Literal, Protocol
 
 import attrs
 
@@ -84,7 +84,18 @@ class ImportProgress:
 
 
 @attrs.frozen
-class BatchPrepared:
+class ProgressEvent:
+    """The base of every progress event: match on the subclass to know what happened.
+
+    Attributes:
+        progress: The running totals at the moment of the event.
+    """
+
+    progress: ImportProgress
+
+
+@attrs.frozen
+class BatchPrepared(ProgressEvent):
     """A batch was read, validated and serialised, ready to submit.
 
     Attributes:
@@ -94,14 +105,13 @@ class BatchPrepared:
         size_bytes: Size of the batch's request body in bytes.
     """
 
-    progress: ImportProgress
     batch: int
     size: int
     size_bytes: int
 
 
 @attrs.frozen
-class OrdersRejected:
+class OrdersRejected(ProgressEvent):
     """The local validation rejected orders (they are never sent).
 
     Attributes:
@@ -109,12 +119,11 @@ class OrdersRejected:
         rejections: The rejected orders with their reasons.
     """
 
-    progress: ImportProgress
     rejections: tuple[OrderFailure, ...]
 
 
 @attrs.frozen
-class BatchSubmitted:
+class BatchSubmitted(ProgressEvent):
     """The server accepted an import request for a batch (or an action was adopted or reattached).
 
     Attributes:
@@ -126,7 +135,6 @@ class BatchSubmitted:
             among the project's recent async actions) or ``reattached`` (found in the checkpoint journal).
     """
 
-    progress: ImportProgress
     batch: int
     size: int
     async_action_id: str
@@ -134,7 +142,7 @@ class BatchSubmitted:
 
 
 @attrs.frozen
-class BatchPolled:
+class BatchPolled(ProgressEvent):
     """The batch's async action was fetched.
 
     Attributes:
@@ -146,7 +154,6 @@ class BatchPolled:
         next_poll_in: Seconds until the next poll (``None`` once the action finished).
     """
 
-    progress: ImportProgress
     batch: int
     async_action_id: str
     status: str
@@ -155,7 +162,7 @@ class BatchPolled:
 
 
 @attrs.frozen
-class BatchRefused:
+class BatchRefused(ProgressEvent):
     """The server refused a batch with a 400 that the local validation could not foresee.
 
     Attributes:
@@ -166,7 +173,6 @@ class BatchRefused:
         resending: Orders that will be resent without the offenders.
     """
 
-    progress: ImportProgress
     batch: int
     details: str
     offenders: int
@@ -174,7 +180,7 @@ class BatchRefused:
 
 
 @attrs.frozen
-class BatchFinished:
+class BatchFinished(ProgressEvent):
     """A batch reached its final status.
 
     Attributes:
@@ -182,12 +188,11 @@ class BatchFinished:
         result: The batch's outcome.
     """
 
-    progress: ImportProgress
     result: BatchResult
 
 
 @attrs.frozen
-class RateLimitWait:
+class RateLimitWait(ProgressEvent):
     """The batcher waits for a rate limit before its next request.
 
     Attributes:
@@ -199,7 +204,6 @@ class RateLimitWait:
             so the batcher waits for the window to reset instead of provoking a 429).
     """
 
-    progress: ImportProgress
     seconds: float
     until: float
     limit_type: str | None
@@ -207,7 +211,7 @@ class RateLimitWait:
 
 
 @attrs.frozen
-class WaitingForOtherImport:
+class WaitingForOtherImport(ProgressEvent):
     """An ``ORDERS.IMPORT`` action that is not this run's is unfinished; the batcher waits before submitting.
 
     Sent when the batcher coordinates with other processes, or when a resumed run finds that the killed
@@ -219,13 +223,12 @@ class WaitingForOtherImport:
         status: Its status (``ENQUEUED`` or ``IN_PROGRESS``).
     """
 
-    progress: ImportProgress
     async_action_id: str
     status: str
 
 
 @attrs.frozen
-class ImportFinished:
+class ImportFinished(ProgressEvent):
     """The run ended (normally); the report is final.
 
     Attributes:
@@ -233,25 +236,15 @@ class ImportFinished:
         report: The run's report.
     """
 
-    progress: ImportProgress
     report: ImportReport
 
 
-ProgressEvent = Union[  # noqa: UP007 (a runtime alias; `X | Y` of classes works too but reads worse here)
-    BatchPrepared,
-    OrdersRejected,
-    BatchSubmitted,
-    BatchPolled,
-    BatchRefused,
-    BatchFinished,
-    RateLimitWait,
-    WaitingForOtherImport,
-    ImportFinished,
-]
-"""Any progress event; match on the type."""
+class ProgressCallback(Protocol):
+    """``on_progress``: a plain function or a coroutine function taking one :data:`ProgressEvent`."""
 
-ProgressCallback = Callable[[ProgressEvent], Union[Awaitable[None], None]]  # noqa: UP007
-"""``on_progress``: a plain function or a coroutine function taking one :data:`ProgressEvent`."""
+    def __call__(self, event: ProgressEvent, /) -> Awaitable[None] | None:
+        """Handle one event (an awaitable result is awaited before the batcher goes on)."""
+        ...
 
 
 async def emit_progress(callback: ProgressCallback | None, event: ProgressEvent) -> None:
