@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import io
+
+import voucherify_async as vf
+from voucherify_async.cli.display import (
+    DisplayState,
+    ProgressDisplay,
+    choose_mode,
+    describe_event,
+    format_duration,
+    render_bar,
+    render_summary,
+)
+from voucherify_async.importing.progress import (
+    BatchFinished,
+    BatchPolled,
+    BatchSubmitted,
+    ImportProgress,
+    OrdersRejected,
+    RateLimitWait,
+)
+from voucherify_async.importing.report import BatchResult, ImportReport, OrderFailure
+
+NOW = 1_700_000_000.0
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def polled(accounted: int, *, status: str = "IN_PROGRESS", action_progress: int = 40) -> BatchPolled:
+    progress = ImportProgress(imported=accounted, rate=1000.0, total_orders=10_000)
+    return BatchPolled(
+        progress, batch=3, async_action_id="aa_3", status=status, action_progress=action_progress
+    )
+
+
+def test_format_duration_shows_hours_only_when_needed() -> None:
+    assert [format_duration(75), format_duration(3725), format_duration(None)] == ["1:15", "1:02:05", "?"]
+
+
+def test_auto_mode_is_a_bar_on_a_terminal_and_plain_lines_in_a_pipe(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TERM", "xterm")
+    assert (choose_mode("auto", FakeTerminal()), choose_mode("auto", io.StringIO())) == ("bar", "plain")
+
+
+def test_bar_shows_share_batch_status_rate_and_eta() -> None:
+    state = DisplayState()
+    state.update(polled(4000))
+    line = render_bar(state, now=NOW, width=200)
+    for part in ("40%", "4,000/10,000", "batch 3 IN_PROGRESS 40%", "1,000/s", "ETA 0:06"):
+        assert part in line, (part, line)
+
+
+def test_bar_counts_down_a_rate_limit_wait() -> None:
+    state = DisplayState()
+    state.update(
+        RateLimitWait(
+            ImportProgress(), seconds=3000, until=NOW + 2500, limit_type="bulk_api_calls", reason="429"
+        )
+    )
+    assert "waiting for bulk_api_calls limit 41:40 left" in render_bar(state, now=NOW, width=200)
+
+
+def test_bar_never_exceeds_the_terminal_width() -> None:
+    state = DisplayState()
+    state.update(polled(4000))
+    assert len(render_bar(state, now=NOW, width=30)) < 30
+
+
+def test_bar_mode_redraws_one_line_in_place() -> None:
+    terminal = FakeTerminal()
+    display = ProgressDisplay(terminal, mode="bar", clock=vf.ManualClock(start=NOW))
+    display(polled(1000))
+    display(polled(2000, status="DONE", action_progress=100))
+    display.finish()
+    assert terminal.getvalue().count("\n") == 1
+    assert terminal.getvalue().count("\r") >= 2
+
+
+def test_plain_mode_skips_polls() -> None:
+    stream = io.StringIO()
+    ProgressDisplay(stream, mode="plain", clock=vf.ManualClock(start=NOW))(polled(1000))
+    assert stream.getvalue() == ""
+
+
+def test_plain_mode_prints_a_line_per_finished_batch() -> None:
+    stream = io.StringIO()
+    display = ProgressDisplay(stream, mode="plain", clock=vf.ManualClock(start=NOW))
+    result = BatchResult(index=2, async_action_id="aa_2", size=2000, status="DONE", imported=1999)
+    result.failed.append(OrderFailure("o-7", "customer not found"))
+    display(BatchFinished(ImportProgress(imported=3999, failed=1, total_orders=5000), result))
+    assert "batch 2: DONE, 1,999 imported, 1 failed; 4,000/5,000 orders done" in stream.getvalue()
+
+
+def test_none_mode_prints_nothing() -> None:
+    stream = io.StringIO()
+    display = ProgressDisplay(stream, mode="none")
+    display(BatchSubmitted(ImportProgress(), batch=1, size=10, async_action_id="aa_1"))
+    display.print_line("hello")
+    display.finish()
+    assert stream.getvalue() == ""
+
+
+def test_rejections_line_names_an_example_order_and_its_reason() -> None:
+    event = OrdersRejected(
+        ImportProgress(rejected=2), (OrderFailure("o-1", "bad status"), OrderFailure(None, "x"))
+    )
+    assert (
+        describe_event(event, DisplayState(), now=NOW) == "rejected 2 orders before sending: o-1: bad status"
+    )
+
+
+def test_summary_table_lists_totals_batches_and_common_reasons() -> None:
+    report = ImportReport(orders=5, imported=3, bulk_calls=1, polls=2, elapsed=2.0)
+    report.rejected.extend([OrderFailure("o-4", "quantity must be at least 1")] * 2)
+    report.batches.append(BatchResult(index=1, async_action_id="aa_1", size=3, status="DONE", imported=3))
+    summary = render_summary(report)
+    assert "orders read            5" in summary
+    assert "aa_1" in summary
+    assert "2  quantity must be at least 1" in summary

@@ -1,0 +1,316 @@
+"""What the ``import`` and ``demo`` commands show while they work, and the summary table at the end.
+
+On a terminal, one live line is redrawn in place (``\\r`` and an ANSI erase-to-end-of-line): orders accounted
+for out of the total, batches, the current async action's status and progress, a rate-limit wait with its
+countdown, the rate and the ETA. Anywhere else (a log file, CI, a pipe) it prints one plain line per step
+worth a line. Both are fed by the batcher's progress events (:mod:`voucherify_async.importing.progress`),
+and use only the standard library.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections import Counter
+from collections.abc import Iterable
+from typing import Literal, TextIO
+
+import attrs
+
+from voucherify_async._clock import DEFAULT_CLOCK, Clock
+from voucherify_async.importing.progress import (
+    BatchFinished,
+    BatchPolled,
+    BatchRefused,
+    BatchSubmitted,
+    ImportProgress,
+    OrdersRejected,
+    ProgressEvent,
+    RateLimitWait,
+    WaitingForOtherImport,
+)
+from voucherify_async.importing.report import ImportReport, OrderFailure
+
+DisplayMode = Literal["bar", "plain", "none"]
+
+ERASE_TO_END_OF_LINE = "\x1b[K"
+BAR_WIDTH = 24
+
+
+def choose_mode(requested: str, stream: TextIO) -> DisplayMode:
+    """Resolve ``--progress``: ``auto`` is a bar on a terminal and plain lines anywhere else."""
+    if requested == "auto":
+        interactive = stream.isatty() and os.environ.get("TERM") != "dumb"
+        return "bar" if interactive else "plain"
+    if requested in ("bar", "plain", "none"):
+        return requested  # type: ignore[return-value]  # narrowed by the test above
+    raise ValueError(f"unknown progress mode: {requested}")
+
+
+def format_duration(seconds: float | None) -> str:
+    """``75`` -> ``1:15``, ``3725`` -> ``1:02:05``, ``None`` -> ``?``."""
+    if seconds is None:
+        return "?"
+    whole = max(0, round(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@attrs.define
+class DisplayState:
+    """What the live line shows, updated from each event.
+
+    Attributes:
+        progress: The batcher's latest running totals.
+        total_orders: The number of orders in the source, when known.
+        batch: The number of the batch in flight.
+        action_id: Its async action.
+        status: The action's last seen status.
+        action_progress: The action's last seen ``progress`` (0..100).
+        waiting_until: When a rate-limit wait ends (epoch seconds), while one is under way.
+        waiting_for: What the wait is for, in words.
+    """
+
+    progress: ImportProgress = attrs.field(factory=ImportProgress)
+    total_orders: int | None = None
+    batch: int | None = None
+    action_id: str | None = None
+    status: str | None = None
+    action_progress: int = 0
+    waiting_until: float | None = None
+    waiting_for: str | None = None
+
+    def update(self, event: ProgressEvent) -> None:
+        """Take in one event."""
+        self.progress = event.progress
+        if event.progress.total_orders is not None:
+            self.total_orders = event.progress.total_orders
+        if isinstance(event, RateLimitWait):
+            self.waiting_until = event.until
+            limit = event.limit_type or "rate"
+            self.waiting_for = f"{limit} limit" if event.reason == "429" else f"{limit} budget"
+            return
+        if isinstance(event, WaitingForOtherImport):
+            self.waiting_until = None
+            self.waiting_for = f"another import ({event.async_action_id}, {event.status})"
+            return
+        self.waiting_until = self.waiting_for = None
+        if isinstance(event, BatchSubmitted):
+            self.batch, self.action_id = event.batch, event.async_action_id
+            self.status, self.action_progress = "ENQUEUED", 0
+        elif isinstance(event, BatchPolled):
+            self.batch, self.action_id = event.batch, event.async_action_id
+            self.status, self.action_progress = event.status, event.action_progress
+        elif isinstance(event, BatchFinished):
+            self.status, self.action_progress = event.result.status, 100
+
+
+def render_bar(state: DisplayState, *, now: float, width: int) -> str:
+    """The live line for ``state`` at epoch time ``now``, cut to ``width`` characters."""
+    progress = state.progress
+    total = state.total_orders
+    if total:
+        done = min(1.0, progress.accounted / total)
+        filled = int(done * BAR_WIDTH)
+        head = f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done:4.0%} {progress.accounted:,}/{total:,}"
+    else:
+        head = f"{progress.accounted:,} orders"
+    parts = [head, f"batches {progress.batches_done}"]
+    if state.waiting_for is not None:
+        left = "" if state.waiting_until is None else f" {format_duration(state.waiting_until - now)} left"
+        parts.append(f"waiting for {state.waiting_for}{left}")
+    elif state.batch is not None and state.status is not None:
+        parts.append(f"batch {state.batch} {state.status} {state.action_progress}%")
+    if progress.rate is not None:
+        parts.append(f"{progress.rate:,.0f}/s")
+    parts.append(f"ETA {format_duration(_eta(state))}")
+    line = "  ".join(parts)
+    return line if len(line) < width else line[: max(0, width - 2)] + "…"
+
+
+def _eta(state: DisplayState) -> float | None:
+    progress = state.progress
+    if progress.eta is not None:
+        return progress.eta
+    if state.total_orders is None or not progress.rate:
+        return None
+    return max(0, state.total_orders - progress.accounted) / progress.rate
+
+
+def describe_event(event: ProgressEvent, state: DisplayState, *, now: float) -> str | None:
+    """One plain line for an event worth a line of a log, else ``None`` (polls, prepared batches)."""
+    if isinstance(event, OrdersRejected):
+        count = len(event.rejections)
+        noun = "order" if count == 1 else "orders"
+        return f"rejected {count} {noun} before sending: {_example(event.rejections)}"
+    if isinstance(event, BatchSubmitted):
+        verb = {"submitted": "submitted as", "adopted": "adopted", "reattached": "reattached to"}[event.how]
+        return f"batch {event.batch}: {event.size:,} orders {verb} {event.async_action_id}"
+    if isinstance(event, BatchRefused):
+        return (
+            f"batch {event.batch}: refused by the server ({event.details}); {event.offenders} orders "
+            f"dropped, resending {event.resending:,}"
+        )
+    if isinstance(event, BatchFinished):
+        result = event.result
+        counts = f"{result.imported:,} imported, {len(result.failed):,} failed"
+        if result.rejected:
+            counts += f", {len(result.rejected):,} rejected"
+        total = f"/{state.total_orders:,}" if state.total_orders else ""
+        return (
+            f"batch {result.index}: {result.status}, {counts}; {event.progress.accounted:,}{total} orders "
+            f"done, ETA {format_duration(_eta(state))}"
+        )
+    if isinstance(event, RateLimitWait):
+        why = "the server answered 429" if event.reason == "429" else "the budget is spent"
+        until = time.strftime("%H:%M:%S UTC", time.gmtime(event.until))
+        limit = event.limit_type or "rate"
+        return f"waiting {format_duration(event.seconds)} for the {limit} limit ({why}), until {until}"
+    if isinstance(event, WaitingForOtherImport):
+        return f"waiting for another import to finish: {event.async_action_id} ({event.status})"
+    return None
+
+
+def _example(failures: Iterable[OrderFailure]) -> str:
+    first = next(iter(failures), None)
+    if first is None:
+        return ""
+    return f"{first.source_id or '(no source_id)'}: {first.reason}"
+
+
+class ProgressDisplay:
+    """The batcher's ``on_progress`` callback for a command: a live bar, plain lines, or nothing.
+
+    Example:
+        >>> display = ProgressDisplay(sys.stderr, mode=choose_mode("auto", sys.stderr))  # doctest: +SKIP
+        >>> report = await ImportBatcher(client, on_progress=display).run(orders)  # doctest: +SKIP
+        >>> display.finish()  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        mode: DisplayMode,
+        clock: Clock = DEFAULT_CLOCK,
+        total_orders: int | None = None,
+        min_redraw_interval: float = 0.1,
+    ) -> None:
+        self.stream = stream
+        self.mode: DisplayMode = mode
+        self.state = DisplayState(total_orders=total_orders)
+        self._clock = clock
+        self._min_redraw_interval = min_redraw_interval
+        self._last_redraw: float | None = None
+        self._bar_shown = False
+
+    def __call__(self, event: ProgressEvent) -> None:
+        """Take in one progress event and show what it changed."""
+        self.state.update(event)
+        if self.mode == "plain":
+            line = describe_event(event, self.state, now=self._clock.time())
+            if line is not None:
+                self.print_line(line)
+        elif self.mode == "bar":
+            urgent = not isinstance(event, BatchPolled)
+            self.redraw(force=urgent)
+
+    def redraw(self, *, force: bool = False) -> None:
+        """Redraw the live line (at most every ``min_redraw_interval`` seconds unless ``force``)."""
+        if self.mode != "bar":
+            return
+        now = self._clock.monotonic()
+        if (
+            not force
+            and self._last_redraw is not None
+            and now - self._last_redraw < self._min_redraw_interval
+        ):
+            return
+        self._last_redraw = now
+        width = shutil.get_terminal_size((100, 24)).columns
+        line = render_bar(self.state, now=self._clock.time(), width=width)
+        self.stream.write(f"\r{line}{ERASE_TO_END_OF_LINE}")
+        self.stream.flush()
+        self._bar_shown = True
+
+    async def keep_alive(self, interval: float = 1.0) -> None:
+        """Redraw every ``interval`` seconds, so a long rate-limit wait counts down; runs until cancelled."""
+        while True:
+            await self._clock.sleep(interval)
+            self.redraw(force=True)
+
+    def print_line(self, line: str) -> None:
+        """Print a line of its own (above the live bar, if one is shown)."""
+        if self.mode == "none":
+            return
+        if self._bar_shown:
+            self.stream.write(f"\r{ERASE_TO_END_OF_LINE}")
+            self._bar_shown = False
+        if self.mode == "plain":
+            line = f"{time.strftime('%H:%M:%S', time.gmtime(self._clock.time()))} {line}"
+        self.stream.write(line + "\n")
+        self.stream.flush()
+        if self.mode == "bar":
+            self.redraw(force=True)
+
+    def finish(self) -> None:
+        """End the live line, so what follows starts on a line of its own."""
+        if self.mode == "bar" and self._bar_shown:
+            self.redraw(force=True)
+            self.stream.write("\n")
+            self.stream.flush()
+            self._bar_shown = False
+
+
+def render_summary(report: ImportReport, *, max_batches: int = 12, max_reasons: int = 5) -> str:
+    """The table printed at the end of an import: totals, the batches, and the most common reasons."""
+    rate = f" ({report.orders / report.elapsed:,.0f} orders/s)" if report.elapsed > 0 else ""
+    rows = [
+        ("orders read", f"{report.orders:,}"),
+        ("imported", f"{report.imported:,}"),
+        ("failed on the server", f"{len(report.failed):,}"),
+        ("rejected as malformed", f"{len(report.rejected):,}"),
+        ("batches", f"{len(report.batches):,}"),
+        ("bulk calls", f"{report.bulk_calls:,} ({report.extra_bulk_calls} extra, isolating refused orders)"),
+        ("async action polls", f"{report.polls:,}"),
+        ("rate-limit waits", format_duration(report.rate_limit_wait)),
+        ("elapsed", f"{format_duration(report.elapsed)}{rate}"),
+    ]
+    if report.in_flight_action_id:
+        rows.append(("unfinished action", report.in_flight_action_id))
+    label_width = max(len(label) for label, _ in rows)
+    lines = ["Import summary"] + [f"  {label:<{label_width}}  {value}" for label, value in rows]
+    lines += _batch_table(report, max_batches)
+    lines += _reason_table("failed", report.failed, max_reasons)
+    lines += _reason_table("rejected", report.rejected, max_reasons)
+    return "\n".join(lines)
+
+
+def _batch_table(report: ImportReport, max_batches: int) -> list[str]:
+    if not report.batches:
+        return []
+    header = f"  {'batch':>5}  {'async action':<28} {'status':<8} {'orders':>6} {'imported':>8} {'failed':>6}"
+    lines = ["", header + f" {'rejected':>8} {'polls':>5}  time"]
+    for batch in report.batches[:max_batches]:
+        lines.append(
+            f"  {batch.index:>5}  {batch.async_action_id or '-':<28} {batch.status:<8} {batch.size:>6,} "
+            f"{batch.imported:>8,} {len(batch.failed):>6,} {len(batch.rejected):>8,} {batch.polls:>5}  "
+            f"{format_duration(batch.duration)}{' (earlier run)' if batch.resumed else ''}"
+        )
+    if len(report.batches) > max_batches:
+        lines.append(f"  ... and {len(report.batches) - max_batches} more batches")
+    return lines
+
+
+def _reason_table(kind: str, failures: list[OrderFailure], max_reasons: int) -> list[str]:
+    if not failures:
+        return []
+    counts = Counter(failure.reason for failure in failures)
+    lines = ["", f"  most common reasons {kind}:"]
+    for reason, count in counts.most_common(max_reasons):
+        lines.append(f"  {count:>7,}  {reason}")
+    if len(counts) > max_reasons:
+        lines.append(f"  ... and {len(counts) - max_reasons} other reasons")
+    return lines
