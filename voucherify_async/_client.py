@@ -1,0 +1,259 @@
+"""The client: ``vf.AsyncVoucherify``, its options, its aiohttp session and its resources.
+
+Example:
+    >>> async with vf.AsyncVoucherify(app_id="...", app_token="...", cluster="api") as client:
+    ...     order = await client.orders.get("o-1")
+"""
+
+from __future__ import annotations
+
+import warnings
+from types import TracebackType
+
+import aiohttp
+from attrs import evolve
+
+from voucherify_async._auth import AppKeys, Auth, BearerToken, OAuthCredentials, OAuthTokenProvider
+from voucherify_async._clock import DEFAULT_CLOCK, Clock
+from voucherify_async._errors import VoucherifyError
+from voucherify_async._rate_limit import RateLimitInfo
+from voucherify_async._transport import RetryPolicy, Timeout, Transport
+from voucherify_async.resources.async_actions import AsyncActions
+from voucherify_async.resources.exports import Exports
+from voucherify_async.resources.orders import Orders
+
+__all__ = ["AsyncVoucherify", "SessionHolder"]
+
+
+class SessionHolder:
+    """The aiohttp session of a client and its ``with_options`` copies.
+
+    A session is created on first use, inside the running event loop (aiohttp binds it to that loop), unless
+    the user passed one in; a user's session is used as is and never closed by the SDK.
+    """
+
+    def __init__(self, session: aiohttp.ClientSession | None = None) -> None:
+        self._session = session
+        self.owned = session is None
+        self.closed = False
+
+    @property
+    def session(self) -> aiohttp.ClientSession | None:
+        """The session, or ``None`` before the first request."""
+        return self._session
+
+    def get(self) -> aiohttp.ClientSession:
+        """Return the session, creating it in the running loop on first use."""
+        if self.closed:
+            raise VoucherifyError("The client is closed; create a new AsyncVoucherify.")
+        if self._session is None:
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100))
+        return self._session
+
+    async def aclose(self) -> None:
+        """Close the session if the SDK created it (a user's session stays open)."""
+        self.closed = True
+        if self.owned and self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    def __del__(self) -> None:
+        session = getattr(self, "_session", None)
+        if getattr(self, "owned", False) and session is not None and not session.closed:
+            warnings.warn(
+                "An AsyncVoucherify client was not closed: use `async with AsyncVoucherify(...)` or "
+                "`await client.aclose()`.",
+                ResourceWarning,
+                stacklevel=2,
+            )
+
+
+def _pick_auth(
+    app_id: str | None,
+    app_token: str | None,
+    access_token: str | None,
+    oauth: OAuthCredentials | None,
+    clock: Clock,
+) -> Auth:
+    chosen = sum(x is not None for x in (access_token, oauth)) + (app_id is not None or app_token is not None)
+    if chosen != 1:
+        raise VoucherifyError(
+            "Pass exactly one way to authenticate: app_id and app_token, access_token, or oauth."
+        )
+    if oauth is not None:
+        return OAuthTokenProvider(oauth, clock)
+    if access_token is not None:
+        return BearerToken(access_token)
+    if not app_id or not app_token:
+        raise VoucherifyError("Both app_id and app_token are needed (the project's application keys).")
+    return AppKeys(app_id, app_token)
+
+
+def _cluster_urls(cluster: str) -> tuple[str, str]:
+    """The API and download base URLs of a cluster: ``api`` (EU), ``us1.api``, ``as1.api``..."""
+    host = cluster.strip().strip(".")
+    if not host or "/" in host or ":" in host:
+        raise VoucherifyError(f"Not a Voucherify cluster: {cluster!r} (try 'api', 'us1.api' or 'as1.api').")
+    prefix = host.removesuffix("api").rstrip(".")
+    download = f"{prefix}.download" if prefix else "download"
+    return f"https://{host}.voucherify.io", f"https://{download}.voucherify.io"
+
+
+class AsyncVoucherify:
+    """An asyncio client of Voucherify's Orders, Async Actions and Exports API.
+
+    Use it as an async context manager (or call :meth:`aclose`): its aiohttp session is created inside the
+    running event loop on first use and closed on exit. A session passed in is used and never closed here.
+
+    Args:
+        app_id: The project's application id (``X-App-Id``).
+        app_token: The project's application token (``X-App-Token``).
+        cluster: The API cluster: ``"api"`` (Europe), ``"us1.api"``, ``"as1.api"`` or a dedicated one.
+        base_url: The API's base URL instead of the cluster's, e.g. the emulator's ``emu.url``.
+        access_token: A static OAuth access token instead of app keys (not renewed).
+        oauth: OAuth client credentials and scopes; tokens are fetched and renewed before they expire.
+        timeout: Seconds (or a :class:`Timeout`) for each request; defaults stay below the 3-minute
+            cut of the API's load balancer.
+        max_retries: Retries after a failed attempt (3 by default, see :class:`RetryPolicy`).
+        retry_policy: The whole retry policy instead of the default one.
+        session: An aiohttp session to use (the caller closes it).
+        clock: The clock every wait goes through (a :class:`ManualClock` in tests).
+        channel: The ``X-Voucherify-Channel`` header, telling Voucherify which integration calls.
+        download_base_url: Where export files are served from; by default the cluster's download host.
+
+    Example:
+        >>> async with vf.AsyncVoucherify(app_id="...", app_token="...") as client:
+        ...     action_id = await client.orders.import_orders(orders)
+        ...     action = await client.async_actions.wait(action_id)
+    """
+
+    def __init__(
+        self,
+        app_id: str | None = None,
+        app_token: str | None = None,
+        *,
+        cluster: str = "api",
+        base_url: str | None = None,
+        access_token: str | None = None,
+        oauth: OAuthCredentials | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
+        session: aiohttp.ClientSession | None = None,
+        clock: Clock | None = None,
+        channel: str = "voucherify-async",
+        download_base_url: str | None = None,
+    ) -> None:
+        clock = clock or DEFAULT_CLOCK
+        auth = _pick_auth(app_id, app_token, access_token, oauth, clock)
+        cluster_url, cluster_download = _cluster_urls(cluster)
+        policy = retry_policy or RetryPolicy()
+        if max_retries is not None:
+            policy = evolve(policy, max_retries=max_retries)
+        self._sessions = SessionHolder(session)
+        self._owner = True
+        self._transport = Transport(
+            session=self._sessions.get,
+            base_url=base_url or cluster_url,
+            auth=auth,
+            clock=clock,
+            timeout=timeout,
+            retry_policy=policy,
+            channel=channel,
+            download_url=download_base_url or (None if base_url else cluster_download),
+        )
+        self._attach_resources()
+
+    def _attach_resources(self) -> None:
+        self.orders = Orders(self._transport)
+        """Orders: create, get, update, list, iterate, import_orders, export."""
+        self.async_actions = AsyncActions(self._transport)
+        """Async actions: get, list, iterate, wait."""
+        self.exports = Exports(self._transport)
+        """Exports: get, wait, download, rows."""
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL."""
+        return self._transport.base_url
+
+    @property
+    def download_base_url(self) -> str | None:
+        """The host export files are downloaded from (``None`` with a custom ``base_url``)."""
+        return self._transport.download_url
+
+    @property
+    def project_key(self) -> str:
+        """Names the project this client talks to (base URL and app id, never a token).
+
+        Clients of one project share this key; the import batcher keys its one-import-at-a-time lock on it.
+        """
+        principal = self._transport.auth.principal if self._transport.auth else "anonymous"
+        return f"{self.base_url}#{principal}"
+
+    @property
+    def rate_limit(self) -> RateLimitInfo:
+        """The rate-limit budget as the API's last answer reported it."""
+        return self._transport.rate_limit
+
+    @property
+    def clock(self) -> Clock:
+        """The clock every wait of this client goes through."""
+        return self._transport.clock
+
+    @property
+    def timeout(self) -> Timeout:
+        """The default timeout of each request."""
+        return self._transport.timeout
+
+    @property
+    def max_retries(self) -> int:
+        """The default number of retries after a failed attempt."""
+        return self._transport.retry_policy.max_retries
+
+    @property
+    def session(self) -> aiohttp.ClientSession | None:
+        """The aiohttp session in use (``None`` until the first request)."""
+        return self._sessions.session
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`aclose` was called."""
+        return self._sessions.closed
+
+    def with_options(
+        self, *, timeout: Timeout | float | None = None, max_retries: int | None = None
+    ) -> AsyncVoucherify:
+        """A copy with other defaults that shares this client's session, credentials and rate-limit state.
+
+        The copy is cheap (no new session) and closing it does nothing: the original owns the session.
+
+        Example:
+            >>> patient = client.with_options(timeout=150, max_retries=10)
+        """
+        copy = object.__new__(AsyncVoucherify)
+        copy._sessions = self._sessions
+        copy._owner = False
+        copy._transport = self._transport.with_options(timeout=timeout, max_retries=max_retries)
+        copy._attach_resources()
+        return copy
+
+    async def aclose(self) -> None:
+        """Close the session if this client created it. A ``with_options`` copy leaves it open."""
+        if self._owner:
+            await self._sessions.aclose()
+
+    async def __aenter__(self) -> AsyncVoucherify:
+        self._sessions.get()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        auth = self._transport.auth
+        return f"AsyncVoucherify(base_url={self.base_url!r}, auth={auth!r})"

@@ -1,0 +1,248 @@
+"""The errors the SDK raises.
+
+Every error is a :class:`VoucherifyError`, so one ``except vf.VoucherifyError`` catches them all::
+
+    VoucherifyError                      every error the SDK raises
+    ├── APIError                         the API answered with an HTTP error (fields of its Error object)
+    │   ├── BadRequestError              400: the request (often one order of an import) is malformed
+    │   ├── AuthenticationError          401: wrong app id / token, or an expired OAuth token
+    │   ├── PermissionDeniedError        403: the credentials lack a permission or an OAuth scope
+    │   ├── NotFoundError                404: no such order, async action or export
+    │   ├── ConflictError                409: the resource already exists or is being changed
+    │   ├── RateLimitError               429: a rate limit was hit (retry_after, limit_type, reset_at)
+    │   └── ServerError                  5xx: the API failed
+    └── APIConnectionError               no HTTP answer; ``request_sent`` says if the server may have got it
+        └── APITimeoutError              the request took longer than its timeout
+
+The batcher adds its own subclasses of :class:`VoucherifyError` in ``voucherify_async.importing``.
+
+``str()`` of an error is one sentence a person can act on (status, key, message, details, request id);
+no error ever carries a token: the transport never puts headers or credentials into an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from voucherify_async._rate_limit import RateLimitInfo, parse_retry_after
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "VoucherifyError",
+    "error_for_status",
+    "error_from_response",
+]
+
+
+class VoucherifyError(Exception):
+    """Base class of every error the SDK raises."""
+
+
+def _text_field(body: Mapping[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+class APIError(VoucherifyError):
+    """The API answered with an HTTP error status.
+
+    Attributes:
+        status: The HTTP status of the answer.
+        code: ``code`` of the API's Error object (usually the status again).
+        key: A short machine-readable kind, e.g. ``"invalid_payload"`` or ``"not_found"``.
+        message: The API's human-readable summary.
+        details: The API's longer explanation, e.g. the property path of an invalid order field.
+        request_id: The id to quote to Voucherify's support (from the body or the response headers).
+        resource_id: The id of the resource the error is about, when the API names one.
+        resource_type: The type of that resource.
+        body: The raw Error object as the API sent it (an empty dict when the body was not JSON).
+        retry_after: Seconds the API asked to wait before trying again (``Retry-After``), if it said.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        body: Mapping[str, Any] | None = None,
+        *,
+        request_id: str | None = None,
+        text: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.status = status
+        self.retry_after = retry_after
+        self.body: dict[str, Any] = dict(body or {})
+        raw_code = self.body.get("code")
+        self.code: int | None = raw_code if isinstance(raw_code, int) else None
+        self.key = _text_field(self.body, "key")
+        # A body that is not the API's Error object (a load balancer's HTML page, say) still says something.
+        self.message = _text_field(self.body, "message") or (text.strip()[:200] if text else None) or None
+        self.details = _text_field(self.body, "details")
+        self.request_id = _text_field(self.body, "request_id") or request_id
+        self.resource_id = _text_field(self.body, "resource_id")
+        self.resource_type = _text_field(self.body, "resource_type")
+        super().__init__(self._sentence())
+
+    def _sentence(self) -> str:
+        head = f"HTTP {self.status}"
+        if self.key:
+            head += f" {self.key}"
+        parts = [head]
+        if self.message:
+            parts.append(self.message.rstrip("."))
+        if self.details and self.details != self.message:
+            parts.append(self.details.rstrip("."))
+        sentence = ": ".join(parts)
+        if self.resource_type or self.resource_id:
+            sentence += f" ({' '.join(x for x in (self.resource_type, self.resource_id) if x)})"
+        if self.request_id:
+            sentence += f" [request id {self.request_id}]"
+        return sentence + "."
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(status={self.status}, key={self.key!r}, request_id={self.request_id!r})"
+        )
+
+
+class BadRequestError(APIError):
+    """400: the request is malformed; ``details`` names the offending property path."""
+
+
+class AuthenticationError(APIError):
+    """401: the credentials are wrong, or an OAuth token expired."""
+
+
+class PermissionDeniedError(APIError):
+    """403: the credentials may not do this (a missing permission or OAuth scope)."""
+
+
+class NotFoundError(APIError):
+    """404: the order, async action or export does not exist."""
+
+
+class ConflictError(APIError):
+    """409: the resource already exists or conflicts with the request."""
+
+
+class RateLimitError(APIError):
+    """429: a rate limit was hit.
+
+    Attributes:
+        retry_after: Seconds the API asks to wait (``Retry-After``), or ``None`` when it did not say.
+        limit_type: Which budget ran out (``X-Rate-Limit-Type``: ``api_calls``, ``bulk_api_calls``...).
+        reset_at: Epoch seconds when the budget is renewed (``X-Rate-Limit-Retry``), or ``None``.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        body: Mapping[str, Any] | None = None,
+        *,
+        request_id: str | None = None,
+        text: str | None = None,
+        retry_after: float | None = None,
+        limit_type: str | None = None,
+        reset_at: float | None = None,
+    ) -> None:
+        self.limit_type = limit_type
+        self.reset_at = reset_at
+        super().__init__(status, body, request_id=request_id, text=text, retry_after=retry_after)
+
+    def _sentence(self) -> str:
+        sentence = super()._sentence()
+        hints = []
+        if self.limit_type:
+            hints.append(f"limit type {self.limit_type}")
+        if self.retry_after is not None:
+            hints.append(f"retry after {self.retry_after:g} s")
+        return f"{sentence[:-1]} ({', '.join(hints)})." if hints else sentence
+
+
+class ServerError(APIError):
+    """5xx: the API (or a gateway in front of it) failed."""
+
+
+class APIConnectionError(VoucherifyError):
+    """No HTTP answer was received: the connection failed, dropped or timed out.
+
+    Attributes:
+        request_sent: ``True`` when the request may have reached the server and been processed (the
+            connection broke after the request was written, e.g. a lost acknowledgement). A POST that fails
+            this way is never resent automatically: resending an order import could import it twice.
+        method: The HTTP method of the request.
+        path: The path of the request (never a query string, which may carry a download token).
+    """
+
+    def __init__(self, message: str, *, request_sent: bool, method: str = "", path: str = "") -> None:
+        self.request_sent = request_sent
+        self.method = method
+        self.path = path
+        super().__init__(message)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r}, request_sent={self.request_sent})"
+
+
+class APITimeoutError(APIConnectionError):
+    """The request did not finish within its timeout."""
+
+
+_ERROR_BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+}
+
+
+def error_for_status(status: int) -> type[APIError]:
+    """Return the :class:`APIError` subclass for an HTTP status (``APIError`` for unlisted 4xx)."""
+    if status >= 500:
+        return ServerError
+    return _ERROR_BY_STATUS.get(status, APIError)
+
+
+def error_from_response(
+    status: int, headers: Mapping[str, str], raw: bytes, request_id: str | None, now: float
+) -> APIError:
+    """Build the error for an HTTP error answer from its status, headers and raw body.
+
+    Args:
+        status: The HTTP status (>= 400).
+        headers: The answer's headers (``Retry-After`` and ``X-Rate-Limit-*`` are read).
+        raw: The raw body: normally the API's Error object as JSON, but a gateway may send HTML or nothing.
+        request_id: The request id from the headers, used when the body names none.
+        now: The current epoch time, to read a ``Retry-After`` given as an HTTP date.
+    """
+    try:
+        decoded = orjson.loads(raw) if raw else None
+    except orjson.JSONDecodeError:
+        decoded = None
+    body = decoded if isinstance(decoded, dict) else None
+    text = None if body is not None else raw.decode("utf-8", "replace")
+    error_class = error_for_status(status)
+    retry_after = parse_retry_after(headers.get("Retry-After"), now)
+    if error_class is RateLimitError:
+        info = RateLimitInfo.from_headers(headers) or RateLimitInfo()
+        return RateLimitError(
+            status, body, request_id=request_id, text=text, retry_after=retry_after,
+            limit_type=info.limit_type, reset_at=info.reset_at,
+        )  # fmt: skip
+    # A 503 may also name its wait; the retry loop honours it like a 429's.
+    return error_class(status, body, request_id=request_id, text=text, retry_after=retry_after)

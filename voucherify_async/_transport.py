@@ -1,0 +1,478 @@
+"""The one place where HTTP happens.
+
+Every request of the SDK goes through :meth:`Transport.request` (or :meth:`Transport.stream` for downloads):
+auth headers, orjson (de)serialisation, timeouts, retries with backoff, error mapping, rate-limit bookkeeping
+and logging. Resources only say which method, path and body.
+
+The retry rule (:class:`RetryPolicy`):
+
+- Retried: connection failures, and the statuses 408, 429, 502, 503 and 504, up to ``max_retries`` times
+  (3 by default) with capped exponential backoff and full jitter. A ``Retry-After`` header (or, on a 429
+  without it, ``X-Rate-Limit-Retry``) is honoured exactly, however long: a bulk budget of one call an hour
+  makes a 429 asking for most of an hour normal.
+- Never retried: any other 4xx; they would fail the same way again.
+- A non-idempotent request (POST) is resent only when the failure proves the server did not process it: the
+  connection could not be made, or the answer is 408, 429 or 503. A POST whose connection broke after the
+  request was written, or that timed out waiting for the answer, raises
+  ``APIConnectionError(request_sent=True)``, and a 502/504 raises :class:`~voucherify_async.ServerError`:
+  an order import may have been accepted, and sending it again could import it twice. Pass
+  ``idempotent=True`` for a POST that is safe to repeat.
+- A wait never outlasts the caller's deadline (an enclosing anyio cancel scope): when it would, the error that
+  caused it is raised at once instead of sleeping into a cancellation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import platform
+import random
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import anyio
+import orjson
+from attrs import define, evolve, field, frozen
+from yarl import URL
+
+from voucherify_async._auth import Auth, OAuthCredentials
+from voucherify_async._clock import Clock
+from voucherify_async._errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    RateLimitError,
+    VoucherifyError,
+    error_from_response,
+)
+from voucherify_async._rate_limit import RateLimitInfo
+from voucherify_async._version import __version__
+
+__all__ = ["DEFAULT_MAX_RETRIES", "RetryPolicy", "Timeout", "Transport"]
+
+logger = logging.getLogger("voucherify_async")
+
+DEFAULT_MAX_RETRIES = 3
+"""Retries after the first attempt, so a request is tried at most four times by default."""
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+@frozen
+class Timeout:
+    """How long a request may take, in seconds (``None`` = no limit).
+
+    The defaults stay below the API load balancer's hard cut of 3 minutes, so a slow answer surfaces as an
+    :class:`~voucherify_async.APITimeoutError` of ours rather than an anonymous 5xx of the balancer.
+
+    Attributes:
+        total: The whole request, from connecting to the last byte of the answer (for downloads: the longest
+            pause between two chunks).
+        connect: Getting a connection (a pooled one, or a new TCP connection).
+    """
+
+    total: float | None = 60.0
+    connect: float | None = 10.0
+
+    @classmethod
+    def coerce(cls, value: Timeout | float | None) -> Timeout:
+        """Turn a number into ``Timeout(total=number)``; keep a :class:`Timeout` as is."""
+        if isinstance(value, Timeout):
+            return value
+        return cls(total=value, connect=10.0 if value is None else min(float(value), 10.0))
+
+
+@frozen
+class RetryPolicy:
+    """The retry rules, as data (see the module docstring for the rule on non-idempotent requests).
+
+    Attributes:
+        max_retries: Retries after the first attempt.
+        initial_delay: The cap of the first backoff; each further retry doubles it.
+        max_delay: The cap of every backoff (full jitter draws a wait between zero and the cap).
+        retry_statuses: Statuses retried for idempotent requests.
+        unprocessed_statuses: Statuses that prove the server did not process the request, retried for any
+            method.
+        max_wait: The longest server-requested wait (``Retry-After``) to honour; a longer one raises the
+            :class:`~voucherify_async.RateLimitError` at once. ``None`` honours any wait.
+    """
+
+    max_retries: int = DEFAULT_MAX_RETRIES
+    initial_delay: float = 0.5
+    max_delay: float = 30.0
+    retry_statuses: frozenset[int] = frozenset({408, 429, 502, 503, 504})
+    unprocessed_statuses: frozenset[int] = frozenset({408, 429, 503})
+    max_wait: float | None = None
+
+    def backoff(self, retry_number: int, draw: Callable[[], float] = random.random) -> float:
+        """The jittered wait before retry number ``retry_number`` (0-based) when the server named none."""
+        cap = min(self.max_delay, self.initial_delay * 2.0**retry_number)
+        return cap * draw()
+
+    def may_retry(self, error: VoucherifyError, *, idempotent: bool) -> bool:
+        """Whether ``error`` may be retried for a request of this kind (ignoring the retry count)."""
+        if isinstance(error, APIConnectionError):
+            return idempotent or not error.request_sent
+        if isinstance(error, APIError):
+            statuses = self.retry_statuses if idempotent else self.unprocessed_statuses
+            return error.status in statuses
+        return False
+
+
+@define
+class _SharedState:
+    """What a client and its ``with_options`` copies share."""
+
+    session: Callable[[], aiohttp.ClientSession]
+    auth: Auth | None
+    clock: Clock
+    base_url: URL
+    download_url: URL | None
+    default_headers: dict[str, str]
+    rate_limit: RateLimitInfo = field(factory=RateLimitInfo)
+    draw: Callable[[], float] = random.random
+
+
+class Transport:
+    """Sends requests to the API: the only user of aiohttp in the SDK.
+
+    Resources call :meth:`request`; users reach it as ``client._transport`` only for endpoints the SDK does
+    not wrap yet.
+    """
+
+    def __init__(
+        self,
+        *,
+        session: Callable[[], aiohttp.ClientSession],
+        base_url: str,
+        auth: Auth | None,
+        clock: Clock,
+        timeout: Timeout | float | None = None,
+        retry_policy: RetryPolicy | None = None,
+        channel: str = "voucherify-async",
+        download_url: str | None = None,
+        draw: Callable[[], float] = random.random,
+    ) -> None:
+        headers = {
+            "User-Agent": (
+                f"voucherify-async/{__version__} (Python {platform.python_version()}; "
+                f"aiohttp {aiohttp.__version__})"
+            ),
+            "X-Voucherify-Channel": channel,
+            "Accept": "application/json",
+        }
+        self._shared = _SharedState(
+            session=session,
+            auth=auth,
+            clock=clock,
+            base_url=URL(base_url.rstrip("/")),
+            download_url=URL(download_url) if download_url else None,
+            default_headers=headers,
+            draw=draw,
+        )
+        self.timeout = Timeout() if timeout is None else Timeout.coerce(timeout)
+        self.retry_policy = retry_policy or RetryPolicy()
+
+    @property
+    def clock(self) -> Clock:
+        """The clock every wait of this client goes through."""
+        return self._shared.clock
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL, e.g. ``https://api.voucherify.io``."""
+        return str(self._shared.base_url)
+
+    @property
+    def download_url(self) -> str | None:
+        """Where export files are served from, when known."""
+        url = self._shared.download_url
+        return None if url is None else str(url)
+
+    @property
+    def rate_limit(self) -> RateLimitInfo:
+        """The rate-limit budget as the last answer reported it."""
+        return self._shared.rate_limit
+
+    @property
+    def auth(self) -> Auth | None:
+        """How requests are authenticated (shared with ``with_options`` copies)."""
+        return self._shared.auth
+
+    def with_options(
+        self, *, timeout: Timeout | float | None = None, max_retries: int | None = None
+    ) -> Transport:
+        """A copy with other defaults, sharing the session, auth and rate-limit state."""
+        copy = object.__new__(Transport)
+        copy._shared = self._shared
+        copy.timeout = self.timeout if timeout is None else Timeout.coerce(timeout)
+        copy.retry_policy = (
+            self.retry_policy if max_retries is None else evolve(self.retry_policy, max_retries=max_retries)
+        )
+        return copy
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        content: bytes | None = None,
+        timeout: Timeout | float | None = None,  # noqa: ASYNC109 (aiohttp's per-request limits)
+        max_retries: int | None = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """Send a request and return its decoded JSON answer (``None`` for an empty body).
+
+        Args:
+            method: The HTTP method.
+            path: A path on the base URL, e.g. ``"/v1/orders"``.
+            params: Query parameters.
+            json: A body to serialise with orjson.
+            content: A body already serialised as JSON (the batcher serialises each order once).
+            timeout: This call's timeout instead of the client's.
+            max_retries: This call's retry count instead of the client's.
+            idempotent: Whether resending is safe; by default only for GET, HEAD, OPTIONS, PUT and DELETE.
+
+        Raises:
+            APIError: (a subclass per status) the API answered with an error.
+            APIConnectionError: no answer; ``request_sent`` says whether the server may have processed it.
+        """
+        body = content if content is not None else (None if json is None else orjson.dumps(json))
+        return await self._call(
+            method.upper(),
+            self._url(path),
+            params=params,
+            body=body,
+            content_type="application/json" if body is not None else None,
+            timeout=self.timeout if timeout is None else Timeout.coerce(timeout),
+            max_retries=self.retry_policy.max_retries if max_retries is None else max_retries,
+            idempotent=method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent,
+        )
+
+    @asynccontextmanager
+    async def stream(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        timeout: Timeout | float | None = None,  # noqa: ASYNC109 (aiohttp's per-request limits)
+        authenticate: bool = True,
+    ) -> AsyncIterator[AsyncIterator[bytes]]:
+        """Open a streamed answer (an export's CSV) and yield an iterator over its chunks.
+
+        Failures before the body starts are retried like any GET; a connection that breaks mid-body raises
+        :class:`~voucherify_async.APIConnectionError`.
+
+        Args:
+            method: The HTTP method (``GET``).
+            url: A path on the base URL, or an absolute URL (an export's download URL).
+            params: Query parameters.
+            timeout: ``total`` bounds each pause between chunks here, not the whole download.
+            authenticate: Send the client's credentials; they only ever go to the API's own host.
+        """
+        target = self._url(url)
+        if authenticate and target.origin() != self._shared.base_url.origin():
+            raise VoucherifyError(f"Refusing to send credentials to {target.origin()}, not the API's host.")
+        limits = self.timeout if timeout is None else Timeout.coerce(timeout)
+        response = await self._call(
+            method.upper(),
+            target,
+            params=params,
+            body=None,
+            content_type=None,
+            timeout=limits,
+            max_retries=self.retry_policy.max_retries,
+            idempotent=True,
+            authenticate=authenticate,
+            streaming=True,
+        )
+        assert isinstance(response, aiohttp.ClientResponse)
+        try:
+            yield self._chunks(response, method.upper(), target)
+        finally:
+            response.release()
+
+    async def _chunks(self, response: aiohttp.ClientResponse, method: str, url: URL) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in response.content.iter_chunked(64 * 1024):
+                yield chunk
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise _connection_error(exc, method, url, sent=True) from None
+
+    def _url(self, path_or_url: str) -> URL:
+        url = URL(path_or_url)
+        if url.is_absolute():
+            return url
+        return self._shared.base_url.with_path(
+            self._shared.base_url.path.rstrip("/") + "/" + path_or_url.lstrip("/"), encoded=False
+        )
+
+    async def _call(
+        self,
+        method: str,
+        url: URL,
+        *,
+        params: Mapping[str, Any] | None,
+        body: bytes | None,
+        content_type: str | None,
+        timeout: Timeout,  # noqa: ASYNC109 (aiohttp's per-request limits)
+        max_retries: int,
+        idempotent: bool,
+        authenticate: bool | Mapping[str, str] = True,
+        streaming: bool = False,
+    ) -> Any:
+        retries = 0
+        renewed_credentials = False
+        while True:
+            headers = dict(self._shared.default_headers)
+            if content_type:
+                headers["Content-Type"] = content_type
+            auth_headers = await self._auth_headers(authenticate)
+            headers.update(auth_headers)
+            try:
+                return await self._send(method, url, params, body, headers, timeout, streaming)
+            except AuthenticationError:
+                auth = self._shared.auth
+                if authenticate is not True or auth is None or renewed_credentials:
+                    raise
+                if not auth.invalidate(auth_headers):
+                    raise
+                renewed_credentials = True
+                logger.info("%s %s: credentials refused (401), renewing them once", method, url.path)
+            except (APIError, APIConnectionError) as error:
+                if retries >= max_retries or not self.retry_policy.may_retry(error, idempotent=idempotent):
+                    raise
+                delay = self._retry_delay(error, retries)
+                self._check_deadline(delay, error)
+                logger.warning(
+                    "%s %s failed (%s); retry %d of %d in %.3f s", method, url.path, error, retries + 1,
+                    max_retries, delay,
+                )  # fmt: skip
+                await self._shared.clock.sleep(delay)
+                retries += 1
+
+    async def _auth_headers(self, authenticate: bool | Mapping[str, str]) -> Mapping[str, str]:
+        if not isinstance(authenticate, bool):
+            return authenticate
+        if not authenticate or self._shared.auth is None:
+            return {}
+        return await self._shared.auth.headers(self._fetch_token)
+
+    async def _fetch_token(self, credentials: OAuthCredentials) -> Any:
+        form = urlencode({"grant_type": "client_credentials", "scope": " ".join(credentials.scopes)})
+        return await self._call(
+            "POST",
+            self._url("/v1/oauth/token"),
+            params=None,
+            body=form.encode(),
+            content_type="application/x-www-form-urlencoded",
+            timeout=self.timeout,
+            max_retries=self.retry_policy.max_retries,
+            # Asking for another token has no lasting effect, so resending is safe.
+            idempotent=True,
+            authenticate={"X-App-Id": credentials.app_id, "X-App-Token": credentials.app_token},
+        )
+
+    def _retry_delay(self, error: VoucherifyError, retries: int) -> float:
+        if isinstance(error, RateLimitError):
+            wait = error.retry_after
+            if wait is None and error.reset_at is not None:
+                wait = max(0.0, error.reset_at - self._shared.clock.time())
+            if wait is not None:
+                if self.retry_policy.max_wait is not None and wait > self.retry_policy.max_wait:
+                    raise error
+                return wait
+        if isinstance(error, APIError) and error.retry_after is not None:
+            return error.retry_after
+        return self.retry_policy.backoff(retries, self._shared.draw)
+
+    def _check_deadline(self, delay: float, error: VoucherifyError) -> None:
+        deadline = anyio.current_effective_deadline()
+        if math.isfinite(deadline) and anyio.current_time() + delay >= deadline:
+            logger.warning("not waiting %.3f s to retry: the caller's deadline comes first", delay)
+            raise error
+
+    async def _send(
+        self,
+        method: str,
+        url: URL,
+        params: Mapping[str, Any] | None,
+        body: bytes | None,
+        headers: dict[str, str],
+        timeout: Timeout,  # noqa: ASYNC109 (aiohttp's per-request limits)
+        streaming: bool,
+    ) -> Any:
+        session = self._shared.session()
+        if streaming:
+            limits = aiohttp.ClientTimeout(total=None, connect=timeout.connect, sock_read=timeout.total)
+        else:
+            limits = aiohttp.ClientTimeout(total=timeout.total, connect=timeout.connect)
+        started = self._shared.clock.monotonic()
+        try:
+            response = await session.request(
+                method, url, params=params, data=body, headers=headers, timeout=limits, allow_redirects=False
+            )
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise _connection_error(exc, method, url, sent=None) from None
+        try:
+            self._note_rate_limit(response.headers)
+            request_id = response.headers.get("X-Request-Id")
+            logger.debug(
+                "%s %s -> %d in %.3f s (request id %s)", method, url.path, response.status,
+                self._shared.clock.monotonic() - started, request_id,
+            )  # fmt: skip
+            if streaming and response.status < 400:
+                return response
+            try:
+                raw = await response.read()
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                raise _connection_error(exc, method, url, sent=True) from None
+        except BaseException:
+            response.release()
+            raise
+        response.release()
+        if response.status >= 400:
+            raise error_from_response(
+                response.status, response.headers, raw, request_id, self._shared.clock.time()
+            )
+        return _decode(raw, method, url)
+
+    def _note_rate_limit(self, headers: Mapping[str, str]) -> None:
+        info = RateLimitInfo.from_headers(headers)
+        if info is not None:
+            self._shared.rate_limit = info
+
+
+def _decode(raw: bytes, method: str, url: URL) -> Any:
+    if not raw:
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise VoucherifyError(f"{method} {url.path} answered with a body that is not JSON.") from None
+
+
+def _connection_error(exc: BaseException, method: str, url: URL, *, sent: bool | None) -> APIConnectionError:
+    """Map an aiohttp failure to our error, deciding whether the server may have got the request."""
+    never_sent = isinstance(exc, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError))
+    request_sent = False if never_sent else (True if sent is None else sent)
+    where = f"{method} {url.path}"
+    if isinstance(exc, asyncio.TimeoutError):
+        phase = "connecting" if never_sent else "waiting for the answer"
+        return APITimeoutError(
+            f"{where} timed out while {phase}.", request_sent=request_sent, method=method, path=url.path
+        )
+    reason = type(exc).__name__
+    if never_sent:
+        message = f"{where} could not connect to {url.host}:{url.port} ({reason}); the request was not sent."
+    else:
+        message = f"{where}: the connection broke before an answer arrived ({reason})."
+    return APIConnectionError(message, request_sent=request_sent, method=method, path=url.path)
