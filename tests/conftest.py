@@ -1,8 +1,47 @@
+"""Fixtures shared by the whole suite.
+
+- ``clock``: a :class:`vf.ManualClock`, so waits (backoff, Retry-After, polling) take no real time.
+- ``web_server``: starts a small ``aiohttp.web`` application on loopback and returns its base URL, for the
+  few behaviours the emulator cannot produce (a gateway's HTML error page, say).
+"""
+
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+
 import pytest
+from aiohttp import web
+
+import voucherify_async as vf
+
+StartServer = Callable[[web.Application], Awaitable[str]]
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture
+def clock() -> vf.ManualClock:
+    """A manual clock: sleeps return at once and move its time forward."""
+    return vf.ManualClock()
+
+
+@pytest.fixture
+async def web_server() -> AsyncIterator[StartServer]:
+    """Start ``aiohttp.web`` applications on 127.0.0.1 (a free port each) and return their base URLs."""
+    runners: list[web.AppRunner] = []
+
+    async def start(app: web.Application) -> str:
+        runner = web.AppRunner(app)
+        await runner.setup()
+        runners.append(runner)
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        return f"http://{host}:{port}"
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()

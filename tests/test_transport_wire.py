@@ -1,0 +1,99 @@
+"""What the transport puts on the wire and reads back, seen by a small loopback server."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+import pytest
+from aiohttp import web
+
+import voucherify_async as vf
+
+pytestmark = pytest.mark.anyio
+
+StartServer = Callable[[web.Application], Awaitable[str]]
+
+
+def recording_app(seen: list[web.Request], status: int = 200, body: bytes = b"{}", **headers: str) -> Any:
+    async def handle(request: web.Request) -> web.Response:
+        await request.read()
+        seen.append(request)
+        return web.Response(status=status, body=body, headers=headers, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    return app
+
+
+async def test_default_headers_name_the_sdk_and_its_channel(web_server: StartServer) -> None:
+    seen: list[web.Request] = []
+    url = await web_server(recording_app(seen))
+    async with vf.AsyncVoucherify("app", "token", base_url=url) as client:
+        await client._transport.request("GET", "/v1/orders")
+    headers = seen[0].headers
+    assert headers["User-Agent"].startswith(f"voucherify-async/{vf.__version__} ")
+    assert headers["X-Voucherify-Channel"] == "voucherify-async"
+    assert (headers["X-App-Id"], headers["X-App-Token"]) == ("app", "token")
+
+
+async def test_json_body_is_sent_with_orjson_and_answer_decoded(web_server: StartServer) -> None:
+    seen: list[web.Request] = []
+    url = await web_server(recording_app(seen, body=b'{"id":"ord_1","amount":1000}'))
+    async with vf.AsyncVoucherify("app", "token", base_url=url) as client:
+        answer = await client._transport.request("POST", "/v1/orders", json={"source_id": "o-1"})
+    assert answer == {"id": "ord_1", "amount": 1000}
+    assert seen[0].headers["Content-Type"] == "application/json"
+    assert orjson.loads(await seen[0].read()) == {"source_id": "o-1"}
+
+
+async def test_pre_serialised_content_is_sent_byte_for_byte(web_server: StartServer) -> None:
+    seen: list[web.Request] = []
+    url = await web_server(recording_app(seen))
+    payload = b'[{"source_id":"o-1"},{"source_id":"o-2"}]'
+    async with vf.AsyncVoucherify("app", "token", base_url=url) as client:
+        await client._transport.request("POST", "/v1/orders/import", content=payload)
+    assert await seen[0].read() == payload
+
+
+async def test_an_empty_answer_decodes_to_none(web_server: StartServer) -> None:
+    seen: list[web.Request] = []
+    url = await web_server(recording_app(seen, status=204, body=b""))
+    async with vf.AsyncVoucherify("app", "token", base_url=url) as client:
+        assert await client._transport.request("DELETE", "/v1/orders/o-1") is None
+
+
+async def test_query_parameters_are_sent(web_server: StartServer) -> None:
+    seen: list[web.Request] = []
+    url = await web_server(recording_app(seen))
+    async with vf.AsyncVoucherify("app", "token", base_url=url) as client:
+        await client._transport.request("GET", "/v1/orders", params={"limit": 100, "page": 2})
+    assert dict(seen[0].query) == {"limit": "100", "page": "2"}
+
+
+async def test_a_gateway_html_page_raises_a_server_error_with_its_text(web_server: StartServer) -> None:
+    seen: list[web.Request] = []
+    url = await web_server(recording_app(seen, status=500, body=b"<html>upstream failed</html>"))
+    async with vf.AsyncVoucherify("app", "token", base_url=url, max_retries=0) as client:
+        with pytest.raises(vf.ServerError, match="upstream failed") as caught:
+            await client._transport.request("GET", "/v1/orders")
+    assert caught.value.body == {}
+
+
+async def test_a_success_answer_that_is_not_json_raises(web_server: StartServer) -> None:
+    seen: list[web.Request] = []
+    url = await web_server(recording_app(seen, body=b"not json"))
+    async with vf.AsyncVoucherify("app", "token", base_url=url) as client:
+        with pytest.raises(vf.VoucherifyError, match="not JSON"):
+            await client._transport.request("GET", "/v1/orders")
+
+
+async def test_a_request_id_header_reaches_the_error(web_server: StartServer) -> None:
+    seen: list[web.Request] = []
+    app = recording_app(seen, status=404, body=b'{"code":404,"key":"not_found"}', **{"X-Request-Id": "v-9"})
+    url = await web_server(app)
+    async with vf.AsyncVoucherify("app", "token", base_url=url) as client:
+        with pytest.raises(vf.NotFoundError) as caught:
+            await client._transport.request("GET", "/v1/orders/o-404")
+    assert caught.value.request_id == "v-9"
