@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+
+from voucherify_async.importing.chunking import Batch, prepare_batches
+from voucherify_async.importing.validation import OrderRules
+
+RULES = OrderRules()
+
+
+def _orders(count: int, **extra: Any) -> list[dict[str, Any]]:
+    return [{"source_id": f"o-{i}", "amount": i, **extra} for i in range(count)]
+
+
+async def _batches(orders: list[Any], **options: Any) -> list[Batch]:
+    return [batch async for batch in prepare_batches(orders, rules=RULES, **options)]
+
+
+@pytest.mark.anyio
+async def test_2001_orders_make_batches_of_2000_and_1() -> None:
+    assert [batch.size for batch in await _batches(_orders(2001))] == [2000, 1]
+
+
+@pytest.mark.anyio
+async def test_batches_are_numbered_from_1() -> None:
+    assert [batch.index for batch in await _batches(_orders(5), batch_size=2)] == [1, 2, 3]
+
+
+@pytest.mark.anyio
+async def test_no_orders_make_no_batches() -> None:
+    assert await _batches([]) == []
+
+
+@pytest.mark.anyio
+async def test_the_body_is_the_json_array_of_the_orders() -> None:
+    orders = _orders(3)
+    (batch,) = await _batches(orders)
+    assert orjson.loads(batch.body()) == orders
+
+
+@pytest.mark.anyio
+async def test_body_size_matches_the_body() -> None:
+    (batch,) = await _batches(_orders(7))
+    assert batch.body_size() == len(batch.body())
+
+
+@pytest.mark.anyio
+async def test_batches_stay_under_max_batch_bytes() -> None:
+    orders = _orders(50, metadata={"note": "x" * 100})
+    limit = 1000
+    batches = await _batches(orders, max_batch_bytes=limit)
+    assert all(batch.body_size() <= limit for batch in batches)
+    assert sum(batch.size for batch in batches) == 50
+
+
+@pytest.mark.anyio
+async def test_byte_limited_batches_are_full_but_the_last() -> None:
+    batches = await _batches(_orders(50, metadata={"note": "x" * 100}), max_batch_bytes=1000)
+    piece = len(batches[0].pieces[0])
+    assert all(batch.body_size() + piece + 1 > 1000 for batch in batches[:-1])
+
+
+@pytest.mark.anyio
+async def test_an_order_larger_than_max_batch_bytes_is_rejected() -> None:
+    orders = [{"source_id": "big", "metadata": {"note": "x" * 500}}, {"source_id": "small"}]
+    (batch,) = await _batches(orders, max_batch_bytes=200)
+    assert batch.source_ids == ["small"]
+    assert "more than max_batch_bytes=200" in batch.rejected[0].reason
+
+
+@pytest.mark.anyio
+async def test_rejections_travel_with_the_next_batch() -> None:
+    orders = [{"source_id": "a"}, {"source_id": "b", "amount": -1}, {"source_id": "c"}]
+    batches = await _batches(orders, batch_size=1)
+    assert [(b.source_ids, [r.source_id for r in b.rejected]) for b in batches] == [
+        (["a"], []),
+        (["c"], ["b"]),
+    ]
+
+
+@pytest.mark.anyio
+async def test_trailing_rejections_come_in_a_batch_without_orders() -> None:
+    batches = await _batches([{"source_id": "a"}, {"amount": 1}], batch_size=1)
+    assert [(b.size, len(b.rejected)) for b in batches] == [(1, 0), (0, 1)]
+
+
+@pytest.mark.anyio
+async def test_an_order_that_cannot_be_serialised_is_rejected() -> None:
+    (batch,) = await _batches([{"source_id": "a", "metadata": {"when": object()}}])
+    assert "cannot be serialised as JSON" in batch.rejected[0].reason
+
+
+@pytest.mark.anyio
+async def test_batch_size_above_2000_is_refused() -> None:
+    with pytest.raises(ValueError, match="batch_size"):
+        await _batches(_orders(1), batch_size=2001)
+
+
+@pytest.mark.anyio
+async def test_fingerprint_changes_when_an_order_changes() -> None:
+    (first,) = await _batches(_orders(3))
+    (second,) = await _batches([*_orders(2), {"source_id": "o-2", "amount": 3}])
+    assert first.fingerprint() != second.fingerprint()
+
+
+@pytest.mark.anyio
+async def test_fingerprint_is_stable_for_the_same_orders() -> None:
+    (first,) = await _batches(_orders(3))
+    (second,) = await _batches(_orders(3))
+    assert first.fingerprint() == second.fingerprint()
+
+
+@pytest.mark.anyio
+async def test_keeping_selects_orders_by_position() -> None:
+    (batch,) = await _batches(_orders(4))
+    assert batch.keeping([3, 1]).source_ids == ["o-1", "o-3"]

@@ -1,0 +1,208 @@
+"""The checkpoint journal: what a run did, batch by batch, so that a killed run can be resumed safely.
+
+The journal is a JSON Lines file that a person can read (``tail -f`` it during an import). Each line is one
+step, written, flushed and fsynced before the batcher goes on::
+
+    {"event": "start", "at": 1700000000.0, "batch_size": 2000, "max_batch_bytes": 16777216}
+    {"event": "submitting", "batch": 1, "fingerprint": "9f2c...", "size": 2000, "at": 1700000000.5}
+    {"event": "submitted", "batch": 1, "async_action_id": "aa_1", "how": "submitted"}
+    {"event": "finished", "batch": 1, "async_action_id": "aa_1", "status": "DONE", "imported": 1998,
+     "failed": [["o-17", "..."], ["o-18", "..."]], "rejected": [], "bulk_calls": 1, "polls": 3}
+    {"event": "refused", "batch": 2, "details": "...", "rejected": [["o-4001", "..."]]}
+    {"event": "stopped", "batch": 3, "async_action_id": "aa_3", "reason": "cancelled"}
+
+``submitting`` is written *before* the import request goes out, with the time: when the process dies between
+sending and recording the answer, the next run knows a request may have been accepted and looks at the
+project's async actions created since then. Each batch's fingerprint (a digest of its serialised orders) is
+kept, so a source that changed since is refused instead of silently importing other orders.
+
+A line cut short by a kill in the middle of a write is ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import IO, Any
+
+import attrs
+import orjson
+
+from voucherify_async.importing.errors import CheckpointError
+from voucherify_async.importing.report import BatchResult, OrderFailure
+
+__all__ = ["BatchRecord", "Journal"]
+
+
+@attrs.define
+class BatchRecord:
+    """What the journal knows about one batch.
+
+    Attributes:
+        index: The batch's number (from 1).
+        fingerprint: The digest of its orders when it was first submitted.
+        size: Orders in it when first submitted.
+        submitting_at: Client-clock epoch time of the last ``submitting`` step (a request may be in flight).
+        async_action_ids: Every action id recorded for it, the current one last.
+        result: Its final outcome, once ``finished``.
+        rejected: Orders dropped after a 400 (recorded by ``refused`` steps).
+    """
+
+    index: int
+    fingerprint: str
+    size: int
+    submitting_at: float | None = None
+    async_action_ids: list[str] = attrs.field(factory=list)
+    result: BatchResult | None = None
+    rejected: list[OrderFailure] = attrs.field(factory=list)
+
+    @property
+    def async_action_id(self) -> str | None:
+        """The action currently standing for the batch, if one was recorded."""
+        return self.async_action_ids[-1] if self.async_action_ids else None
+
+    @property
+    def awaiting_answer(self) -> bool:
+        """Whether a request was being sent and its answer never recorded (a kill in between)."""
+        return self.result is None and self.submitting_at is not None
+
+
+def _failures(items: list[OrderFailure]) -> list[list[str | None]]:
+    return [[failure.source_id, failure.reason] for failure in items]
+
+
+def _read_failures(items: Any) -> list[OrderFailure]:
+    return [OrderFailure(source_id, reason) for source_id, reason in items or []]
+
+
+class Journal:
+    """An append-only checkpoint journal (see the module docs for its format).
+
+    Args:
+        path: The journal file; created if missing, appended to otherwise.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.batches: dict[int, BatchRecord] = {}
+        """What earlier runs (and this one) recorded, by batch number."""
+        self.completed = False
+        """Whether a run recorded that it reached the end of the source."""
+        self._file: IO[bytes] | None = None
+        if self.path.exists():
+            self._load()
+
+    def _load(self) -> None:
+        try:
+            lines = self.path.read_bytes().splitlines()
+        except OSError as error:
+            raise CheckpointError(f"cannot read the checkpoint journal {self.path}: {error}") from None
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                step = orjson.loads(line)
+                self._apply(step)
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+                if number == len(lines):
+                    break  # the last line, cut short by a kill during the write
+                raise CheckpointError(
+                    f"the checkpoint journal {self.path} is damaged at line {number}: {error}"
+                ) from None
+
+    def _apply(self, step: dict[str, Any]) -> None:
+        event = step["event"]
+        if event == "start":
+            self.completed = False
+            return
+        if event == "complete":
+            self.completed = True
+            return
+        index = int(step["batch"])
+        record = self.batches.get(index)
+        if event == "submitting":
+            if record is None:
+                record = BatchRecord(index=index, fingerprint=step["fingerprint"], size=int(step["size"]))
+                self.batches[index] = record
+            record.submitting_at = float(step["at"])
+        elif record is None:
+            return  # a step about a batch the journal never saw submitted: nothing to resume from
+        elif event == "submitted":
+            record.async_action_ids.append(str(step["async_action_id"]))
+            record.submitting_at = None
+        elif event == "refused":
+            record.rejected.extend(_read_failures(step.get("rejected")))
+            record.submitting_at = None
+        elif event == "finished":
+            record.result = BatchResult(
+                index=index,
+                async_action_id=step.get("async_action_id"),
+                size=int(step["size"]),
+                status=step["status"],
+                imported=int(step["imported"]),
+                failed=_read_failures(step.get("failed")),
+                rejected=_read_failures(step.get("rejected")),
+                bulk_calls=int(step.get("bulk_calls", 1)),
+                polls=int(step.get("polls", 0)),
+                message=step.get("message"),
+                resumed=True,
+            )
+            record.submitting_at = None
+
+    def write(self, event: str, **fields: Any) -> None:
+        """Append one step, flush and fsync it, and apply it to :attr:`batches`."""
+        step = {"event": event, **fields}
+        line = orjson.dumps(step) + b"\n"
+        try:
+            if self._file is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = open(self.path, "ab")  # noqa: SIM115 (kept open for the run; closed by close())
+                self._cut_partial_line()
+            self._file.write(line)
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        except OSError as error:
+            raise CheckpointError(f"cannot write the checkpoint journal {self.path}: {error}") from None
+        self._apply(step)
+
+    def _cut_partial_line(self) -> None:
+        # A kill during a write can leave a last line without its newline: drop it, so the next step stays
+        # on a line of its own and the journal holds only whole steps.
+        assert self._file is not None
+        data = self.path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            self._file.truncate(data.rfind(b"\n") + 1)
+
+    def record_submitting(self, index: int, fingerprint: str, size: int, at: float) -> None:
+        """Record that batch ``index`` is about to be sent (before the request goes out)."""
+        self.write("submitting", batch=index, fingerprint=fingerprint, size=size, at=at)
+
+    def record_submitted(self, index: int, async_action_id: str, how: str) -> None:
+        """Record the action that now stands for batch ``index``."""
+        self.write("submitted", batch=index, async_action_id=async_action_id, how=how)
+
+    def record_refused(self, index: int, details: str, rejected: list[OrderFailure]) -> None:
+        """Record a 400 and the orders dropped from batch ``index`` because of it."""
+        self.write("refused", batch=index, details=details, rejected=_failures(rejected))
+
+    def record_finished(self, result: BatchResult) -> None:
+        """Record a batch's final outcome."""
+        self.write(
+            "finished",
+            batch=result.index,
+            async_action_id=result.async_action_id,
+            size=result.size,
+            status=result.status,
+            imported=result.imported,
+            failed=_failures(result.failed),
+            rejected=_failures(result.rejected),
+            bulk_calls=result.bulk_calls,
+            polls=result.polls,
+            message=result.message,
+        )
+
+    def close(self) -> None:
+        """Close the file (the journal stays on disk)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None

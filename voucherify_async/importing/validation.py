@@ -1,0 +1,239 @@
+"""Check each order before it costs a bulk call: a malformed order becomes a rejection with a reason.
+
+One malformed order makes the server refuse the whole import request with a 400 (DESIGN.md), and the
+refused request still spends a bulk call, so every rule the spec (``spec/orders.json``,
+``OrdersImportCreateRequestBody`` and the ``OrderBase``/``OrderItem``/``Customer`` schemas) and the documented
+server behaviour state is checked here:
+
+- the order is a JSON object;
+- ``source_id`` is a non-empty string. The spec marks it nullable, but the batcher requires it: the server
+  reports per-order failures only by ``source_id``, and without one an order can neither be accounted for nor
+  found again after a restart (pass ``require_source_id=False`` to allow orders without one);
+- ``id``, ``customer_id``, ``referrer_id`` are strings (the ids may be null);
+- ``status`` is one of ``CREATED``, ``PAID``, ``CANCELED``, ``FULFILLED``;
+- ``amount``, ``initial_amount``, ``discount_amount`` are non-negative integers (smallest currency unit);
+- ``items`` is a list of at most 500 objects ("It can include up to 500 items"); in each item ``quantity``
+  and ``initial_quantity`` are integers >= 1 (the server's own example 400: "Property
+  .items[0].initial_quantity cannot be lower than 1"), ``discount_quantity`` and the amounts and ``price``
+  are non-negative integers, ``related_object`` is ``product`` or ``sku``, ids are strings, ``product`` and
+  ``sku`` are objects whose ``price`` is a non-negative number and ``override`` a boolean;
+- ``customer`` and ``referrer`` are objects whose fields named in the spec are strings, ``address`` an object
+  or null; every ``metadata`` is an object;
+- ``created_at`` is an ISO 8601 date-time.
+
+Optionally the order's own ``created_at`` moves into a metadata key (Voucherify sets ``created_at`` to the
+import time, and its docs advise keeping the real date in metadata).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from voucherify_async.importing.report import OrderFailure
+from voucherify_async.importing.sources import MalformedRecord
+
+__all__ = ["MAX_ITEMS", "OrderRules", "validate_order"]
+
+MAX_ITEMS = 500
+_STATUSES = ("CREATED", "PAID", "CANCELED", "FULFILLED")
+_ORDER_AMOUNTS = ("amount", "initial_amount", "discount_amount")
+_ITEM_AMOUNTS = ("amount", "discount_amount", "initial_amount", "price", "discount_quantity")
+_ITEM_AT_LEAST_ONE = ("quantity", "initial_quantity")
+_ITEM_STRINGS = ("sku_id", "product_id", "source_id")
+_PRODUCT_STRINGS = ("id", "source_id", "name")
+_SKU_STRINGS = ("id", "source_id", "sku")
+_CUSTOMER_STRINGS = ("id", "source_id", "name", "description", "email", "phone", "birthday", "birthdate")
+_ADDRESS_STRINGS = ("city", "state", "line_1", "line_2", "country", "postal_code")
+
+
+class _Invalid(Exception):
+    """One broken rule (internal: turned into an :class:`OrderFailure` at once)."""
+
+
+class OrderRules:
+    """The validation settings of a run.
+
+    Args:
+        require_source_id: Refuse orders without a ``source_id`` (default ``True``, see the module docs).
+        created_at_metadata: When set, move each order's ``created_at`` into
+            ``metadata[created_at_metadata]``.
+        to_wire: Turns a non-mapping order (a ``vf.Order``) into its wire dict.
+    """
+
+    def __init__(
+        self,
+        *,
+        require_source_id: bool = True,
+        created_at_metadata: str | None = None,
+        to_wire: Callable[[Any], dict[str, Any]] | None = None,
+    ) -> None:
+        self.require_source_id = require_source_id
+        self.created_at_metadata = created_at_metadata
+        self.to_wire = to_wire
+
+
+def validate_order(order: object, number: int, rules: OrderRules) -> dict[str, Any] | OrderFailure:
+    """Check one order of the source and return its wire dict, or the reason it is rejected.
+
+    Args:
+        order: What the source yielded: a mapping, a ``vf.Order`` or a :class:`MalformedRecord`.
+        number: Its position in the source (from 1), named in the reason.
+        rules: The run's settings.
+
+    Returns:
+        A new dict ready to serialise (the input is not modified), or an :class:`OrderFailure` whose reason
+        says which order and which rule, e.g. ``"order #7 (source_id 'o-7'): items[0].quantity must be an
+        integer >= 1, got 0"``.
+    """
+    if isinstance(order, MalformedRecord):
+        return OrderFailure(None, f"order #{number} ({order.location}): {order.reason}")
+    if not isinstance(order, Mapping):
+        if rules.to_wire is None:
+            return OrderFailure(
+                None, f"order #{number}: expected an order object, got {type(order).__name__}"
+            )
+        order = rules.to_wire(order)
+    wire = dict(order)
+    source_id = wire.get("source_id")
+    where = f"order #{number}" + (f" (source_id {source_id!r})" if isinstance(source_id, str) else "")
+    try:
+        _check_order(wire, rules)
+        if rules.created_at_metadata is not None and "created_at" in wire:
+            metadata = dict(wire.get("metadata") or {})
+            metadata[rules.created_at_metadata] = wire.pop("created_at")
+            wire["metadata"] = metadata
+    except _Invalid as invalid:
+        return OrderFailure(source_id if isinstance(source_id, str) else None, f"{where}: {invalid}")
+    return wire
+
+
+def _check_order(order: dict[str, Any], rules: OrderRules) -> None:
+    source_id = order.get("source_id")
+    if source_id is None:
+        if rules.require_source_id:
+            raise _Invalid("source_id is missing (needed to account for the order and to resume an import)")
+    elif not isinstance(source_id, str) or not source_id:
+        raise _Invalid(f"source_id must be a non-empty string, got {source_id!r}")
+    for name in ("id", "customer_id", "referrer_id"):
+        _optional_string(order, name, name, nullable=True)
+    status = order.get("status")
+    if status is not None and status not in _STATUSES:
+        raise _Invalid(f"status must be one of {', '.join(_STATUSES)}, got {status!r}")
+    for name in _ORDER_AMOUNTS:
+        _integer(order, name, name, minimum=0)
+    _metadata(order, "metadata")
+    created_at = order.get("created_at")
+    if created_at is not None:
+        _check_date_time(created_at)
+    for name in ("customer", "referrer"):
+        if name in order and order[name] is not None:
+            _check_customer(order[name], name)
+    items = order.get("items")
+    if items is None:
+        return
+    if not isinstance(items, list):
+        raise _Invalid(f"items must be a list, got {_kind(items)}")
+    if len(items) > MAX_ITEMS:
+        raise _Invalid(f"an order can hold at most {MAX_ITEMS} items, this one has {len(items)}")
+    for index, item in enumerate(items):
+        _check_item(item, f"items[{index}]")
+
+
+def _check_item(item: object, path: str) -> None:
+    if not isinstance(item, Mapping):
+        raise _Invalid(f"{path} must be an object, got {_kind(item)}")
+    for name in _ITEM_AT_LEAST_ONE:
+        _integer(item, name, f"{path}.{name}", minimum=1)
+    for name in _ITEM_AMOUNTS:
+        _integer(item, name, f"{path}.{name}", minimum=0)
+    for name in _ITEM_STRINGS:
+        _optional_string(item, name, f"{path}.{name}")
+    related = item.get("related_object")
+    if related is not None and related not in ("product", "sku"):
+        raise _Invalid(f"{path}.related_object must be 'product' or 'sku', got {related!r}")
+    _metadata(item, f"{path}.metadata")
+    for name, strings in (("product", _PRODUCT_STRINGS), ("sku", _SKU_STRINGS)):
+        part = item.get(name)
+        if part is None:
+            continue
+        if not isinstance(part, Mapping):
+            raise _Invalid(f"{path}.{name} must be an object, got {_kind(part)}")
+        for field in strings:
+            _optional_string(part, field, f"{path}.{name}.{field}")
+        price = part.get("price")
+        if price is not None and (not _is_number(price) or price < 0):
+            raise _Invalid(f"{path}.{name}.price must be a non-negative number, got {price!r}")
+        override = part.get("override")
+        if override is not None and not isinstance(override, bool):
+            raise _Invalid(f"{path}.{name}.override must be true or false, got {override!r}")
+        _metadata(part, f"{path}.{name}.metadata")
+
+
+def _check_customer(customer: object, path: str) -> None:
+    if not isinstance(customer, Mapping):
+        raise _Invalid(f"{path} must be an object, got {_kind(customer)}")
+    for name in _CUSTOMER_STRINGS:
+        _optional_string(customer, name, f"{path}.{name}")
+    _metadata(customer, f"{path}.metadata")
+    address = customer.get("address")
+    if address is None:
+        return
+    if not isinstance(address, Mapping):
+        raise _Invalid(f"{path}.address must be an object, got {_kind(address)}")
+    for name in _ADDRESS_STRINGS:
+        _optional_string(address, name, f"{path}.address.{name}")
+
+
+def _integer(obj: Mapping[str, Any], name: str, path: str, *, minimum: int) -> None:
+    value = obj.get(name)
+    if value is None:
+        return
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        rule = "a non-negative integer" if minimum == 0 else f"an integer >= {minimum}"
+        unit = " in the smallest currency unit (cents)" if "amount" in name or name == "price" else ""
+        raise _Invalid(f"{path} must be {rule}{unit}, got {value!r}")
+
+
+def _optional_string(obj: Mapping[str, Any], name: str, path: str, *, nullable: bool = False) -> None:
+    value = obj.get(name)
+    if value is None:
+        if name in obj and not nullable:
+            raise _Invalid(f"{path} must be a string, got null")
+        return
+    if not isinstance(value, str):
+        raise _Invalid(f"{path} must be a string, got {_kind(value)} {value!r}")
+
+
+def _metadata(obj: Mapping[str, Any], path: str) -> None:
+    value = obj.get(path.rpartition(".")[2])
+    if value is not None and not isinstance(value, Mapping):
+        raise _Invalid(f"{path} must be an object of key/value pairs, got {_kind(value)}")
+
+
+def _check_date_time(value: object) -> None:
+    if isinstance(value, str):
+        # datetime.fromisoformat reads a trailing "Z" only from Python 3.11 on.
+        text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+        try:
+            datetime.datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            return
+    raise _Invalid(f"created_at must be an ISO 8601 date-time like '2021-12-22T10:13:06.487Z', got {value!r}")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _kind(value: object) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number"}
+    if value is None:
+        return "null"
+    for cls, name in names.items():
+        if isinstance(value, cls):
+            return name
+    return "a number" if isinstance(value, float) else type(value).__name__
