@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from tests.emulator.conftest import Api, order
+from voucherify_async import ManualClock
+from voucherify_async.emulator import Emulator
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def slow(clock: ManualClock) -> AsyncIterator[tuple[Emulator, Api]]:
+    async with (
+        Emulator(processing_rate=100, processing_delay=1.0, time_source=clock.time) as emu,
+        aiohttp.ClientSession() as session,
+    ):
+        yield emu, Api(session, emu.url)
+
+
+async def _import(api: Api, count: int, prefix: str = "o") -> str:
+    _, body, _ = await api.call(
+        "POST", "/v1/orders/import", json=[order(f"{prefix}-{i}") for i in range(count)]
+    )
+    return str(body["async_action_id"])
+
+
+async def _status(api: Api, action_id: str) -> tuple[str, int]:
+    _, action, _ = await api.call("GET", f"/v1/async-actions/{action_id}")
+    return action["status"], action["progress"]
+
+
+async def test_action_moves_through_its_states_with_rising_progress(
+    slow: tuple[Emulator, Api], clock: ManualClock
+) -> None:
+    _, api = slow
+    action_id = await _import(api, 100)  # 1 s of orders + 1 s of delay
+    seen = [await _status(api, action_id)]
+    for _ in range(4):
+        clock.advance(0.5)
+        seen.append(await _status(api, action_id))
+    assert seen == [
+        ("IN_PROGRESS", 0),
+        ("IN_PROGRESS", 25),
+        ("IN_PROGRESS", 50),
+        ("IN_PROGRESS", 75),
+        ("DONE", 100),
+    ]
+
+
+async def test_second_import_waits_enqueued_until_the_first_is_done(
+    slow: tuple[Emulator, Api], clock: ManualClock
+) -> None:
+    _, api = slow
+    await _import(api, 100, "a")
+    second = await _import(api, 100, "b")
+    assert await _status(api, second) == ("ENQUEUED", 0)
+    clock.advance(2.0)
+    assert (await _status(api, second))[0] == "IN_PROGRESS"
+    clock.advance(2.0)
+    assert (await _status(api, second))[0] == "DONE"
+
+
+async def test_orders_appear_only_when_their_import_is_done(
+    slow: tuple[Emulator, Api], clock: ManualClock
+) -> None:
+    emu, api = slow
+    await _import(api, 100)
+    clock.advance(1.9)
+    assert emu.project().orders == {}
+    clock.advance(0.1)
+    assert len(emu.project().orders) == 100
+
+
+async def test_imports_submitted_while_busy_are_counted(
+    slow: tuple[Emulator, Api], clock: ManualClock
+) -> None:
+    emu, api = slow
+    await _import(api, 100, "a")
+    await _import(api, 100, "b")
+    clock.advance(10)
+    await _import(api, 100, "c")
+    assert (emu.project().import_requests, emu.project().imports_submitted_while_busy) == (3, 1)
+
+
+async def test_list_answers_newest_first_without_result(api: Api) -> None:
+    first = (await api.call("POST", "/v1/orders/import", json=[order("a")]))[1]["async_action_id"]
+    second = (await api.call("POST", "/v1/orders/import", json=[order("b")]))[1]["async_action_id"]
+    status, listing, _ = await api.call("GET", "/v1/async-actions", params={"limit": "1"})
+    assert status == 200
+    assert (listing["object"], listing["data_ref"], listing["has_more"]) == ("list", "async_actions", True)
+    assert [action["id"] for action in listing["async_actions"]] == [second]
+    assert "result" not in listing["async_actions"][0]
+    assert first != second
+
+
+async def test_list_walks_back_by_end_date(slow: tuple[Emulator, Api], clock: ManualClock) -> None:
+    _, api = slow
+    first = await _import(api, 1, "a")
+    clock.advance(5)
+    second = await _import(api, 1, "b")
+    _, newest, _ = await api.call("GET", "/v1/async-actions")
+    assert [action["id"] for action in newest["async_actions"]] == [second, first]
+    end_date = newest["async_actions"][0]["created_at"]
+    _, older, _ = await api.call("GET", "/v1/async-actions", params={"end_date": end_date})
+    assert [action["id"] for action in older["async_actions"]] == [first]
+    assert older["has_more"] is False
+
+
+async def test_list_rejects_an_end_date_that_is_not_iso_8601(api: Api) -> None:
+    status, error, _ = await api.call("GET", "/v1/async-actions", params={"end_date": "yesterday"})
+    assert status == 400
+    assert error["details"] == "Property .end_date cannot be recognized as a ISO-8601 compliant date"
+
+
+async def test_unknown_async_action_is_a_404(api: Api) -> None:
+    status, error, _ = await api.call("GET", "/v1/async-actions/aa_missing")
+    assert status == 404
+    assert error["resource_type"] == "async_action"

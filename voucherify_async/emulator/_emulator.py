@@ -1,0 +1,172 @@
+"""The :class:`Emulator`: a local Voucherify served on loopback, with its projects, faults and records."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+
+from aiohttp import web
+
+from voucherify_async.emulator.faults import Fault, FaultPlan
+from voucherify_async.emulator.oauth import TokenIssuer
+from voucherify_async.emulator.ratelimit import RateLimiter, RateLimits
+from voucherify_async.emulator.state import ProjectState
+from voucherify_async.emulator.validation import MetadataSchema
+
+
+@dataclass
+class RecordedRequest:
+    """One request the emulator received, in arrival order.
+
+    Attributes:
+        method: the HTTP method.
+        path: the path, without the query string.
+        route: the route template, e.g. ``"GET /v1/async-actions/{id}"`` (for unknown paths the method and
+            path).
+        status: the status answered; 0 while in progress, or when the connection was closed without an
+            answer (``drop`` and ``lost_ack`` faults).
+        project: the app id of the authenticated project, ``None`` when the request was not authenticated.
+    """
+
+    method: str
+    path: str
+    route: str
+    status: int = 0
+    project: str | None = None
+
+
+class Emulator:
+    """A local stand-in for the Voucherify API (Orders, Async Actions, Exports, OAuth) over loopback.
+
+    Args:
+        app_id: the default project's application id.
+        app_token: the default project's secret token.
+        host: the address to listen on (loopback).
+        port: the port; 0 picks a free one.
+        projects: more ``app_id -> app_token`` pairs, each a project with its own data.
+        processing_rate: orders per second an import is processed at; ``None`` processes at once.
+        processing_delay: extra seconds every import takes.
+        rate_limits: per-project budgets of API and bulk calls (off by default).
+        faults: faults injected from the start (see :class:`Fault`).
+        seed: seeds the probabilistic faults.
+        time_source: epoch seconds for timestamps, import progress, rate-limit windows and token expiry
+            (pass a ``ManualClock``'s ``time`` to share fake time with a test).
+        metadata_schema: allowed values per order metadata key, a rule only the server knows: an import
+            breaking it is answered ``400 invalid_payload``.
+        oauth_token_ttl: seconds an OAuth token lives.
+        export_delay: seconds an export takes to become ``DONE``.
+
+    Example:
+        >>> async with Emulator(app_id="app", app_token="token") as emu:   # doctest: +SKIP
+        ...     async with AsyncVoucherify("app", "token", base_url=emu.url) as client:
+        ...         await client.orders.create({"source_id": "o-1"})
+    """
+
+    def __init__(
+        self,
+        app_id: str = "app",
+        app_token: str = "token",
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        projects: Mapping[str, str] | None = None,
+        processing_rate: float | None = None,
+        processing_delay: float = 0.0,
+        rate_limits: RateLimits | None = None,
+        faults: Sequence[Fault] = (),
+        seed: int = 0,
+        time_source: Callable[[], float] = time.time,
+        metadata_schema: MetadataSchema | None = None,
+        oauth_token_ttl: float = 900.0,
+        export_delay: float = 0.0,
+    ) -> None:
+        if processing_rate is not None and processing_rate <= 0:
+            raise ValueError("processing_rate must be positive (or None for instant processing)")
+        self.app_id = app_id
+        self.host = host
+        self.port = port
+        self.time_source = time_source
+        self.metadata_schema = metadata_schema
+        self.export_delay = export_delay
+        self.credentials: dict[str, str] = {app_id: app_token, **(projects or {})}
+        self.projects: dict[str, ProjectState] = {
+            project: ProjectState(
+                app_id=project,
+                time_source=time_source,
+                processing_rate=processing_rate,
+                processing_delay=processing_delay,
+            )
+            for project in self.credentials
+        }
+        self.faults = FaultPlan(seed=seed)
+        for fault in faults:
+            self.faults.add(fault)
+        self.rate_limiter = RateLimiter(rate_limits or RateLimits(), time_source)
+        self.tokens = TokenIssuer(time_source, ttl=oauth_token_ttl)
+        self.requests: list[RecordedRequest] = []
+        self._runner: web.AppRunner | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start serving; afterwards :attr:`url` is the base URL."""
+        if self._runner is not None:
+            raise RuntimeError("the emulator is already running")
+        from voucherify_async.emulator.app import build_app
+
+        runner = web.AppRunner(build_app(self), access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port)
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        if runner.addresses:
+            self.port = int(runner.addresses[0][1])
+
+    async def close(self) -> None:
+        """Stop serving and close every connection."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> Emulator:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @property
+    def url(self) -> str:
+        """The base URL, ``http://127.0.0.1:PORT`` (pass it as ``base_url=``)."""
+        if self._runner is None:
+            raise RuntimeError("the emulator is not running: use `async with Emulator(...)`")
+        return f"http://{self.host}:{self.port}"
+
+    # -- state and faults --------------------------------------------------------------------------
+
+    def project(self, app_id: str | None = None) -> ProjectState:
+        """The state of a project (the default project when ``app_id`` is ``None``)."""
+        return self.projects[app_id or self.app_id]
+
+    def add_fault(self, fault: Fault) -> None:
+        """Inject a fault from now on."""
+        self.faults.add(fault)
+
+    def clear_faults(self) -> None:
+        """Remove every fault."""
+        self.faults.clear()
+
+    def __repr__(self) -> str:
+        where = self.url if self._runner is not None else "not running"
+        return f"Emulator({where}, projects={sorted(self.projects)})"

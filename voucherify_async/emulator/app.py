@@ -1,0 +1,139 @@
+"""The aiohttp application: the request pipeline (record, faults, auth, rate limits) and the routes."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+import anyio
+from aiohttp import web
+
+from voucherify_async.emulator import exports, routes
+from voucherify_async.emulator.faults import Fault
+from voucherify_async.emulator.request_context import CURRENT, EMULATOR, ErrorAnswer, RequestState
+from voucherify_async.emulator.state import ProjectState
+from voucherify_async.emulator.wire import error_body, error_response, json_response
+
+if TYPE_CHECKING:
+    from voucherify_async.emulator._emulator import Emulator, RecordedRequest
+
+PUBLIC_ROUTES = frozenset({"POST /v1/oauth/token", "GET /download/v1/exports/{id}"})
+"""Routes that take no API credentials (the token exchange; the download checks its own token)."""
+BULK_ROUTES = frozenset({"POST /v1/orders/import", "POST /v1/orders/export"})
+"""Routes budgeted as bulk API calls."""
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def route_of(request: web.Request) -> str:
+    """The route template of the request, e.g. ``GET /v1/orders/{id}``."""
+    info = request.match_info
+    if info.http_exception is not None:
+        return f"{request.method} {request.path}"
+    return f"{request.method} {info.route.resource.canonical if info.route.resource else request.path}"
+
+
+def _drop(request: web.Request) -> web.Response:
+    """Close the connection without an answer: aiohttp then fails to write and gives up quietly."""
+    transport = request.transport
+    if transport is not None:
+        transport.abort()
+    return web.Response(status=500)
+
+
+def _fault_response(emu: Emulator, fault: Fault, route: str) -> web.Response:
+    headers: dict[str, str] = {}
+    if fault.status == 429:
+        now = emu.time_source()
+        kind = "bulk_api_calls" if route in BULK_ROUTES else "api_calls"
+        headers = {
+            "Retry-After": "1",
+            "X-Rate-Limit-Limit": "100",
+            "X-Rate-Limit-Remaining": "0",
+            "X-Rate-Limit-Retry": str(int(now) + 1),
+            "X-Rate-Limit-Type": kind,
+        }
+    headers.update(fault.headers or {})
+    body = fault.body if fault.body is not None else error_body(fault.status)
+    return json_response(body, status=fault.status, headers=headers)
+
+
+def _authenticate(emu: Emulator, request: web.Request) -> ProjectState:
+    authorization = request.headers.get("Authorization", "")
+    if authorization[:7].lower() == "bearer ":
+        issued = emu.tokens.check(authorization[7:].strip())
+        if issued is None:
+            raise ErrorAnswer(error_response(401, "The access token is invalid or expired"))
+        if not emu.tokens.allows(issued, request.path):
+            raise ErrorAnswer(error_response(403, "The access token's scopes do not allow this endpoint"))
+        return emu.projects[issued.project]
+    app_id = request.headers.get("X-App-Id")
+    app_token = request.headers.get("X-App-Token")
+    expected = emu.credentials.get(app_id or "")
+    if app_token is None or expected is None or not secrets.compare_digest(app_token, expected):
+        raise ErrorAnswer(error_response(401))
+    return emu.projects[str(app_id)]
+
+
+async def _handle(
+    emu: Emulator, request: web.Request, handler: Handler, route: str, record: RecordedRequest
+) -> web.StreamResponse:
+    if request.match_info.http_exception is not None:
+        status = request.match_info.http_exception.status
+        return error_response(status, f"Unknown endpoint {request.method} {request.path}")
+    rate_headers: dict[str, str] = {}
+    if route not in PUBLIC_ROUTES:
+        project = _authenticate(emu, request)
+        record.project = project.app_id
+        CURRENT.get().project = project
+        verdict = emu.rate_limiter.count(project.app_id, bulk=route in BULK_ROUTES)
+        if verdict is not None:
+            rate_headers = verdict.headers
+            if not verdict.allowed:
+                details = f"Too many requests: the {verdict.limit_type} limit is exhausted"
+                return error_response(429, details, headers=rate_headers)
+    response = await handler(request)
+    response.headers.update(rate_headers)
+    return response
+
+
+@web.middleware
+async def api_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every request: record it, apply faults, authenticate, count it against the budget, answer."""
+    from voucherify_async.emulator._emulator import RecordedRequest
+
+    emu = request.app[EMULATOR]
+    route = route_of(request)
+    record = RecordedRequest(request.method, request.path, route)
+    emu.requests.append(record)
+    hits = emu.faults.pick(route)
+    for fault in hits:
+        if fault.kind == "latency":
+            await anyio.sleep(fault.delay)
+    kinds = {fault.kind for fault in hits}
+    if "drop" in kinds:
+        return _drop(request)
+    for fault in hits:
+        if fault.kind == "status":
+            response: web.StreamResponse = _fault_response(emu, fault, route)
+            record.status = response.status
+            return response
+    CURRENT.set(RequestState(fail_action="action_failed" in kinds))
+    try:
+        response = await _handle(emu, request, handler, route, record)
+    except ErrorAnswer as answer:
+        response = answer.response
+    if "lost_ack" in kinds:
+        return _drop(request)
+    record.status = response.status
+    return response
+
+
+def build_app(emu: Emulator) -> web.Application:
+    """The aiohttp application serving ``emu``."""
+    app = web.Application(middlewares=[api_middleware], client_max_size=64 * 1024 * 1024)
+    app[EMULATOR] = emu
+    routes.add_routes(app)
+    exports.add_routes(app)
+    return app

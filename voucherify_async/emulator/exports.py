@@ -1,0 +1,241 @@
+"""Order exports: POST /v1/orders/export, GET/DELETE /v1/exports/{id}, GET /v1/exports, the CSV download.
+
+An export is ``SCHEDULED`` when created, ``IN_PROGRESS`` after half the emulator's ``export_delay`` and
+``DONE`` after all of it; then ``result.url`` points at the CSV. The real API serves the file from the
+cluster's ``download`` host at ``/v1/exports/{id}?token=...`` (``exports.json``, "Download Export"); the
+emulator has one host, so it serves the file under ``/download/v1/exports/{id}?token=...``. The download
+takes no API credentials, only the export's token. The CSV's header row names the fields the way the
+spec's example of a CSV does (``ID,Code,Voucher Type,Value``): words capitalised, ``id`` as ``ID``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from voucherify_async.emulator.request_context import (
+    emulator_of,
+    project_of,
+    query_choice,
+    query_int,
+    read_json,
+)
+from voucherify_async.emulator.wire import error_response, iso_time, json_response, not_found, random_id
+
+ORDER_EXPORT_FIELDS = (
+    "id",
+    "source_id",
+    "created_at",
+    "updated_at",
+    "status",
+    "amount",
+    "discount_amount",
+    "items_discount_amount",
+    "total_discount_amount",
+    "total_amount",
+    "customer_id",
+    "referrer_id",
+    "metadata",
+)
+"""``ExportOrderFields`` in ``orders.json``; ``metadata.<key>`` is allowed too (the spec's own example)."""
+
+EXPORT_ORDERS = ("-created_at", "created_at", "-updated_at", "updated_at", "-status", "status")
+LIST_ORDERS = ("created_at", "-created_at", "status", "-status")
+
+
+@dataclass
+class ExportRecord:
+    """One export of a project."""
+
+    id: str
+    created_at: float
+    parameters: dict[str, Any]
+    token: str
+    rows: list[dict[str, Any]]
+    """The orders as they were when the export was created."""
+
+    def status(self, now: float, delay: float) -> str:
+        """The state at ``now``."""
+        if now >= self.created_at + delay:
+            return "DONE"
+        if delay > 0 and now >= self.created_at + delay / 2:
+            return "IN_PROGRESS"
+        return "SCHEDULED"
+
+    def to_wire(self, status: str, base_url: str) -> dict[str, Any]:
+        """The ``Export`` object."""
+        result = None
+        if status == "DONE":
+            result = {"url": f"{base_url}/download/v1/exports/{self.id}?token={self.token}"}
+        return {
+            "id": self.id,
+            "object": "export",
+            "created_at": iso_time(self.created_at),
+            "status": status,
+            "channel": "API",
+            "exported_object": "order",
+            "parameters": self.parameters,
+            "result": result,
+            # The spec types user_id a string in ExportScheduledBase but its examples send null.
+            "user_id": None,
+        }
+
+
+def header_of(field: str) -> str:
+    """The CSV header of a field: ``source_id`` -> ``Source ID``."""
+    if field.startswith("metadata."):
+        return "Metadata " + field.split(".", 1)[1]
+    return " ".join("ID" if word == "id" else word.capitalize() for word in field.split("_"))
+
+
+def _cell(order: dict[str, Any], field: str) -> str:
+    if field.startswith("metadata."):
+        value = order.get("metadata", {}).get(field.split(".", 1)[1])
+    else:
+        value = order.get(field)
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return orjson.dumps(value).decode()
+    return str(value)
+
+
+def render_csv(fields: list[str], orders: list[dict[str, Any]]) -> str:
+    """The CSV text of an export."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([header_of(field) for field in fields])
+    for order in orders:
+        writer.writerow([_cell(order, field) for field in fields])
+    return out.getvalue()
+
+
+def _sorted(orders: list[dict[str, Any]], order: str) -> list[dict[str, Any]]:
+    name = order.lstrip("-")
+    ranked = sorted(orders, key=lambda record: str(record.get(name) or ""))
+    return ranked[::-1] if order.startswith("-") else ranked
+
+
+def _known_field(field: object) -> bool:
+    return isinstance(field, str) and (field in ORDER_EXPORT_FIELDS or field.startswith("metadata."))
+
+
+def _parse_parameters(body: Any) -> dict[str, Any] | web.Response:
+    if not isinstance(body, dict):
+        return error_response(400, "Request body must be an object")
+    parameters = body.get("parameters", {})
+    if not isinstance(parameters, dict):
+        return error_response(400, "Property .parameters must be an object")
+    fields = parameters.get("fields", list(ORDER_EXPORT_FIELDS))
+    if not isinstance(fields, list) or not fields:
+        return error_response(400, "Property .parameters.fields must be a non-empty array")
+    if not all(_known_field(field) for field in fields):
+        details = f"Unsupported field used. Allowed fields: {', '.join(ORDER_EXPORT_FIELDS)}"
+        return error_response(400, details, key="invalid_export_fields", message="Invalid Export")
+    order = parameters.get("order", "-created_at")
+    if order not in EXPORT_ORDERS:
+        allowed = ", ".join(EXPORT_ORDERS)
+        details = f"Property .parameters.order should be equal to one of the allowed values [ {allowed} ]"
+        return error_response(400, details)
+    result: dict[str, Any] = {"order": order, "fields": fields}
+    if "filters" in parameters:
+        result["filters"] = parameters["filters"]
+    return result
+
+
+async def create_export(request: web.Request) -> web.Response:
+    """POST /v1/orders/export: an export ``SCHEDULED`` with the requested fields."""
+    parameters = _parse_parameters(await read_json(request))
+    if isinstance(parameters, web.Response):
+        return parameters
+    project = project_of(request)
+    records = _sorted(list(project.orders.values()), parameters["order"])
+    export = ExportRecord(
+        id=random_id("exp_"),
+        created_at=project.time_source(),
+        parameters=parameters,
+        token=secrets.token_urlsafe(24),
+        rows=records,
+    )
+    project.exports[export.id] = export
+    return json_response(export.to_wire("SCHEDULED", emulator_of(request).url))
+
+
+def _find(request: web.Request) -> ExportRecord | None:
+    found: ExportRecord | None = project_of(request).exports.get(request.match_info["id"])
+    return found
+
+
+async def get_export(request: web.Request) -> web.Response:
+    """GET /v1/exports/{id}."""
+    export = _find(request)
+    if export is None:
+        return not_found("export", request.match_info["id"])
+    emu = emulator_of(request)
+    status = export.status(emu.time_source(), emu.export_delay)
+    return json_response(export.to_wire(status, emu.url))
+
+
+async def delete_export(request: web.Request) -> web.Response:
+    """DELETE /v1/exports/{id}: 204, then the export and its file are gone."""
+    export = _find(request)
+    if export is None:
+        return not_found("export", request.match_info["id"])
+    del project_of(request).exports[export.id]
+    return web.Response(status=204)
+
+
+async def list_exports(request: web.Request) -> web.Response:
+    """GET /v1/exports: ``limit``, ``page``, ``order``; answers ``total``."""
+    limit = query_int(request, "limit", 10, 1, 100)
+    page = query_int(request, "page", 1, 1, 100)
+    order = query_choice(request, "order", "-created_at", LIST_ORDERS)
+    emu = emulator_of(request)
+    now = emu.time_source()
+    stored = project_of(request).exports.values()
+    exports = [(export, export.status(now, emu.export_delay)) for export in stored]
+    if order.lstrip("-") == "status":
+        exports.sort(key=lambda pair: pair[1])
+    if order.startswith("-"):
+        exports.reverse()
+    start = (page - 1) * limit
+    body = {
+        "object": "list",
+        "data_ref": "exports",
+        "exports": [export.to_wire(status, emu.url) for export, status in exports[start : start + limit]],
+        "total": len(exports),
+    }
+    return json_response(body)
+
+
+async def download_export(request: web.Request) -> web.Response:
+    """GET /download/v1/exports/{id}?token=...: the CSV, for the export's token only."""
+    emu = emulator_of(request)
+    export_id = request.match_info["id"]
+    token = request.query.get("token", "")
+    for project in emu.projects.values():
+        export: ExportRecord | None = project.exports.get(export_id)
+        if export is None:
+            continue
+        if not secrets.compare_digest(token, export.token):
+            return error_response(401)
+        if export.status(emu.time_source(), emu.export_delay) != "DONE":
+            return not_found("export", export_id)
+        text = render_csv(export.parameters["fields"], export.rows)
+        return web.Response(text=text, content_type="text/csv")
+    return error_response(401)
+
+
+def add_routes(app: web.Application) -> None:
+    """Register the export routes."""
+    app.router.add_post("/v1/orders/export", create_export)
+    app.router.add_get("/v1/exports", list_exports)
+    app.router.add_get("/v1/exports/{id}", get_export)
+    app.router.add_delete("/v1/exports/{id}", delete_export)
+    app.router.add_get("/download/v1/exports/{id}", download_export)

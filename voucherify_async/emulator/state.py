@@ -1,0 +1,297 @@
+"""The data of one project: orders, customers, exports and the queue of order imports.
+
+The API runs one order import per project at a time; further imports wait in a queue and run one by one.
+The queue here is a schedule, not a worker: when an import is accepted its start is the end of the import
+before it, and its end is ``start + orders / processing_rate + processing_delay``. Its state at any moment
+(``ENQUEUED`` -> ``IN_PROGRESS`` with rising ``progress`` -> ``DONE``/``FAILED``) follows from the time
+source, and finished imports are applied to the orders the next time anyone looks. So the emulator needs
+no background task, and a test that gives it a ``ManualClock``'s time sees imports finish exactly when it
+moves that clock.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from voucherify_async.emulator.order_records import build_order, merge_bodies
+from voucherify_async.emulator.wire import hex_id, iso_time, random_id
+
+
+@dataclass
+class ImportAction:
+    """One ``ORDERS.IMPORT`` async action and its place in the project's queue."""
+
+    id: str
+    request_id: str
+    created_at: float
+    start: float
+    end: float
+    orders: list[dict[str, Any]] | None
+    """The orders to import; dropped once applied."""
+    order_count: int
+    fail: bool = False
+    """The action ends ``FAILED`` (set by the ``action_failed`` fault)."""
+    result: dict[str, Any] | None = None
+
+    def status(self, now: float) -> str:
+        """The state at ``now``."""
+        if now < self.start:
+            return "ENQUEUED"
+        if now < self.end:
+            return "IN_PROGRESS"
+        return "FAILED" if self.fail else "DONE"
+
+    def progress(self, now: float) -> int:
+        """0..100, rising while the action runs."""
+        if now >= self.end:
+            return 100
+        if now <= self.start:
+            return 0
+        return min(99, math.floor(100 * (now - self.start) / (self.end - self.start)))
+
+    def to_wire(self, now: float, *, with_result: bool = True) -> dict[str, Any]:
+        """The ``AsyncAction`` object at ``now`` (the list endpoint leaves out ``result``)."""
+        status = self.status(now)
+        if status == "ENQUEUED":
+            updated = self.created_at
+        elif status == "IN_PROGRESS":
+            updated = self.start
+        else:
+            updated = self.end
+        data: dict[str, Any] = {"id": self.id, "type": "ORDERS.IMPORT", "status": status}
+        if with_result and self.result is not None and status in ("DONE", "FAILED"):
+            data["result"] = self.result
+        data["created_at"] = iso_time(self.created_at)
+        data["updated_at"] = iso_time(updated)
+        data["request_id"] = self.request_id
+        data["progress"] = self.progress(now)
+        if status in ("DONE", "FAILED"):
+            data["processing_time"] = round((self.end - self.start) * 1000)
+        data["object"] = "async_action"
+        return data
+
+
+@dataclass
+class ProjectState:
+    """Everything one project (one ``X-App-Id``) holds.
+
+    Attributes:
+        app_id: the project's application id.
+        import_requests: accepted POST /v1/orders/import calls.
+        imports_submitted_while_busy: imports accepted while another import of the project was
+            ``ENQUEUED`` or ``IN_PROGRESS`` (a client that keeps to one import at a time leaves it at 0).
+    """
+
+    app_id: str
+    time_source: Callable[[], float]
+    processing_rate: float | None = None
+    processing_delay: float = 0.0
+    import_requests: int = 0
+    imports_submitted_while_busy: int = 0
+    customers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    exports: dict[str, Any] = field(default_factory=dict)
+    _orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _key_by_id: dict[str, str] = field(default_factory=dict)
+    _bodies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _updated: dict[str, tuple[float, int]] = field(default_factory=dict)
+    _customer_by_source: dict[str, str] = field(default_factory=dict)
+    _actions: list[ImportAction] = field(default_factory=list)
+    _pending: deque[ImportAction] = field(default_factory=deque)
+    _changes: int = 0
+
+    @property
+    def orders(self) -> dict[str, dict[str, Any]]:
+        """Stored orders by ``source_id`` (by ``id`` without one), with every finished import applied."""
+        self.catch_up()
+        return self._orders
+
+    @property
+    def async_actions(self) -> list[dict[str, Any]]:
+        """The project's async actions as the API would show them now, oldest first."""
+        now = self.catch_up()
+        return [action.to_wire(now) for action in self._actions]
+
+    # -- time and the import queue -----------------------------------------------------------------
+
+    def catch_up(self) -> float:
+        """Apply every import that has finished by now; return now."""
+        now = self.time_source()
+        while self._pending and self._pending[0].end <= now:
+            self._apply(self._pending.popleft())
+        return now
+
+    def busy(self, now: float) -> bool:
+        """Whether an import is ENQUEUED or IN_PROGRESS at ``now``."""
+        return bool(self._actions) and self._actions[-1].end > now
+
+    def enqueue_import(self, orders: list[dict[str, Any]], *, fail: bool = False) -> ImportAction:
+        """Accept an import: schedule it after the imports before it."""
+        now = self.catch_up()
+        if self.busy(now):
+            self.imports_submitted_while_busy += 1
+        self.import_requests += 1
+        start = max(now, self._actions[-1].end) if self._actions else now
+        duration = self.processing_delay
+        if self.processing_rate:
+            duration += len(orders) / self.processing_rate
+        action = ImportAction(
+            id=hex_id("aa_"),
+            request_id=hex_id("v-"),
+            created_at=now,
+            start=start,
+            end=start + duration,
+            orders=orders,
+            order_count=len(orders),
+            fail=fail,
+        )
+        self._actions.append(action)
+        self._pending.append(action)
+        self.catch_up()
+        return action
+
+    def find_action(self, action_id: str) -> ImportAction | None:
+        """The action with this id."""
+        for action in self._actions:
+            if action.id == action_id:
+                return action
+        return None
+
+    def actions_before(self, end: float | None) -> list[ImportAction]:
+        """Actions created before ``end`` (all when ``None``), newest first."""
+        newest_first = reversed(self._actions)
+        return [action for action in newest_first if end is None or action.created_at < end]
+
+    def _apply(self, action: ImportAction) -> None:
+        orders = action.orders or []
+        action.orders = None
+        if action.fail:
+            action.result = {"message": "Import failed.", "failed": [], "done_count": 0, "failed_count": 0}
+            return
+        failed: list[dict[str, Any]] = []
+        stamp = action.end
+        for body in orders:
+            reason = self.missing_party(body)
+            if reason is not None:
+                failed.append({"source_id": body.get("source_id"), "reason": reason})
+                continue
+            self.upsert_order(body, stamp, keep_created_at=False)
+        done = len(orders) - len(failed)
+        action.result = {
+            "message": f"{done} order(s) imported successfully, {len(failed)} failed.",
+            "failed": failed,
+            "done_count": done,
+            "failed_count": len(failed),
+        }
+
+    # -- orders and customers ----------------------------------------------------------------------
+
+    def find_order(self, key: str) -> dict[str, Any] | None:
+        """An order by its ``id`` or its ``source_id``."""
+        self.catch_up()
+        stored_key = self._key_by_id.get(key, key)
+        return self._orders.get(stored_key)
+
+    def missing_party(self, body: dict[str, Any]) -> str | None:
+        """Why the order cannot be stored: a customer or referrer id that does not exist."""
+        for name in ("customer", "referrer"):
+            party = body.get(name)
+            party_id = party.get("id") if isinstance(party, dict) else None
+            party_id = party_id or body.get(f"{name}_id")
+            if party_id is not None and party_id not in self.customers:
+                return f"Cannot find customer with id {party_id}"
+        return None
+
+    def create_customer(self, source_id: str | None = None, **fields: Any) -> dict[str, Any]:
+        """Create (or update, by ``source_id``) a customer; tests use it to seed customers orders refer to."""
+        existing = self._customer_by_source.get(source_id) if source_id is not None else None
+        if existing is not None:
+            customer = self.customers[existing]
+            customer.update(fields)
+            return customer
+        customer = {"id": random_id("cust_"), "source_id": source_id, **fields, "object": "customer"}
+        self.customers[customer["id"]] = customer
+        if source_id is not None:
+            self._customer_by_source[source_id] = customer["id"]
+        return customer
+
+    def _resolve_party(self, body: dict[str, Any], name: str) -> str | None:
+        party = body.get(name)
+        if isinstance(party, dict):
+            if party.get("id"):
+                return str(party["id"])
+            fields = {key: value for key, value in party.items() if key not in ("id", "source_id", "object")}
+            return str(self.create_customer(party.get("source_id"), **fields)["id"])
+        party_id = body.get(f"{name}_id")
+        return None if party_id is None else str(party_id)
+
+    def upsert_order(
+        self, body: dict[str, Any], now: float, *, keep_created_at: bool = True
+    ) -> dict[str, Any]:
+        """Create the order, or merge into the stored one with the same ``source_id`` (or ``id``)."""
+        source_id = body.get("source_id")
+        stored_key = self._key_by_id.get(body.get("id") or "", None)
+        if stored_key is None and source_id is not None and source_id in self._orders:
+            stored_key = source_id
+        existing = self._orders.get(stored_key) if stored_key is not None else None
+        if existing is None:
+            return self._store_new(body, now, keep_created_at=keep_created_at)
+        return self.update_order(existing["id"], body, now)
+
+    def _store_new(self, body: dict[str, Any], now: float, *, keep_created_at: bool) -> dict[str, Any]:
+        order_id = random_id("ord_")
+        created = body.get("created_at") if keep_created_at else None
+        record = build_order(
+            body,
+            order_id=order_id,
+            created_at=created or iso_time(now),
+            updated_at=None,
+            customer_id=self._resolve_party(body, "customer"),
+            referrer_id=self._resolve_party(body, "referrer"),
+        )
+        key = body.get("source_id") or order_id
+        self._orders[key] = record
+        self._key_by_id[order_id] = key
+        self._bodies[order_id] = body
+        self._touch(order_id, now)
+        return record
+
+    def update_order(self, order_id: str, body: dict[str, Any], now: float) -> dict[str, Any]:
+        """Merge ``body`` into a stored order (PUT /v1/orders/{id}, or an import's upsert)."""
+        key = self._key_by_id[order_id]
+        old = self._orders[key]
+        merged = merge_bodies(self._bodies[order_id], body)
+        merged.pop("id", None)
+        record = build_order(
+            merged,
+            order_id=order_id,
+            created_at=old["created_at"],
+            updated_at=iso_time(now),
+            customer_id=self._resolve_party(merged, "customer"),
+            referrer_id=self._resolve_party(merged, "referrer"),
+        )
+        new_key = merged.get("source_id") or order_id
+        if new_key != key:
+            del self._orders[key]
+            self._key_by_id[order_id] = new_key
+        self._orders[new_key] = record
+        self._bodies[order_id] = merged
+        self._touch(order_id, now)
+        return record
+
+    def _touch(self, order_id: str, now: float) -> None:
+        self._changes += 1
+        self._updated[order_id] = (now, self._changes)
+
+    def list_orders(self, order: str) -> list[dict[str, Any]]:
+        """All orders sorted by ``order`` (``created_at`` or ``updated_at``, ``-`` for descending)."""
+        self.catch_up()
+        records = list(self._orders.values())
+        if order.lstrip("-") == "updated_at":
+            records.sort(key=lambda record: self._updated[record["id"]])
+        if order.startswith("-"):
+            records.reverse()
+        return records
