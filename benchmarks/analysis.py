@@ -1,0 +1,154 @@
+"""From raw records to the numbers that RESULTS.md reports (summaries, paired ratios, target checks)."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from typing import Any
+
+from benchmarks.stats import Summary, paired_ratios, summarise
+
+SDK = "voucherify_async"
+NAMES = {
+    "voucherify_async": "voucherify-async (ImportBatcher)",
+    "official": "official `voucherify` SDK",
+    "hand_written": "hand-written aiohttp + orjson",
+}
+
+
+def ok(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records of runs that finished without an error."""
+    return [record for record in records if "error" not in record]
+
+
+def orders_per_second(record: dict[str, Any]) -> float:
+    """Throughput of one import run."""
+    return float(record["orders"] / record["wall_seconds"])
+
+
+def polls_per_batch(record: dict[str, Any]) -> float:
+    """Average GET /v1/async-actions/{id} calls per batch in one run."""
+    polls = list(record["polls"].values())
+    return statistics.fmean(polls) if polls else float("nan")
+
+
+def detection_delays(record: dict[str, Any]) -> list[float]:
+    """Seconds between each action finishing on the server and the client receiving the news."""
+    delays = []
+    for action_id, noticed in record["noticed_at"].items():
+        action = record["actions"].get(action_id)
+        if action and action.get("finished_at"):
+            delays.append(max(0.0, noticed - action["finished_at"]))
+    return delays
+
+
+def server_seconds(record: dict[str, Any]) -> float:
+    """The sum of the server's processing times of one run's actions."""
+    return sum((action.get("processing_time_ms") or 0) / 1000 for action in record["actions"].values())
+
+
+def by_contender(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Records grouped by contender, in run order."""
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for record in ok(records):
+        groups[record["contender"]].append(record)
+    return groups
+
+
+def paired(records: list[dict[str, Any]], key: str, a: str, b: str, value: Any) -> Summary:
+    """Ratios ``value(a) / value(b)`` over the rounds (``key``) in which both contenders ran."""
+    rounds: dict[Any, dict[str, float]] = defaultdict(dict)
+    for record in ok(records):
+        rounds[record[key]][record["contender"]] = value(record)
+    pairs = [(r[a], r[b]) for r in rounds.values() if a in r and b in r]
+    return paired_ratios([p[0] for p in pairs], [p[1] for p in pairs])
+
+
+def throughput_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per contender: orders/s, wall time, polls per batch, and paired ratios of the SDK to it."""
+    rows = []
+    for contender, runs in by_contender(records).items():
+        row = {
+            "contender": contender,
+            "orders_per_second": summarise([orders_per_second(r) for r in runs]),
+            "wall_seconds": summarise([r["wall_seconds"] for r in runs]),
+            "polls_per_batch": summarise([polls_per_batch(r) for r in runs]),
+            "wall_over_server": summarise([r["wall_seconds"] / s for r in runs if (s := server_seconds(r))]),
+            "server_seconds": summarise([server_seconds(r) for r in runs]),
+        }
+        if contender != SDK:
+            row["sdk_ratio"] = paired(records, "repeat", SDK, contender, orders_per_second)
+        rows.append(row)
+    return rows
+
+
+def memory_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per (source, size) with the peak RSS and the baseline after imports."""
+    return [
+        {
+            "source": r["source"],
+            "count": r["count"],
+            "peak_rss_mb": r["peak_rss_mb"],
+            "baseline_rss_mb": r["baseline_rss_mb"],
+            "orders_per_second": orders_per_second(r),
+            "file_mb": r.get("file_mb"),
+        }
+        for r in ok(records)
+    ]
+
+
+def memory_flatness(records: list[dict[str, Any]]) -> dict[str, float]:
+    """Per source: peak RSS of the largest run over that of the second largest (1.0 = flat)."""
+    flatness = {}
+    for source in ("generator", "jsonl"):
+        runs = sorted((r for r in ok(records) if r["source"] == source), key=lambda r: r["count"])
+        if len(runs) >= 2:
+            flatness[source] = runs[-1]["peak_rss_mb"] / runs[-2]["peak_rss_mb"]
+    return flatness
+
+
+def detection_target(processing_time: float) -> float:
+    """Issue 7's bound on the detection delay: max(10% of the batch's time, 250 ms)."""
+    return max(0.1 * processing_time, 0.25)
+
+
+def polling_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per (processing time, contender): polls per batch, detection delays, share within target."""
+    rows = []
+    for r in ok(records):
+        delays = detection_delays(r)
+        bound = detection_target(r["processing_time"])
+        rows.append(
+            {
+                "processing_time": r["processing_time"],
+                "contender": r["contender"],
+                "polls_per_batch": polls_per_batch(r),
+                "delay": summarise(delays),
+                "within_target": sum(d <= bound for d in delays) / len(delays) if delays else float("nan"),
+                "target": bound,
+            }
+        )
+    return sorted(rows, key=lambda row: (row["processing_time"], row["contender"] != SDK))
+
+
+def single_call_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per (call, contender): median seconds per call over rounds, and the paired ratio to raw."""
+    rows = []
+    groups = by_contender(records)
+    for call in ("get", "list"):
+
+        def per_call(record: dict[str, Any], call: str = call) -> float:
+            return statistics.median(record[call])
+
+        raw = summarise([per_call(r) for r in groups.get("hand_written", [])])
+        for contender, runs in groups.items():
+            rows.append(
+                {
+                    "call": call,
+                    "contender": contender,
+                    "seconds": summarise([per_call(r) for r in runs]),
+                    "vs_raw": paired(records, "round", contender, "hand_written", per_call),
+                    "raw_seconds": raw,
+                }
+            )
+    return rows

@@ -1,0 +1,94 @@
+"""voucherify-async, driven as its README shows: ``vf.ImportBatcher(client).run(orders)``.
+
+The client gets an aiohttp session with a trace hook that records every ``GET /v1/async-actions/{id}``
+answer (its arrival time and the action's status), so polls per batch and the moment the client saw an
+action finish are measured from the outside, without relying on the SDK's own reporting.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from types import SimpleNamespace
+from typing import Any
+
+import aiohttp
+import orjson
+
+import voucherify_async as vf
+from benchmarks.contenders import API_BATCH_LIMIT, FINISHED, ImportOutcome
+
+_ACTION_PATH = "/v1/async-actions/"
+
+
+def _poll_recorder(outcome: ImportOutcome) -> aiohttp.TraceConfig:
+    async def on_request_end(
+        session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestEndParams
+    ) -> None:
+        path = params.url.path
+        if params.method != "GET" or not path.startswith(_ACTION_PATH) or params.response.status != 200:
+            return
+        received = time.time()
+        action_id = path[len(_ACTION_PATH) :]
+        if action_id in outcome.noticed_at:
+            return
+        # aiohttp keeps the body once read, so the SDK reads the same bytes again at no cost.
+        action = orjson.loads(await params.response.read())
+        outcome.polls[action_id] = outcome.polls.get(action_id, 0) + 1
+        if action.get("status") in FINISHED:
+            outcome.noticed_at[action_id] = received
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_request_end)
+    return trace
+
+
+@asynccontextmanager
+async def open_client(
+    base_url: str, app_id: str, app_token: str, outcome: ImportOutcome | None = None
+) -> AsyncIterator[vf.AsyncVoucherify]:
+    """An ``AsyncVoucherify`` on the emulator; with ``outcome``, its polls are recorded there."""
+    traces = [_poll_recorder(outcome)] if outcome is not None else []
+    async with (
+        aiohttp.ClientSession(trace_configs=traces) as session,
+        vf.AsyncVoucherify(app_id=app_id, app_token=app_token, base_url=base_url, session=session) as client,
+    ):
+        yield client
+
+
+async def import_orders(
+    base_url: str,
+    app_id: str,
+    app_token: str,
+    orders: Iterable[dict[str, Any]],
+    *,
+    batch_size: int = API_BATCH_LIMIT,
+) -> ImportOutcome:
+    """Import ``orders`` with ``ImportBatcher`` and return what it did."""
+    outcome = ImportOutcome()
+    started = time.perf_counter()
+    async with open_client(base_url, app_id, app_token, outcome) as client:
+        report = await vf.ImportBatcher(client, batch_size=batch_size).run(orders)
+    outcome.wall_seconds = time.perf_counter() - started
+    outcome.orders = report.orders
+    outcome.imported = report.imported
+    outcome.action_ids = [batch.async_action_id for batch in report.batches if batch.async_action_id]
+    return outcome
+
+
+async def time_single_calls(
+    base_url: str, app_id: str, app_token: str, source_ids: list[str], list_pages: int
+) -> dict[str, list[float]]:
+    """Time sequential ``client.orders.get`` and ``client.orders.list`` calls; seconds per call."""
+    timings: dict[str, list[float]] = {"get": [], "list": []}
+    async with open_client(base_url, app_id, app_token) as client:
+        for source_id in source_ids:
+            started = time.perf_counter()
+            await client.orders.get(source_id)
+            timings["get"].append(time.perf_counter() - started)
+        for page in range(1, list_pages + 1):
+            started = time.perf_counter()
+            await client.orders.list(limit=100, page=page)
+            timings["list"].append(time.perf_counter() - started)
+    return timings

@@ -1,0 +1,118 @@
+"""Running one measurement in a child process, and the settings of a quick and a full run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import orjson
+
+from benchmarks.serve_emulator import project_credentials
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How much each suite measures. ``quick`` is for development, ``full`` for RESULTS.md."""
+
+    mode: str
+    throughput_orders: int
+    client_bound_repeats: int
+    realistic_orders: int
+    realistic_repeats: int
+    realistic_processing_rate: float  # orders per second the server imports at
+    realistic_processing_delay: float  # extra seconds per import action
+    client_bound_poll_interval: float  # the fixed interval of the official SDK and hand-written loops
+    realistic_poll_interval: float
+    memory_sizes: tuple[int, ...]
+    polling_times: tuple[float, ...]
+    polling_batches: int
+    polling_batch_orders: int
+    single_call_rounds: int
+    single_call_gets: int
+    single_call_pages: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The settings as JSON-ready data."""
+        return asdict(self)
+
+
+QUICK = Settings(
+    mode="quick",
+    throughput_orders=10_000,
+    client_bound_repeats=2,
+    realistic_orders=10_000,
+    realistic_repeats=1,
+    realistic_processing_rate=1000.0,
+    realistic_processing_delay=0.5,
+    client_bound_poll_interval=0.1,
+    realistic_poll_interval=1.0,
+    memory_sizes=(10_000, 100_000),
+    polling_times=(0.5, 2.0, 5.0),
+    polling_batches=2,
+    polling_batch_orders=100,
+    single_call_rounds=2,
+    single_call_gets=200,
+    single_call_pages=10,
+)
+
+FULL = Settings(
+    mode="full",
+    throughput_orders=100_000,
+    client_bound_repeats=5,
+    realistic_orders=100_000,
+    realistic_repeats=2,
+    realistic_processing_rate=1000.0,
+    realistic_processing_delay=0.5,
+    client_bound_poll_interval=0.1,
+    realistic_poll_interval=1.0,
+    memory_sizes=(10_000, 100_000, 1_000_000),
+    polling_times=(0.5, 1.0, 2.0, 5.0, 10.0, 20.0),
+    polling_batches=3,
+    polling_batch_orders=100,
+    single_call_rounds=5,
+    single_call_gets=500,
+    single_call_pages=20,
+)
+
+
+def worker_spec(
+    measure: str, contender: str, base_url: str, project: int = 1, **fields: Any
+) -> dict[str, Any]:
+    """The JSON spec of one measurement on the ``project``-th project (1-based) of the emulator."""
+    app_id, app_token = project_credentials(project)[project - 1]
+    return {
+        "measure": measure,
+        "contender": contender,
+        "base_url": base_url,
+        "app_id": app_id,
+        "app_token": app_token,
+        **fields,
+    }
+
+
+def start_worker(spec: dict[str, Any]) -> subprocess.Popen[str]:
+    """Start ``benchmarks.worker`` on ``spec`` without waiting for it."""
+    command = [sys.executable, "-m", "benchmarks.worker", orjson.dumps(spec).decode()]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish_worker(process: subprocess.Popen[str], timeout: float = 1800.0) -> dict[str, Any]:
+    """Wait for a worker and return its JSON result, or ``{"error": ...}`` if it failed."""
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        return {"error": f"timed out after {timeout:.0f} s"}
+    if process.returncode != 0:
+        lines = stderr.strip().splitlines()
+        return {"error": lines[-1] if lines else f"exit code {process.returncode}"}
+    result: dict[str, Any] = orjson.loads(stdout.strip().splitlines()[-1])
+    return result
+
+
+def run_worker(spec: dict[str, Any], timeout: float = 1800.0) -> dict[str, Any]:
+    """Run one measurement in a fresh child process and return its result."""
+    return finish_worker(start_worker(spec), timeout)

@@ -1,0 +1,242 @@
+"""Write ``RESULTS.md`` from the raw results: the machine, the targets of issue 7, and one table per suite."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+from typing import Any
+
+from benchmarks import analysis
+from benchmarks.analysis import NAMES, SDK
+from benchmarks.stats import Summary
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _ratio(summary: Summary | None) -> str:
+    return "" if summary is None or summary.count == 0 else summary.format(2) + "x"
+
+
+def machine_section(machine: dict[str, Any]) -> str:
+    """The machine and software the numbers come from."""
+    packages = ", ".join(f"{name} {version}" for name, version in machine["packages"].items())
+    rows = [
+        ["CPU", f"{machine['cpu']} ({machine['cores']} cores)"],
+        ["memory", f"{machine['memory_gb']:.1f} GB"],
+        ["OS", machine["os"]],
+        ["Python", machine["python"]],
+        ["packages", packages],
+        ["commit", machine["commit"]],
+        [
+            "load average (1 min) at start / end",
+            f"{machine['load_start']:.2f} / {machine.get('load_end', 0):.2f}",
+        ],
+        ["started / took", f"{machine['started']} / {machine.get('took_seconds', 0) / 60:.1f} min"],
+    ]
+    note = (
+        "The machine's 2 cores are shared: the emulator runs in its own process on them, and other "
+        "processes (test suites) ran at the same time. Absolute numbers are therefore noisy; the runs "
+        "are interleaved (A B C A B C ...) and the ratios are taken pair by pair within a round, so that "
+        "a slow moment hits every contender alike."
+    )
+    return "## Machine\n\n" + _table(["", ""], rows) + "\n\n" + note
+
+
+def throughput_section(records: list[dict[str, Any]], title: str, note: str) -> str:
+    """A throughput table for one scenario."""
+    rows = [
+        [
+            NAMES[row["contender"]],
+            row["orders_per_second"].format(0),
+            row["wall_seconds"].format(2),
+            row["polls_per_batch"].format(1),
+            _ratio(row.get("sdk_ratio")),
+        ]
+        for row in analysis.throughput_table(records)
+    ]
+    header = ["contender", "orders/s", "wall time (s)", "polls per batch", "voucherify-async ÷ this (paired)"]
+    return f"### {title}\n\n{note}\n\n" + _table(header, rows)
+
+
+def wall_vs_server_section(records: list[dict[str, Any]]) -> str:
+    """Whole-import wall time against the sum of the server's processing times."""
+    rows = [
+        [
+            NAMES[row["contender"]],
+            row["wall_seconds"].format(2),
+            row["server_seconds"].format(2),
+            row["wall_over_server"].format(3),
+        ]
+        for row in analysis.throughput_table(records)
+    ]
+    header = ["contender", "wall time (s)", "sum of server processing times (s)", "wall ÷ server"]
+    return _table(header, rows)
+
+
+def memory_section(records: list[dict[str, Any]]) -> str:
+    """Peak RSS per source and size."""
+    rows = [
+        [
+            row["source"],
+            f"{row['count']:,}",
+            f"{row['peak_rss_mb']:.1f}",
+            f"{row['baseline_rss_mb']:.1f}",
+            f"{row['orders_per_second']:,.0f}",
+        ]
+        for row in analysis.memory_table(records)
+    ]
+    header = ["source", "orders", "peak RSS (MiB)", "RSS after imports (MiB)", "orders/s"]
+    flat = analysis.memory_flatness(records)
+    ratios = "; ".join(f"{source}: {value:.3f}" for source, value in flat.items())
+    return _table(header, rows) + f"\n\nLargest over second-largest peak RSS: {ratios or 'n/a'}."
+
+
+def polling_section(records: list[dict[str, Any]]) -> str:
+    """Polls per batch and detection delay per server processing time."""
+    rows = [
+        [
+            f"{row['processing_time']:g}",
+            NAMES[row["contender"]],
+            f"{row['polls_per_batch']:.1f}",
+            row["delay"].format(3),
+            f"{row['target']:.2f}",
+            f"{row['within_target']:.0%}",
+        ]
+        for row in analysis.polling_table(records)
+    ]
+    header = [
+        "server time per batch (s)",
+        "contender",
+        "polls per batch",
+        "detection delay (s)",
+        "bound (s)",
+        "batches within bound",
+    ]
+    return _table(header, rows)
+
+
+def single_call_section(records: list[dict[str, Any]]) -> str:
+    """Per-call latency of orders.get / orders.list."""
+    rows = []
+    for row in analysis.single_call_table(records):
+        overhead = (row["seconds"].median - row["raw_seconds"].median) * 1e6
+        rows.append(
+            [
+                f"`{row['call']}`",
+                NAMES[row["contender"]],
+                row["seconds"].format(0, 1e6),
+                _ratio(row["vs_raw"]),
+                f"{overhead:+,.0f}",
+            ]
+        )
+    header = [
+        "call",
+        "contender",
+        "µs per call (median of rounds)",
+        "÷ raw aiohttp (paired)",
+        "overhead (µs)",
+    ]
+    return _table(header, rows)
+
+
+def targets_section(results: dict[str, Any]) -> str:
+    """Issue 7's targets, each with the measured value and whether it is met."""
+    rows: list[list[str]] = []
+
+    def add(target: str, value: float | None, shown: str, met: bool) -> None:
+        if value is None:
+            rows.append([target, "not measured", "n/a"])
+        else:
+            rows.append([target, shown, "yes" if met else "**no**"])
+
+    bound = {r["contender"]: r for r in analysis.throughput_table(results.get("client_bound", []))}
+    for other, minimum in (("official", 4.0), ("hand_written", 0.9)):
+        ratio = bound.get(other, {}).get("sdk_ratio")
+        value = ratio.median if ratio and ratio.count else None
+        shown = _ratio(ratio)
+        add(
+            f"client-bound throughput ≥ {minimum}x {NAMES[other]}",
+            value,
+            shown,
+            value is not None and value >= minimum,
+        )
+    realistic = {r["contender"]: r for r in analysis.throughput_table(results.get("realistic", []))}
+    wall = realistic.get(SDK, {}).get("wall_over_server")
+    value = wall.median if wall and wall.count else None
+    add(
+        "wall time ≤ 1.05x the server's processing time",
+        value,
+        wall.format(3) if wall else "",
+        (value or 9) <= 1.05,
+    )
+    memory = analysis.memory_table(results.get("memory", []))
+    flat = analysis.memory_flatness(results.get("memory", []))
+    worst_flat = max(flat.values()) if flat else None
+    add(
+        "peak RSS of the largest stream ≤ 1.1x the next",
+        worst_flat,
+        f"{worst_flat or 0:.3f}",
+        (worst_flat or 9) <= 1.1,
+    )
+    peak = max((row["peak_rss_mb"] for row in memory), default=None)
+    add("peak RSS < 100 MB", peak, f"{peak or 0:.1f} MiB", peak is not None and peak * 1.048576 < 100)
+    polling = [row for row in analysis.polling_table(results.get("polling", [])) if row["contender"] == SDK]
+    polls = statistics.fmean(row["polls_per_batch"] for row in polling) if polling else None
+    add("≤ 8 polls per batch on average", polls, f"{polls or 0:.2f}", polls is not None and polls <= 8)
+    within = statistics.fmean(row["within_target"] for row in polling) if polling else None
+    add("completion noticed within max(10%, 250 ms)", within, f"{within or 0:.0%} of batches", within == 1.0)
+    return _table(["target", "measured (voucherify-async)", "met"], rows)
+
+
+def write_results(results: dict[str, Any], path: Path) -> None:
+    """Render every measured suite into ``path`` (RESULTS.md)."""
+    settings = results["settings"]
+    parts = [
+        "# Benchmark results",
+        f"Written by `{results['command']}` ({settings['mode']} mode). Method and how to rerun: "
+        "[README.md](README.md). Raw numbers: [results.json](results.json).",
+        machine_section(results["machine"]),
+        "## Targets (issue 7)\n\n" + targets_section(results),
+    ]
+    if results.get("client_bound") or results.get("realistic"):
+        parts.append("## 1. Bulk import throughput\n\n![throughput](throughput.png)")
+    if results.get("client_bound"):
+        note = (
+            f"{settings['throughput_orders']:,} orders, no server processing time; the official SDK and the "
+            f"hand-written loop poll every {settings['client_bound_poll_interval']:g} s."
+        )
+        parts.append(throughput_section(results["client_bound"], "Client-bound", note))
+    if results.get("realistic"):
+        note = (
+            f"{settings['realistic_orders']:,} orders; the server imports "
+            f"{settings['realistic_processing_rate']:g} orders/s plus "
+            f"{settings['realistic_processing_delay']:g} s per import; the official SDK and the "
+            f"hand-written loop poll every {settings['realistic_poll_interval']:g} s."
+        )
+        parts.append(throughput_section(results["realistic"], "With server processing time", note))
+    if results.get("memory"):
+        parts.append(
+            "## 2. Peak memory (RSS)\n\n![memory](memory.png)\n\n" + memory_section(results["memory"])
+        )
+    if results.get("polling"):
+        note = (
+            f"{settings['polling_batches']} batches of {settings['polling_batch_orders']} orders per point; "
+            "both contenders import at the same time into projects of their own."
+        )
+        parts.append(
+            "## 3. Polling\n\n![polling](polling.png)\n\n"
+            + note
+            + "\n\n"
+            + polling_section(results["polling"])
+        )
+    if results.get("single_calls"):
+        parts.append("## 4. Single calls\n\n" + single_call_section(results["single_calls"]))
+    if results.get("realistic"):
+        parts.append(
+            "## 5. Wall time vs server processing time\n\n" + wall_vs_server_section(results["realistic"])
+        )
+    path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")

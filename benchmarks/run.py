@@ -1,0 +1,90 @@
+"""The one command: run the suites, save ``results.json``, write ``RESULTS.md`` and the plots.
+
+Usage::
+
+    uv run --group bench python -m benchmarks            # full run (tens of minutes)
+    uv run --group bench python -m benchmarks --quick    # development run (about 3 minutes)
+    uv run --group bench python -m benchmarks --only polling memory
+    uv run --group bench python -m benchmarks --report-only   # re-render from results.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from benchmarks import suites
+from benchmarks.contenders import CONTENDERS
+from benchmarks.harness import FULL, QUICK, Settings
+from benchmarks.machine import describe_machine
+from benchmarks.plots import write_plots
+from benchmarks.report import write_results
+
+HERE = Path(__file__).resolve().parent
+SUITES: dict[str, Callable[[Settings, suites.Log, tuple[str, ...]], list[dict[str, Any]]]] = {
+    "client_bound": lambda s, log, c: suites.throughput(s, "client_bound", log, c),
+    "realistic": lambda s, log, c: suites.throughput(s, "realistic", log, c),
+    "memory": lambda s, log, c: suites.memory(s, log),
+    "polling": lambda s, log, c: suites.polling(s, log),
+    "single_calls": lambda s, log, c: suites.single_calls(s, log),
+}
+
+
+def log(message: str) -> None:
+    """Progress on stderr, with the time, so a long run shows where it is."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, few repeats (about 3 minutes)")
+    parser.add_argument("--only", nargs="+", choices=list(SUITES), help="run only these suites")
+    parser.add_argument(
+        "--contenders", nargs="+", choices=CONTENDERS, default=list(CONTENDERS), help="throughput contenders"
+    )
+    parser.add_argument("--out", type=Path, default=HERE, help="where RESULTS.md, results.json and plots go")
+    parser.add_argument("--report-only", action="store_true", help="re-render RESULTS.md from results.json")
+    return parser.parse_args(argv)
+
+
+def load_previous(path: Path, mode: str) -> dict[str, Any]:
+    """The results of an earlier run of the same mode, so ``--only`` updates them suite by suite."""
+    if not path.exists():
+        return {}
+    previous: dict[str, Any] = orjson.loads(path.read_bytes())
+    return previous if previous.get("settings", {}).get("mode") == mode else {}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmarks and write the results."""
+    args = parse_args(argv)
+    settings = QUICK if args.quick else FULL
+    args.out.mkdir(parents=True, exist_ok=True)
+    results_path = args.out / "results.json"
+    if args.report_only:
+        results = orjson.loads(results_path.read_bytes())
+    else:
+        results = load_previous(results_path, settings.mode)
+        os.chdir(HERE.parent)  # the worker and emulator processes run as ``python -m benchmarks....``
+        started = time.perf_counter()
+        results.update(settings=settings.as_dict(), machine=describe_machine())
+        results["command"] = "uv run --group bench python -m benchmarks" + (" --quick" if args.quick else "")
+        for name in args.only or list(SUITES):
+            log(f"{name}:")
+            results[name] = SUITES[name](settings, log, tuple(args.contenders))
+            results_path.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+        results["machine"].update(load_end=os.getloadavg()[0], took_seconds=time.perf_counter() - started)
+        results_path.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+    write_results(results, args.out / "RESULTS.md")
+    for path in write_plots(results, args.out):
+        log(f"wrote {path}")
+    log(f"wrote {args.out / 'RESULTS.md'}")
+    return 0

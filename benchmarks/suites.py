@@ -1,0 +1,151 @@
+"""The measurements of issue 7, each against its own emulator process; they return raw records.
+
+Records are plain dicts (saved to ``results.json``); ``report.py`` turns them into tables and plots.
+Contenders run interleaved (A B C A B C ...) so that a slow moment of the shared machine hits every
+contender alike, and every recorded run imports the very same orders.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from benchmarks.contenders import CONTENDERS
+from benchmarks.emulator_process import running_emulator
+from benchmarks.harness import Settings, finish_worker, run_worker, start_worker, worker_spec
+from benchmarks.order_stream import DEFAULT_SEED, generate_orders, write_jsonl
+
+Log = Callable[[str], None]
+
+
+def _import_spec(
+    contender: str, url: str, count: int, poll_interval: float, project: int = 1, **fields: Any
+) -> dict[str, Any]:
+    return worker_spec(
+        "import",
+        contender,
+        url,
+        project,
+        source=fields.pop("source", "list"),
+        count=count,
+        seed=DEFAULT_SEED,
+        poll_interval=poll_interval,
+        **fields,
+    )
+
+
+def _describe(result: dict[str, Any]) -> str:
+    if "error" in result:
+        return f"ERROR {result['error']}"
+    rate = result["orders"] / result["wall_seconds"] if result["wall_seconds"] else 0.0
+    return f"{result['orders']:,} orders in {result['wall_seconds']:.2f} s = {rate:,.0f} orders/s"
+
+
+def throughput(
+    settings: Settings, scenario: str, log: Log, contenders: tuple[str, ...] = CONTENDERS
+) -> list[dict[str, Any]]:
+    """Bulk import throughput, ``client_bound`` (no server processing time) or ``realistic``."""
+    if scenario == "client_bound":
+        count, repeats, interval = (
+            settings.throughput_orders,
+            settings.client_bound_repeats,
+            settings.client_bound_poll_interval,
+        )
+        server: dict[str, Any] = {"processing_rate": None, "processing_delay": 0.0}
+    else:
+        count, repeats, interval = (
+            settings.realistic_orders,
+            settings.realistic_repeats,
+            settings.realistic_poll_interval,
+        )
+        server = {
+            "processing_rate": settings.realistic_processing_rate,
+            "processing_delay": settings.realistic_processing_delay,
+        }
+    records = []
+    with running_emulator(**server) as url:
+        if scenario == "client_bound":
+            # An unrecorded first import stores the orders: every recorded run then upserts the same.
+            log(f"  warm-up: {_describe(run_worker(_import_spec('hand_written', url, count, 0.05)))}")
+        for repeat in range(repeats):
+            for contender in contenders:
+                result = run_worker(_import_spec(contender, url, count, interval))
+                result.update(scenario=scenario, contender=contender, repeat=repeat, poll_interval=interval)
+                result.update(server)
+                records.append(result)
+                log(f"  {scenario} #{repeat + 1} {contender}: {_describe(result)}")
+    return records
+
+
+def memory(settings: Settings, log: Log) -> list[dict[str, Any]]:
+    """Peak RSS of voucherify-async importing from a generator and from a JSON Lines file."""
+    records = []
+    with tempfile.TemporaryDirectory(prefix="voucherify-bench-") as directory, running_emulator() as url:
+        for count in settings.memory_sizes:
+            path = write_jsonl(Path(directory) / f"orders-{count}.jsonl", count)
+            for source in ("generator", "jsonl"):
+                spec = _import_spec("voucherify_async", url, count, 0.0, source=source, jsonl_path=str(path))
+                result = run_worker(spec)
+                result.update(contender="voucherify_async", source=source, count=count)
+                result["file_mb"] = path.stat().st_size / 2**20
+                records.append(result)
+                peak = result.get("peak_rss_mb", float("nan"))
+                log(f"  {count:,} orders from a {source}: peak RSS {peak:.1f} MiB; {_describe(result)}")
+            path.unlink()
+    return records
+
+
+def polling(settings: Settings, log: Log) -> list[dict[str, Any]]:
+    """Polls per batch and detection delay: voucherify-async vs fixed 1 s polling, side by side.
+
+    Each contender imports into a project of its own, at the same time, so both see the same server.
+    """
+    records = []
+    count = settings.polling_batches * settings.polling_batch_orders
+    for processing_time in settings.polling_times:
+        with running_emulator(processing_delay=processing_time, projects=2) as url:
+            runs = {
+                contender: start_worker(
+                    _import_spec(
+                        contender, url, count, 1.0, project, batch_size=settings.polling_batch_orders
+                    )
+                )
+                for project, contender in enumerate(("voucherify_async", "hand_written"), start=1)
+            }
+            for contender, process in runs.items():
+                result = finish_worker(process)
+                result.update(contender=contender, processing_time=processing_time)
+                records.append(result)
+                log(f"  {processing_time:g} s per batch, {contender}: {_describe(result)}")
+    return records
+
+
+def single_calls(settings: Settings, log: Log) -> list[dict[str, Any]]:
+    """Seconds per ``orders.get`` / ``orders.list`` call, each contender in turn, round after round."""
+    stored = settings.single_call_pages * 100
+    source_ids = [order["source_id"] for order in generate_orders(stored)][
+        :: max(1, stored // settings.single_call_gets)
+    ]
+    records = []
+    with running_emulator() as url:
+        run_worker(_import_spec("hand_written", url, stored, 0.05))
+        for round_index in range(settings.single_call_rounds):
+            for contender in CONTENDERS:
+                started = time.perf_counter()
+                spec = worker_spec(
+                    "single_calls",
+                    contender,
+                    url,
+                    source_ids=source_ids[: settings.single_call_gets],
+                    list_pages=settings.single_call_pages,
+                )
+                result = run_worker(spec)
+                result.update(contender=contender, round=round_index)
+                records.append(result)
+                took = time.perf_counter() - started
+                status = f"ERROR {result['error']}" if "error" in result else "ok"
+                log(f"  round {round_index + 1} {contender}: {status} ({took:.1f} s)")
+    return records

@@ -1,0 +1,105 @@
+"""One measurement in a fresh child process: ``python -m benchmarks.worker '<json spec>'``.
+
+A fresh process per measurement keeps runs independent (no warm caches or pools carried over) and makes
+its peak RSS (``ru_maxrss``) the peak of exactly that one import. The result is printed as one JSON line.
+
+Spec keys: ``measure`` (``import`` or ``single_calls``), ``contender``, ``base_url``, ``app_id``,
+``app_token``, and per measure: ``source`` (``list``, ``generator`` or ``jsonl``), ``count``, ``seed``,
+``jsonl_path``, ``poll_interval``, ``batch_size``; or ``source_ids`` and ``list_pages``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import resource
+import sys
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+
+from benchmarks.contenders import ImportOutcome
+from benchmarks.contenders.hand_written import auth_headers
+from benchmarks.order_stream import generate_orders, read_jsonl
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size so far, in MiB (``ru_maxrss`` is KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def order_source(spec: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    """The orders to import: a list built before the clock starts, a generator, or a JSON Lines file."""
+    if spec["source"] == "jsonl":
+        return read_jsonl(Path(spec["jsonl_path"]))
+    orders = generate_orders(spec["count"], spec["seed"])
+    return list(orders) if spec["source"] == "list" else orders
+
+
+def run_import(spec: dict[str, Any]) -> ImportOutcome:
+    """Run one import with the contender named in the spec."""
+    module = importlib.import_module(f"benchmarks.contenders.{spec['contender']}")
+    baseline = peak_rss_mb()
+    orders = order_source(spec)
+    args = (spec["base_url"], spec["app_id"], spec["app_token"], orders)
+    batch_size = spec.get("batch_size", 2000)
+    spec["baseline_rss_mb"] = baseline
+    if spec["contender"] == "official":
+        return module.import_orders(*args, poll_interval=spec["poll_interval"], batch_size=batch_size)
+    if spec["contender"] == "hand_written":
+        coroutine = module.import_orders(*args, poll_interval=spec["poll_interval"], batch_size=batch_size)
+    else:
+        coroutine = module.import_orders(*args, batch_size=batch_size)
+    return asyncio.run(coroutine)
+
+
+async def fetch_actions(spec: dict[str, Any], action_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The server's view of each action (finish time, processing time), read after the measured run."""
+    actions: dict[str, dict[str, Any]] = {}
+    headers = auth_headers(spec["app_id"], spec["app_token"])
+    async with aiohttp.ClientSession(spec["base_url"], headers=headers) as session:
+        for action_id in action_ids:
+            async with session.get(f"/v1/async-actions/{action_id}") as response:
+                action = orjson.loads(await response.read())
+            updated_at = datetime.fromisoformat(action["updated_at"].replace("Z", "+00:00"))
+            actions[action_id] = {
+                "status": action.get("status"),
+                "processing_time_ms": action.get("processing_time"),
+                "finished_at": updated_at.timestamp(),
+                "done_count": (action.get("result") or {}).get("done_count"),
+            }
+    return actions
+
+
+def measure_import(spec: dict[str, Any]) -> dict[str, Any]:
+    """Import, then add the peak RSS and the server's record of every action."""
+    outcome = run_import(spec)
+    result = outcome.as_dict()
+    result["peak_rss_mb"] = peak_rss_mb()
+    result["baseline_rss_mb"] = spec["baseline_rss_mb"]
+    result["actions"] = asyncio.run(fetch_actions(spec, outcome.action_ids))
+    return result
+
+
+def measure_single_calls(spec: dict[str, Any]) -> dict[str, Any]:
+    """Time single ``get`` and ``list`` calls with the contender named in the spec."""
+    module = importlib.import_module(f"benchmarks.contenders.{spec['contender']}")
+    args = (spec["base_url"], spec["app_id"], spec["app_token"], spec["source_ids"], spec["list_pages"])
+    if spec["contender"] == "official":
+        return module.time_single_calls(*args)
+    return asyncio.run(module.time_single_calls(*args))
+
+
+def main() -> None:
+    """Run the measurement given as JSON in ``argv[1]`` and print its result as one JSON line."""
+    spec = orjson.loads(sys.argv[1])
+    measure = {"import": measure_import, "single_calls": measure_single_calls}[spec["measure"]]
+    sys.stdout.write(orjson.dumps(measure(spec)).decode() + "\n")
+
+
+if __name__ == "__main__":
+    main()
