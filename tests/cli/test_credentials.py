@@ -89,3 +89,13 @@ def test_two_token_sources_are_refused() -> None:
 
 def test_credentials_repr_hides_the_token() -> None:
     assert SECRET not in repr(Credentials("app", SECRET))
+
+
+def test_base_url_comes_from_the_environment_unless_flagged() -> None:
+    env = {
+        "VOUCHERIFY_APP_ID": "a",
+        "VOUCHERIFY_APP_TOKEN": SECRET,
+        "VOUCHERIFY_BASE_URL": "http://127.0.0.1:1",
+    }
+    flagged = resolve(parse("--base-url", "http://127.0.0.1:2"), env).base_url
+    assert (resolve(parse(), env).base_url, flagged) == ("http://127.0.0.1:1", "http://127.0.0.1:2")

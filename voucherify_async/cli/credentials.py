@@ -19,6 +19,7 @@ import attrs
 ENV_APP_ID = "VOUCHERIFY_APP_ID"
 ENV_APP_TOKEN = "VOUCHERIFY_APP_TOKEN"
 ENV_CLUSTER = "VOUCHERIFY_CLUSTER"
+ENV_BASE_URL = "VOUCHERIFY_BASE_URL"
 
 TOKEN_FLAG_WARNING = (
     "warning: a token passed with --app-token stays in your shell history and is visible to other users "
@@ -51,7 +52,7 @@ def add_credential_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the flags that say which project to talk to."""
     group = parser.add_argument_group(
         "credentials",
-        f"Taken from {ENV_APP_ID}, {ENV_APP_TOKEN} and {ENV_CLUSTER} unless given here. "
+        f"Taken from {ENV_APP_ID}, {ENV_APP_TOKEN}, {ENV_CLUSTER} and {ENV_BASE_URL} unless given here. "
         "Without a token from any of these, the command asks for it when run in a terminal.",
     )
     group.add_argument(
@@ -79,7 +80,8 @@ def add_credential_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--base-url",
         metavar="URL",
-        help="API root to use instead of the cluster, e.g. http://127.0.0.1:8080 for a local emulator",
+        help="API root to use instead of the cluster, e.g. http://127.0.0.1:8080 for a local emulator "
+        f"(default: ${ENV_BASE_URL})",
     )
 
 
@@ -101,7 +103,8 @@ def resolve_credentials(
         raise ConfigurationError(f"no app id: pass --app-id or set {ENV_APP_ID}")
     token = _read_token(args, environ, stdin=stdin, stderr=stderr, prompt=prompt)
     cluster = args.cluster or environ.get(ENV_CLUSTER) or "api"
-    return Credentials(app_id=app_id, app_token=token, cluster=cluster, base_url=args.base_url)
+    base_url = args.base_url or environ.get(ENV_BASE_URL) or None
+    return Credentials(app_id=app_id, app_token=token, cluster=cluster, base_url=base_url)
 
 
 def _read_token(

@@ -1,0 +1,76 @@
+"""Running the real ``voucherify-async`` command as a subprocess, and the order files it reads and writes.
+
+The emulator runs in the test's event loop on real time (the command in the other process waits on real
+time too), so the command is started without blocking that loop (``anyio.run_process``/``open_process``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import anyio
+import attrs
+import orjson
+
+APP_ID = "cli-app"
+APP_TOKEN = "cli-secret-token-1f2e3d"
+COMMAND = (sys.executable, "-m", "voucherify_async.cli.main")
+
+
+@attrs.frozen
+class Outcome:
+    """What a run of the command left behind."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def command_env(base_url: str | None, **extra: str) -> dict[str, str]:
+    """The environment of a run: this one's, minus any real credentials, plus the emulator's."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("VOUCHERIFY_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    if base_url is not None:
+        env.update(VOUCHERIFY_APP_ID=APP_ID, VOUCHERIFY_APP_TOKEN=APP_TOKEN, VOUCHERIFY_BASE_URL=base_url)
+    env.update(extra)
+    return env
+
+
+async def run_command(
+    *args: str | Path, env: Mapping[str, str], stdin: bytes | None = None, cwd: Path | None = None
+) -> Outcome:
+    """Run ``voucherify-async ARGS`` to its end."""
+    done = await anyio.run_process(
+        [*COMMAND, *map(str, args)], input=stdin or b"", env=dict(env), check=False, cwd=cwd
+    )
+    return Outcome(done.returncode, done.stdout.decode(), done.stderr.decode())
+
+
+def write_jsonl(path: Path, orders: Sequence[Any]) -> Path:
+    path.write_bytes(b"".join(orjson.dumps(order) + b"\n" for order in orders))
+    return path
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+
+
+def make_orders(count: int, *, start: int = 0) -> list[dict[str, Any]]:
+    return [
+        {
+            "source_id": f"o-{number}",
+            "status": "PAID",
+            "amount": 1000 + number,
+            "created_at": "2021-03-04T05:06:07Z",
+            "items": [{"source_id": "sku-1", "related_object": "sku", "quantity": 1, "price": 1000 + number}],
+        }
+        for number in range(start, start + count)
+    ]
