@@ -1,6 +1,9 @@
 """Fixtures shared by the whole suite.
 
 - ``clock``: a :class:`vf.ManualClock`, so waits (backoff, Retry-After, polling) take no real time.
+- ``emulator``: a running :class:`~voucherify_async.emulator.Emulator` (app id ``"app"``, token ``"token"``)
+  whose time is the ``clock``'s, so rate-limit windows and token expiry follow the fake time.
+- ``client``: an :class:`vf.AsyncVoucherify` bound to ``emulator`` over loopback, waiting on ``clock``.
 - ``web_server``: starts a small ``aiohttp.web`` application on loopback and returns its base URL, for the
   few behaviours the emulator cannot produce (a gateway's HTML error page, say).
 """
@@ -8,11 +11,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import pytest
 from aiohttp import web
 
 import voucherify_async as vf
+
+if TYPE_CHECKING:
+    from voucherify_async.emulator import Emulator
 
 StartServer = Callable[[web.Application], Awaitable[str]]
 
@@ -26,6 +33,22 @@ def anyio_backend() -> str:
 def clock() -> vf.ManualClock:
     """A manual clock: sleeps return at once and move its time forward."""
     return vf.ManualClock()
+
+
+@pytest.fixture
+async def emulator(clock: vf.ManualClock) -> AsyncIterator[Emulator]:
+    """A fresh emulator on loopback sharing the ``clock``'s time."""
+    from voucherify_async.emulator import Emulator
+
+    async with Emulator(app_id="app", app_token="token", time_source=clock.time) as emu:
+        yield emu
+
+
+@pytest.fixture
+async def client(emulator: Emulator, clock: vf.ManualClock) -> AsyncIterator[vf.AsyncVoucherify]:
+    """A client of the ``emulator``'s default project whose waits go through ``clock``."""
+    async with vf.AsyncVoucherify("app", "token", base_url=emulator.url, clock=clock) as client:
+        yield client
 
 
 @pytest.fixture

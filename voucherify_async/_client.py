@@ -8,6 +8,7 @@ Example:
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from types import TracebackType
 
 import aiohttp
@@ -194,6 +195,15 @@ class AsyncVoucherify:
     def rate_limit(self) -> RateLimitInfo:
         """The rate-limit budget as the API's last answer reported it."""
         return self._transport.rate_limit
+
+    @property
+    def rate_limits(self) -> Mapping[str, RateLimitInfo]:
+        """The last seen budget of each limit type, e.g. ``client.rate_limits["bulk_api_calls"]``.
+
+        ``rate_limit`` is whichever answer came last; polls report ``api_calls``, so the bulk budget an
+        import spent stays readable here.
+        """
+        return self._transport.rate_limits
 
     @property
     def clock(self) -> Clock:

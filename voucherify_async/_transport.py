@@ -30,6 +30,7 @@ import platform
 import random
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlencode
 
@@ -135,6 +136,7 @@ class _SharedState:
     download_url: URL | None
     default_headers: dict[str, str]
     rate_limit: RateLimitInfo = field(factory=RateLimitInfo)
+    rate_limits: dict[str, RateLimitInfo] = field(factory=dict)
     draw: Callable[[], float] = random.random
 
 
@@ -198,6 +200,11 @@ class Transport:
     def rate_limit(self) -> RateLimitInfo:
         """The rate-limit budget as the last answer reported it."""
         return self._shared.rate_limit
+
+    @property
+    def rate_limits(self) -> Mapping[str, RateLimitInfo]:
+        """The last seen budget of each limit type (``api_calls``, ``bulk_api_calls``...)."""
+        return MappingProxyType(self._shared.rate_limits)
 
     @property
     def auth(self) -> Auth | None:
@@ -382,17 +389,19 @@ class Transport:
         )
 
     def _retry_delay(self, error: VoucherifyError, retries: int) -> float:
-        if isinstance(error, RateLimitError):
-            wait = error.retry_after
-            if wait is None and error.reset_at is not None:
-                wait = max(0.0, error.reset_at - self._shared.clock.time())
-            if wait is not None:
-                if self.retry_policy.max_wait is not None and wait > self.retry_policy.max_wait:
-                    raise error
-                return wait
-        if isinstance(error, APIError) and error.retry_after is not None:
-            return error.retry_after
-        return self.retry_policy.backoff(retries, self._shared.draw)
+        wait = error.retry_after if isinstance(error, APIError) else None
+        if wait is None and isinstance(error, RateLimitError) and error.reset_at is not None:
+            # A 429 without Retry-After still says when its window resets (X-Rate-Limit-Retry, epoch s); a
+            # reset already past (clock skew) falls back to backoff rather than retrying at once.
+            wait = error.reset_at - self._shared.clock.time()
+            if wait <= 0:
+                wait = None
+        if wait is None:
+            return self.retry_policy.backoff(retries, self._shared.draw)
+        if self.retry_policy.max_wait is not None and wait > self.retry_policy.max_wait:
+            logger.warning("not waiting %.3f s as asked: longer than RetryPolicy.max_wait", wait)
+            raise error
+        return wait
 
     def _check_deadline(self, delay: float, error: VoucherifyError) -> None:
         deadline = anyio.current_effective_deadline()
@@ -449,6 +458,8 @@ class Transport:
         info = RateLimitInfo.from_headers(headers)
         if info is not None:
             self._shared.rate_limit = info
+            if info.limit_type:
+                self._shared.rate_limits[info.limit_type] = info
 
 
 def _decode(raw: bytes, method: str, url: URL) -> Any:

@@ -1,0 +1,141 @@
+"""Authentication: app keys, a static bearer token, and OAuth tokens that renew themselves."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+import voucherify_async as vf
+from voucherify_async._auth import OAuthTokenProvider
+from voucherify_async.emulator import Emulator, Fault
+
+pytestmark = pytest.mark.anyio
+
+TOKEN_ROUTE = "POST /v1/oauth/token"
+
+
+def hits(emulator: Emulator, route: str, status: int | None = None) -> int:
+    return sum(1 for r in emulator.requests if r.route == route and (status is None or r.status == status))
+
+
+def oauth_client(emulator: Emulator, clock: vf.ManualClock, *scopes: str) -> vf.AsyncVoucherify:
+    credentials = vf.OAuthCredentials("app", "token", scopes=scopes or ("api",))
+    return vf.AsyncVoucherify(oauth=credentials, base_url=emulator.url, clock=clock)
+
+
+async def test_app_keys_authenticate_against_the_project(
+    emulator: Emulator, client: vf.AsyncVoucherify
+) -> None:
+    await client._transport.request("GET", "/v1/orders")
+    assert emulator.requests[-1].project == "app"
+
+
+async def test_a_wrong_app_token_raises_authentication_error_without_retry(emulator: Emulator) -> None:
+    async with vf.AsyncVoucherify("app", "wrong", base_url=emulator.url) as client:
+        with pytest.raises(vf.AuthenticationError) as caught:
+            await client._transport.request("GET", "/v1/orders")
+    assert caught.value.status == 401
+    assert "wrong" not in str(caught.value)
+    assert hits(emulator, "GET /v1/orders") == 1
+
+
+async def test_oauth_gets_one_token_for_many_concurrent_requests(
+    emulator: Emulator, clock: vf.ManualClock
+) -> None:
+    async with oauth_client(emulator, clock) as client, anyio.create_task_group() as group:
+        for _ in range(10):
+            group.start_soon(client._transport.request, "GET", "/v1/orders")
+    assert hits(emulator, TOKEN_ROUTE) == 1
+    assert hits(emulator, "GET /v1/orders", status=200) == 10
+
+
+async def test_oauth_token_is_sent_as_bearer_for_the_project(
+    emulator: Emulator, clock: vf.ManualClock
+) -> None:
+    async with oauth_client(emulator, clock, "orders") as client:
+        await client._transport.request("GET", "/v1/orders")
+    assert emulator.requests[-1].project == "app"
+    assert emulator.requests[-1].status == 200
+
+
+async def test_oauth_token_is_renewed_before_it_expires(emulator: Emulator, clock: vf.ManualClock) -> None:
+    async with oauth_client(emulator, clock) as client:
+        await client._transport.request("GET", "/v1/orders")
+        clock.advance(900 - 30)  # inside the renewal margin, before the server's expiry
+        await client._transport.request("GET", "/v1/orders")
+    assert hits(emulator, TOKEN_ROUTE) == 2
+    assert hits(emulator, "GET /v1/orders", status=401) == 0
+
+
+async def test_oauth_token_is_reused_while_fresh(emulator: Emulator, clock: vf.ManualClock) -> None:
+    async with oauth_client(emulator, clock) as client:
+        await client._transport.request("GET", "/v1/orders")
+        clock.advance(600)
+        await client._transport.request("GET", "/v1/orders")
+    assert hits(emulator, TOKEN_ROUTE) == 1
+
+
+async def test_a_stale_token_refused_with_401_is_renewed_once(
+    emulator: Emulator, clock: vf.ManualClock
+) -> None:
+    emulator.add_fault(Fault("status", route="GET /v1/orders", nth=1, status=401))
+    async with oauth_client(emulator, clock) as client:
+        answer = await client._transport.request("GET", "/v1/orders")
+    assert "orders" in answer
+    assert hits(emulator, TOKEN_ROUTE) == 2
+    assert hits(emulator, "GET /v1/orders") == 2
+
+
+async def test_a_token_refused_twice_raises_authentication_error(
+    emulator: Emulator, clock: vf.ManualClock
+) -> None:
+    emulator.add_fault(Fault("status", route="GET /v1/orders", status=401))
+    async with oauth_client(emulator, clock) as client:
+        with pytest.raises(vf.AuthenticationError):
+            await client._transport.request("GET", "/v1/orders")
+    assert hits(emulator, "GET /v1/orders") == 2
+    assert hits(emulator, TOKEN_ROUTE) == 2
+
+
+async def test_oauth_with_wrong_credentials_raises_authentication_error(emulator: Emulator) -> None:
+    credentials = vf.OAuthCredentials("app", "wrong", scopes=["api"])
+    async with vf.AsyncVoucherify(oauth=credentials, base_url=emulator.url) as client:
+        with pytest.raises(vf.AuthenticationError):
+            await client._transport.request("GET", "/v1/orders")
+    assert hits(emulator, "GET /v1/orders") == 0
+
+
+async def test_a_token_without_the_scope_raises_permission_denied(
+    emulator: Emulator, clock: vf.ManualClock
+) -> None:
+    async with oauth_client(emulator, clock, "exports") as client:
+        with pytest.raises(vf.PermissionDeniedError):
+            await client._transport.request("GET", "/v1/orders")
+
+
+async def test_a_static_bearer_token_works_and_is_not_renewed(emulator: Emulator) -> None:
+    async with oauth_client(emulator, vf.ManualClock()) as issuer:
+        assert isinstance(issuer._transport.auth, OAuthTokenProvider)
+        token = await issuer._transport.auth.token(issuer._transport._fetch_token)
+    emulator.add_fault(Fault("status", route="GET /v1/orders", nth=2, status=401))
+    async with vf.AsyncVoucherify(access_token=token, base_url=emulator.url) as client:
+        await client._transport.request("GET", "/v1/orders")
+        with pytest.raises(vf.AuthenticationError):
+            await client._transport.request("GET", "/v1/orders")
+    assert hits(emulator, TOKEN_ROUTE) == 1
+
+
+def test_scopes_given_as_a_string_are_split() -> None:
+    assert vf.OAuthCredentials("app", "token", scopes="orders exports").scopes == ("orders", "exports")
+
+
+def test_no_repr_shows_a_secret() -> None:
+    credentials = vf.OAuthCredentials("app", "s3cret-app-token", scopes=["api"])
+    shown = [
+        repr(vf.AppKeys("app", "s3cret-app-token")),
+        repr(vf.BearerToken("s3cret-app-token")),
+        repr(credentials),
+        repr(OAuthTokenProvider(credentials, vf.ManualClock())),
+    ]
+    assert all("s3cret" not in text for text in shown)
+    assert all("app" in text for text in shown[:1] + shown[2:])
