@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from voucherify_async.emulator import Fault
+from voucherify_async.emulator._command import add_arguments, build_emulator, parse_fault
+
+
+def _options(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
+    command = [sys.executable, "-m", "voucherify_async.emulator", "--port", "0", "--app-id", "shop"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    lines = [process.stdout.readline().strip() for _ in range(3)]
+    try:
+        yield process, lines
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=10)
+
+
+def test_first_line_is_the_base_url_then_the_credentials(
+    served: tuple[subprocess.Popen[str], list[str]],
+) -> None:
+    _, lines = served
+    assert lines[0].startswith("http://127.0.0.1:")
+    assert lines[1:] == ["X-App-Id: shop", "X-App-Token: token"]
+
+
+def test_served_emulator_answers_with_its_credentials(
+    served: tuple[subprocess.Popen[str], list[str]],
+) -> None:
+    _, lines = served
+    request = urllib.request.Request(
+        lines[0] + "/v1/orders", headers={"X-App-Id": "shop", "X-App-Token": "token"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.loads(response.read())["total"] == 0
+
+
+def test_interrupt_stops_it_with_exit_code_0(served: tuple[subprocess.Popen[str], list[str]]) -> None:
+    process, _ = served
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=10) == 0
+
+
+def test_own_app_token_is_never_printed() -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "voucherify_async.emulator",
+        "--port",
+        "0",
+        "--app-token",
+        "s3cr3t-value",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    lines = [process.stdout.readline() for _ in range(4)]
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=10)
+    assert "s3cr3t-value" not in "".join(lines) + out + err
+
+
+def test_fault_syntax_parses_route_and_schedule() -> None:
+    fault = parse_fault("lost_ack,route=POST /v1/orders/import,nth=2+5")
+    assert fault == Fault("lost_ack", route="POST /v1/orders/import", nth=(2, 5))
+
+
+def test_fault_syntax_parses_status_and_probability() -> None:
+    assert parse_fault("status,status=429,probability=0.25") == Fault("status", status=429, probability=0.25)
+
+
+@pytest.mark.parametrize("text", ["explode", "status,colour=red", "latency,delay=soon"])
+def test_fault_syntax_rejects_nonsense(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError):
+        parse_fault(text)
+
+
+def test_options_build_the_emulator_they_describe() -> None:
+    options = _options(
+        "--project", "other:secret", "--processing-rate", "50", "--bulk-calls-per-hour", "1",
+        "--metadata-schema", "channel=web,store",
+    )  # fmt: skip
+    emu = build_emulator(options)
+    assert sorted(emu.projects) == ["app", "other"]
+    assert emu.project("other").processing_rate == 50
+    assert emu.rate_limiter.limits.bulk_calls_per_hour == 1
+    assert emu.metadata_schema == {"channel": ["web", "store"]}
+
+
+def test_a_taken_port_is_exit_code_1() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = [sys.executable, "-m", "voucherify_async.emulator", "--port", str(port)]
+        finished = subprocess.run(command, capture_output=True, text=True, timeout=20)
+    assert finished.returncode == 1
+    assert "cannot serve" in finished.stderr
