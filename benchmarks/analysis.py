@@ -83,9 +83,10 @@ def throughput_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def memory_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per (source, size) with the peak RSS and the baseline after imports."""
-    return [
+    """One row per (contender, source, size) with the peak RSS and the baseline after imports."""
+    rows = [
         {
+            "contender": r.get("contender", SDK),
             "source": r["source"],
             "count": r["count"],
             "peak_rss_mb": r["peak_rss_mb"],
@@ -95,13 +96,18 @@ def memory_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         }
         for r in ok(records)
     ]
+    return sorted(
+        rows, key=lambda row: (row["contender"] != SDK, row["contender"], row["source"], row["count"])
+    )
 
 
-def memory_flatness(records: list[dict[str, Any]]) -> dict[str, float]:
+def memory_flatness(records: list[dict[str, Any]], contender: str = SDK) -> dict[str, float]:
     """Per source: peak RSS of the largest run over that of the second largest (1.0 = flat)."""
     flatness = {}
     for source in ("generator", "jsonl"):
-        runs = sorted((r for r in ok(records) if r["source"] == source), key=lambda r: r["count"])
+        runs = [
+            row for row in memory_table(records) if row["source"] == source and row["contender"] == contender
+        ]
         if len(runs) >= 2:
             flatness[source] = runs[-1]["peak_rss_mb"] / runs[-2]["peak_rss_mb"]
     return flatness

@@ -48,16 +48,22 @@ def memory_plot(results: dict[str, Any], path: Path) -> None:
     """Peak RSS against the number of orders, one line per source."""
     rows = analysis.memory_table(results["memory"])
     figure, axis = plt.subplots(figsize=(6, 4))
-    for source, marker in (("generator", "o"), ("jsonl", "s")):
-        points = sorted((row["count"], row["peak_rss_mb"]) for row in rows if row["source"] == source)
+    lines = ((SDK, "generator", "o"), (SDK, "jsonl", "s"), ("hand_written", "generator", "^"))
+    for contender, source, marker in lines:
+        points = [
+            (row["count"], row["peak_rss_mb"])
+            for row in rows
+            if row["source"] == source and row["contender"] == contender
+        ]
         if points:
-            axis.plot(*zip(*points, strict=True), marker=marker, label=f"from a {source}")
+            name = "voucherify-async" if contender == SDK else "hand-written loop"
+            axis.plot(*zip(*points, strict=True), marker=marker, label=f"{name}, from a {source}")
     axis.axhline(100 / 1.048576, color="#c0504d", linestyle="--", linewidth=1, label="100 MB target")
     axis.set_xscale("log")
     axis.set_ylim(bottom=0)
     axis.set_xlabel("orders imported")
     axis.set_ylabel("peak RSS (MiB)")
-    axis.set_title("voucherify-async ImportBatcher: peak memory")
+    axis.set_title("Peak memory of a streaming import")
     axis.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=110)

@@ -78,9 +78,10 @@ def wall_vs_server_section(records: list[dict[str, Any]]) -> str:
 
 
 def memory_section(records: list[dict[str, Any]]) -> str:
-    """Peak RSS per source and size."""
+    """Peak RSS per contender, source and size."""
     rows = [
         [
+            NAMES[row["contender"]],
             row["source"],
             f"{row['count']:,}",
             f"{row['peak_rss_mb']:.1f}",
@@ -89,10 +90,13 @@ def memory_section(records: list[dict[str, Any]]) -> str:
         ]
         for row in analysis.memory_table(records)
     ]
-    header = ["source", "orders", "peak RSS (MiB)", "RSS after imports (MiB)", "orders/s"]
+    header = ["contender", "source", "orders", "peak RSS (MiB)", "RSS after imports (MiB)", "orders/s"]
     flat = analysis.memory_flatness(records)
     ratios = "; ".join(f"{source}: {value:.3f}" for source, value in flat.items())
-    return _table(header, rows) + f"\n\nLargest over second-largest peak RSS: {ratios or 'n/a'}."
+    return (
+        _table(header, rows)
+        + f"\n\nvoucherify-async, largest over second-largest peak RSS: {ratios or 'n/a'}."
+    )
 
 
 def polling_section(records: list[dict[str, Any]]) -> str:
@@ -173,7 +177,7 @@ def targets_section(results: dict[str, Any]) -> str:
         wall.format(3) if wall else "",
         (value or 9) <= 1.05,
     )
-    memory = analysis.memory_table(results.get("memory", []))
+    memory = [row for row in analysis.memory_table(results.get("memory", [])) if row["contender"] == SDK]
     flat = analysis.memory_flatness(results.get("memory", []))
     worst_flat = max(flat.values()) if flat else None
     add(

@@ -32,10 +32,14 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def order_source(spec: dict[str, Any]) -> Iterable[dict[str, Any]]:
-    """The orders to import: a list built before the clock starts, a generator, or a JSON Lines file."""
+def order_source(spec: dict[str, Any], module: Any) -> Iterable[dict[str, Any]]:
+    """The orders to import: a list built before the clock starts, a generator, or a JSON Lines file.
+
+    A contender that ships its own file reader (``read_jsonl``) reads the file with it, as its users would.
+    """
     if spec["source"] == "jsonl":
-        return read_jsonl(Path(spec["jsonl_path"]))
+        reader = getattr(module, "read_jsonl", read_jsonl)
+        return reader(Path(spec["jsonl_path"]))
     orders = generate_orders(spec["count"], spec["seed"])
     return list(orders) if spec["source"] == "list" else orders
 
@@ -44,7 +48,7 @@ def run_import(spec: dict[str, Any]) -> ImportOutcome:
     """Run one import with the contender named in the spec."""
     module = importlib.import_module(f"benchmarks.contenders.{spec['contender']}")
     baseline = peak_rss_mb()
-    orders = order_source(spec)
+    orders = order_source(spec, module)
     args = (spec["base_url"], spec["app_id"], spec["app_token"], orders)
     batch_size = spec.get("batch_size", 2000)
     spec["baseline_rss_mb"] = baseline

@@ -41,7 +41,10 @@ def import_orders(
         actions_api = voucherify.AsyncActionsApi(api_client)
         for chunk in chunked(orders, batch_size):
             outcome.orders += len(chunk)
-            items = [voucherify.OrdersImportCreateRequestBodyItem.from_dict(order) for order in chunk]
+            # Keyword construction, not ``from_dict``: ``from_dict`` marks every field as set, so the SDK
+            # sends ``"id": null`` and friends, which a server that follows the spec rejects (``Order.id``
+            # is a non-nullable string in orders.json: 400 "Property .id must be a string").
+            items = [voucherify.OrdersImportCreateRequestBodyItem(**order) for order in chunk]
             action_id = orders_api.import_orders(items).async_action_id
             outcome.action_ids.append(action_id)
             outcome.polls[action_id] = 0

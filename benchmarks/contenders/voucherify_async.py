@@ -18,6 +18,9 @@ import orjson
 
 import voucherify_async as vf
 from benchmarks.contenders import API_BATCH_LIMIT, FINISHED, ImportOutcome
+from voucherify_async.importing.sources import read_jsonl
+
+__all__ = ["import_orders", "read_jsonl", "time_single_calls"]  # read_jsonl: the SDK's own streaming reader
 
 _ACTION_PATH = "/v1/async-actions/"
 
