@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 import voucherify_async as vf
-from voucherify_async._errors import error_for_status, error_from_response
+from voucherify_async._errors import error_for_status
+from voucherify_async._rate_limit import error_from_response
 
 INVALID_PAYLOAD = (
     b'{"code":400,"key":"invalid_payload","message":"Invalid payload",'

@@ -99,6 +99,22 @@ def test_full_jitter_draws_between_zero_and_the_cap() -> None:
     assert policy.backoff(10, lambda: 0.0) == 0.0
 
 
+def test_a_reset_time_already_past_falls_back_to_backoff() -> None:
+    error = vf.RateLimitError(429, reset_at=1_000.0)
+    assert vf.RetryPolicy(initial_delay=0.5).delay(error, 0, now=2_000.0, draw=lambda: 1.0) == 0.5
+
+
+def test_a_connection_error_of_a_post_is_retried_only_when_never_sent() -> None:
+    policy = vf.RetryPolicy()
+    sent = vf.APIConnectionError("broken", request_sent=True)
+    not_sent = vf.APIConnectionError("refused", request_sent=False)
+    assert (policy.may_retry(sent, idempotent=False), policy.may_retry(not_sent, idempotent=False)) == (
+        False,
+        True,
+    )
+    assert policy.may_retry(sent, idempotent=True)
+
+
 async def test_retry_after_of_a_429_is_waited_exactly(
     emulator: Emulator, client: vf.AsyncVoucherify, clock: vf.ManualClock
 ) -> None:

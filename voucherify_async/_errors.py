@@ -25,10 +25,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
-
-from voucherify_async._rate_limit import RateLimitInfo, parse_retry_after
-
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -42,7 +38,6 @@ __all__ = [
     "ServerError",
     "VoucherifyError",
     "error_for_status",
-    "error_from_response",
 ]
 
 
@@ -216,33 +211,3 @@ def error_for_status(status: int) -> type[APIError]:
     if status >= 500:
         return ServerError
     return _ERROR_BY_STATUS.get(status, APIError)
-
-
-def error_from_response(
-    status: int, headers: Mapping[str, str], raw: bytes, request_id: str | None, now: float
-) -> APIError:
-    """Build the error for an HTTP error answer from its status, headers and raw body.
-
-    Args:
-        status: The HTTP status (>= 400).
-        headers: The answer's headers (``Retry-After`` and ``X-Rate-Limit-*`` are read).
-        raw: The raw body: normally the API's Error object as JSON, but a gateway may send HTML or nothing.
-        request_id: The request id from the headers, used when the body names none.
-        now: The current epoch time, to read a ``Retry-After`` given as an HTTP date.
-    """
-    try:
-        decoded = orjson.loads(raw) if raw else None
-    except orjson.JSONDecodeError:
-        decoded = None
-    body = decoded if isinstance(decoded, dict) else None
-    text = None if body is not None else raw.decode("utf-8", "replace")
-    error_class = error_for_status(status)
-    retry_after = parse_retry_after(headers.get("Retry-After"), now)
-    if error_class is RateLimitError:
-        info = RateLimitInfo.from_headers(headers) or RateLimitInfo()
-        return RateLimitError(
-            status, body, request_id=request_id, text=text, retry_after=retry_after,
-            limit_type=info.limit_type, reset_at=info.reset_at,
-        )  # fmt: skip
-    # A 503 may also name its wait; the retry loop honours it like a 429's.
-    return error_class(status, body, request_id=request_id, text=text, retry_after=retry_after)

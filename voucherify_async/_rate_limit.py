@@ -1,19 +1,40 @@
-"""Rate-limit bookkeeping: what the ``X-Rate-Limit-*`` and ``Retry-After`` headers say.
+"""When to wait and for how long: rate-limit bookkeeping, ``Retry-After``, and the retry policy.
 
 The API reports its budget on every answer (``X-Rate-Limit-Limit``, ``X-Rate-Limit-Remaining``,
 ``X-Rate-Limit-Retry`` in epoch seconds, ``X-Rate-Limit-Type``), and a 429 adds ``Retry-After`` in seconds.
-The transport keeps the last values it saw as a :class:`RateLimitInfo` (``client.rate_limit``).
+The transport keeps the last values it saw as a :class:`RateLimitInfo` (``client.rate_limit``), turns error
+answers into errors carrying those waits (:func:`error_from_response`), and asks :class:`RetryPolicy` whether
+and how long to wait before trying again.
 """
 
 from __future__ import annotations
 
 import email.utils
 import math
-from collections.abc import Mapping
+import random
+from collections.abc import Callable, Mapping
 
+import orjson
 from attrs import frozen
 
-__all__ = ["RateLimitInfo", "parse_retry_after"]
+from voucherify_async._errors import (
+    APIConnectionError,
+    APIError,
+    RateLimitError,
+    VoucherifyError,
+    error_for_status,
+)
+
+__all__ = [
+    "DEFAULT_MAX_RETRIES",
+    "RateLimitInfo",
+    "RetryPolicy",
+    "error_from_response",
+    "parse_retry_after",
+]
+
+DEFAULT_MAX_RETRIES = 3
+"""Retries after the first attempt, so a request is tried at most four times by default."""
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -99,3 +120,107 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - now)
+
+
+def error_from_response(
+    status: int, headers: Mapping[str, str], raw: bytes, request_id: str | None, now: float
+) -> APIError:
+    """Build the error for an HTTP error answer from its status, headers and raw body.
+
+    Args:
+        status: The HTTP status (>= 400).
+        headers: The answer's headers (``Retry-After`` and ``X-Rate-Limit-*`` are read).
+        raw: The raw body: normally the API's Error object as JSON, but a gateway may send HTML or nothing.
+        request_id: The request id from the headers, used when the body names none.
+        now: The current epoch time, to read a ``Retry-After`` given as an HTTP date.
+    """
+    try:
+        decoded = orjson.loads(raw) if raw else None
+    except orjson.JSONDecodeError:
+        decoded = None
+    body = decoded if isinstance(decoded, dict) else None
+    text = None if body is not None else raw.decode("utf-8", "replace")
+    error_class = error_for_status(status)
+    retry_after = parse_retry_after(headers.get("Retry-After"), now)
+    if error_class is RateLimitError:
+        info = RateLimitInfo.from_headers(headers) or RateLimitInfo()
+        return RateLimitError(
+            status, body, request_id=request_id, text=text, retry_after=retry_after,
+            limit_type=info.limit_type, reset_at=info.reset_at,
+        )  # fmt: skip
+    # A 503 may also name its wait; the retry loop honours it like a 429's.
+    return error_class(status, body, request_id=request_id, text=text, retry_after=retry_after)
+
+
+@frozen
+class RetryPolicy:
+    """The retry rules, as data, in one place.
+
+    - Retried: connection failures, and the statuses 408, 429, 502, 503 and 504, up to ``max_retries`` times
+      (3 by default) with capped exponential backoff and full jitter. A ``Retry-After`` header (or, on a 429
+      without it, ``X-Rate-Limit-Retry``) is honoured exactly, however long: a bulk budget of one call an hour
+      makes a 429 asking for most of an hour normal.
+    - Never retried: any other 4xx; they would fail the same way again.
+    - A non-idempotent request (POST) is resent only when the failure proves the server did not process
+      it: the connection could not be made, or the answer is 408, 429 or 503. A POST whose connection broke
+      after the request was written, or that timed out waiting for the answer, raises
+      ``APIConnectionError(request_sent=True)``, and a 502/504 raises :class:`~voucherify_async.ServerError`:
+      an order import may have been accepted, and sending it again could import it twice. Pass
+      ``idempotent=True`` for a POST that is safe to repeat.
+
+    Attributes:
+        max_retries: Retries after the first attempt.
+        initial_delay: The cap of the first backoff; each further retry doubles it.
+        max_delay: The cap of every backoff (full jitter draws a wait between zero and the cap).
+        retry_statuses: Statuses retried for idempotent requests.
+        unprocessed_statuses: Statuses that prove the server did not process the request, retried for any
+            method.
+        max_wait: The longest server-requested wait (``Retry-After``) to honour; a longer one raises the
+            :class:`~voucherify_async.RateLimitError` at once. ``None`` honours any wait.
+    """
+
+    max_retries: int = DEFAULT_MAX_RETRIES
+    initial_delay: float = 0.5
+    max_delay: float = 30.0
+    retry_statuses: frozenset[int] = frozenset({408, 429, 502, 503, 504})
+    unprocessed_statuses: frozenset[int] = frozenset({408, 429, 503})
+    max_wait: float | None = None
+
+    def backoff(self, retry_number: int, draw: Callable[[], float] = random.random) -> float:
+        """The jittered wait before retry number ``retry_number`` (0-based) when the server named none."""
+        cap = min(self.max_delay, self.initial_delay * 2.0**retry_number)
+        return cap * draw()
+
+    def may_retry(self, error: VoucherifyError, *, idempotent: bool) -> bool:
+        """Whether ``error`` may be retried for a request of this kind (ignoring the retry count)."""
+        if isinstance(error, APIConnectionError):
+            return idempotent or not error.request_sent
+        if isinstance(error, APIError):
+            statuses = self.retry_statuses if idempotent else self.unprocessed_statuses
+            return error.status in statuses
+        return False
+
+    def delay(
+        self,
+        error: VoucherifyError,
+        retry_number: int,
+        *,
+        now: float,
+        draw: Callable[[], float] = random.random,
+    ) -> float | None:
+        """Seconds to wait before retry number ``retry_number`` (0-based) after ``error``.
+
+        A wait the server asked for is returned exactly; ``None`` means it is longer than ``max_wait``.
+        """
+        wait = error.retry_after if isinstance(error, APIError) else None
+        if wait is None and isinstance(error, RateLimitError) and error.reset_at is not None:
+            # A 429 without Retry-After still says when its window resets (X-Rate-Limit-Retry, epoch s); a
+            # reset already past (clock skew) falls back to backoff rather than retrying at once.
+            wait = error.reset_at - now
+            if wait <= 0:
+                wait = None
+        if wait is None:
+            return self.backoff(retry_number, draw)
+        if self.max_wait is not None and wait > self.max_wait:
+            return None
+        return wait

@@ -4,21 +4,10 @@ Every request of the SDK goes through :meth:`Transport.request` (or :meth:`Trans
 auth headers, orjson (de)serialisation, timeouts, retries with backoff, error mapping, rate-limit bookkeeping
 and logging. Resources only say which method, path and body.
 
-The retry rule (:class:`RetryPolicy`):
-
-- Retried: connection failures, and the statuses 408, 429, 502, 503 and 504, up to ``max_retries`` times
-  (3 by default) with capped exponential backoff and full jitter. A ``Retry-After`` header (or, on a 429
-  without it, ``X-Rate-Limit-Retry``) is honoured exactly, however long: a bulk budget of one call an hour
-  makes a 429 asking for most of an hour normal.
-- Never retried: any other 4xx; they would fail the same way again.
-- A non-idempotent request (POST) is resent only when the failure proves the server did not process it: the
-  connection could not be made, or the answer is 408, 429 or 503. A POST whose connection broke after the
-  request was written, or that timed out waiting for the answer, raises
-  ``APIConnectionError(request_sent=True)``, and a 502/504 raises :class:`~voucherify_async.ServerError`:
-  an order import may have been accepted, and sending it again could import it twice. Pass
-  ``idempotent=True`` for a POST that is safe to repeat.
-- A wait never outlasts the caller's deadline (an enclosing anyio cancel scope): when it would, the error that
-  caused it is raised at once instead of sleeping into a cancellation.
+Retries follow :class:`~voucherify_async.RetryPolicy` (see its docstring for the rule on requests that are not
+safe to resend, such as an order import). A wait never outlasts the caller's deadline (an enclosing anyio
+cancel scope): when it would, the error that caused it is raised at once instead of sleeping into a
+cancellation.
 """
 
 from __future__ import annotations
@@ -47,19 +36,15 @@ from voucherify_async._errors import (
     APIError,
     APITimeoutError,
     AuthenticationError,
-    RateLimitError,
     VoucherifyError,
-    error_from_response,
 )
-from voucherify_async._rate_limit import RateLimitInfo
+from voucherify_async._rate_limit import DEFAULT_MAX_RETRIES, RateLimitInfo, RetryPolicy, error_from_response
 from voucherify_async._version import __version__
 
 __all__ = ["DEFAULT_MAX_RETRIES", "RetryPolicy", "Timeout", "Transport"]
 
-logger = logging.getLogger("voucherify_async")
 
-DEFAULT_MAX_RETRIES = 3
-"""Retries after the first attempt, so a request is tried at most four times by default."""
+logger = logging.getLogger("voucherify_async")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
@@ -86,43 +71,6 @@ class Timeout:
         if isinstance(value, Timeout):
             return value
         return cls(total=value, connect=10.0 if value is None else min(float(value), 10.0))
-
-
-@frozen
-class RetryPolicy:
-    """The retry rules, as data (see the module docstring for the rule on non-idempotent requests).
-
-    Attributes:
-        max_retries: Retries after the first attempt.
-        initial_delay: The cap of the first backoff; each further retry doubles it.
-        max_delay: The cap of every backoff (full jitter draws a wait between zero and the cap).
-        retry_statuses: Statuses retried for idempotent requests.
-        unprocessed_statuses: Statuses that prove the server did not process the request, retried for any
-            method.
-        max_wait: The longest server-requested wait (``Retry-After``) to honour; a longer one raises the
-            :class:`~voucherify_async.RateLimitError` at once. ``None`` honours any wait.
-    """
-
-    max_retries: int = DEFAULT_MAX_RETRIES
-    initial_delay: float = 0.5
-    max_delay: float = 30.0
-    retry_statuses: frozenset[int] = frozenset({408, 429, 502, 503, 504})
-    unprocessed_statuses: frozenset[int] = frozenset({408, 429, 503})
-    max_wait: float | None = None
-
-    def backoff(self, retry_number: int, draw: Callable[[], float] = random.random) -> float:
-        """The jittered wait before retry number ``retry_number`` (0-based) when the server named none."""
-        cap = min(self.max_delay, self.initial_delay * 2.0**retry_number)
-        return cap * draw()
-
-    def may_retry(self, error: VoucherifyError, *, idempotent: bool) -> bool:
-        """Whether ``error`` may be retried for a request of this kind (ignoring the retry count)."""
-        if isinstance(error, APIConnectionError):
-            return idempotent or not error.request_sent
-        if isinstance(error, APIError):
-            statuses = self.retry_statuses if idempotent else self.unprocessed_statuses
-            return error.status in statuses
-        return False
 
 
 @define
@@ -389,19 +337,11 @@ class Transport:
         )
 
     def _retry_delay(self, error: VoucherifyError, retries: int) -> float:
-        wait = error.retry_after if isinstance(error, APIError) else None
-        if wait is None and isinstance(error, RateLimitError) and error.reset_at is not None:
-            # A 429 without Retry-After still says when its window resets (X-Rate-Limit-Retry, epoch s); a
-            # reset already past (clock skew) falls back to backoff rather than retrying at once.
-            wait = error.reset_at - self._shared.clock.time()
-            if wait <= 0:
-                wait = None
-        if wait is None:
-            return self.retry_policy.backoff(retries, self._shared.draw)
-        if self.retry_policy.max_wait is not None and wait > self.retry_policy.max_wait:
-            logger.warning("not waiting %.3f s as asked: longer than RetryPolicy.max_wait", wait)
+        delay = self.retry_policy.delay(error, retries, now=self._shared.clock.time(), draw=self._shared.draw)
+        if delay is None:
+            logger.warning("%s: the wait asked for is longer than RetryPolicy.max_wait", error)
             raise error
-        return wait
+        return delay
 
     def _check_deadline(self, delay: float, error: VoucherifyError) -> None:
         deadline = anyio.current_effective_deadline()
