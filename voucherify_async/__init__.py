@@ -21,8 +21,8 @@ from voucherify_async._errors import (
     ServerError,
     VoucherifyError,
 )
-from voucherify_async._rate_limit import RateLimitInfo
-from voucherify_async._transport import DEFAULT_MAX_RETRIES, RetryPolicy, Timeout
+from voucherify_async._rate_limit import DEFAULT_MAX_RETRIES, RateLimitInfo, RetryPolicy
+from voucherify_async._transport import Timeout
 from voucherify_async._version import __version__
 from voucherify_async.importing.progress import (
     BatchFinished,
