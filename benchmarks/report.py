@@ -244,3 +244,38 @@ def write_results(results: dict[str, Any], path: Path) -> None:
             "## 5. Wall time vs server processing time\n\n" + wall_vs_server_section(results["realistic"])
         )
     path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
+
+
+def headline(results: dict[str, Any]) -> str:
+    """The few ratios the README quotes, as bullet points."""
+    lines = []
+    for scenario, label in (("client_bound", "no server processing time"), ("realistic", "with server time")):
+        rows = {r["contender"]: r for r in analysis.throughput_table(results.get(scenario, []))}
+        for other in ("official", "hand_written"):
+            ratio = rows.get(other, {}).get("sdk_ratio")
+            if ratio and ratio.count:
+                lines.append(f"- throughput, {label}: {_ratio(ratio)} the {NAMES[other]} (paired rounds)")
+    realistic = {r["contender"]: r for r in analysis.throughput_table(results.get("realistic", []))}
+    if SDK in realistic:
+        wall = realistic[SDK]["wall_over_server"].format(3)
+        lines.append(f"- whole-import wall time: {wall}x the sum of the server's processing times")
+    memory = [row for row in analysis.memory_table(results.get("memory", [])) if row["contender"] == SDK]
+    if memory:
+        biggest = max(memory, key=lambda row: (row["count"], row["peak_rss_mb"]))
+        lines.append(f"- peak RSS importing {biggest['count']:,} orders: {biggest['peak_rss_mb']:.0f} MiB")
+    polling = [row for row in analysis.polling_table(results.get("polling", [])) if row["contender"] == SDK]
+    if polling:
+        polls = statistics.fmean(row["polls_per_batch"] for row in polling)
+        lines.append(f"- polls per batch (0.5 s to 20 s batches): {polls:.1f} on average")
+    return "\n".join(lines) or "(no results)"
+
+
+def update_readme_headline(results: dict[str, Any], readme: Path) -> None:
+    """Replace the block between the headline markers of ``readme`` with :func:`headline`."""
+    text = readme.read_text(encoding="utf-8")
+    start, end = "<!-- headline -->\n", "<!-- /headline -->"
+    if start not in text or end not in text:
+        return
+    before, rest = text.split(start, 1)
+    after = rest.split(end, 1)[1]
+    readme.write_text(before + start + headline(results) + "\n" + end + after, encoding="utf-8")

@@ -25,7 +25,7 @@ from benchmarks.contenders import CONTENDERS
 from benchmarks.harness import FULL, QUICK, Settings
 from benchmarks.machine import describe_machine
 from benchmarks.plots import write_plots
-from benchmarks.report import write_results
+from benchmarks.report import update_readme_headline, write_results
 
 HERE = Path(__file__).resolve().parent
 SUITES: dict[str, Callable[[Settings, suites.Log, tuple[str, ...]], list[dict[str, Any]]]] = {
@@ -84,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["machine"].update(load_end=os.getloadavg()[0], took_seconds=time.perf_counter() - started)
         results_path.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
     write_results(results, args.out / "RESULTS.md")
+    if results["settings"]["mode"] == "full" and args.out == HERE:
+        update_readme_headline(results, HERE / "README.md")
     for path in write_plots(results, args.out):
         log(f"wrote {path}")
     log(f"wrote {args.out / 'RESULTS.md'}")
