@@ -16,21 +16,10 @@ from typing import Literal
 
 import attrs
 
+# One definition of an order that did not make it: the models' (an action's result lists them too).
+from voucherify_async.models.async_actions import OrderFailure
+
 __all__ = ["BatchResult", "BatchStatus", "ImportReport", "OrderFailure"]
-
-
-@attrs.frozen
-class OrderFailure:
-    """One order that was not imported, and why.
-
-    Attributes:
-        source_id: The order's ``source_id`` (``None`` when the order had none).
-        reason: Why it was not imported, in words a person can act on (the server's reason or ``details``
-            for server-side failures, the broken rule for local rejections).
-    """
-
-    source_id: str | None
-    reason: str
 
 
 BatchStatus = Literal["DONE", "FAILED", "REFUSED"]
