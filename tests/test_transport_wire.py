@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -97,3 +98,16 @@ async def test_a_request_id_header_reaches_the_error(web_server: StartServer) ->
         with pytest.raises(vf.NotFoundError) as caught:
             await client._transport.request("GET", "/v1/orders/o-404")
     assert caught.value.request_id == "v-9"
+
+
+async def test_an_error_answer_is_logged_with_the_request_id_of_its_body(
+    client: vf.AsyncVoucherify, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="voucherify_async")
+    with pytest.raises(vf.NotFoundError) as caught:
+        await client._transport.request("GET", "/v1/orders/o-missing")
+    request_id = caught.value.request_id
+    assert request_id
+    assert [r.getMessage() for r in caplog.records if request_id in r.getMessage()] == [
+        f"GET /v1/orders/o-missing -> 404 in 0.000 s (request id {request_id})"
+    ]

@@ -373,12 +373,9 @@ class Transport:
             raise _connection_error(exc, method, url, sent=None) from None
         try:
             self._note_rate_limit(response.headers)
-            request_id = response.headers.get("X-Request-Id")
-            logger.debug(
-                "%s %s -> %d in %.3f s (request id %s)", method, url.path, response.status,
-                self._shared.clock.monotonic() - started, request_id,
-            )  # fmt: skip
+            header_request_id = response.headers.get("X-Request-Id")
             if streaming and response.status < 400:
+                _log_answer(method, url, response.status, self._elapsed(started), header_request_id)
                 return response
             try:
                 raw = await response.read()
@@ -388,11 +385,17 @@ class Transport:
             response.release()
             raise
         response.release()
-        if response.status >= 400:
-            raise error_from_response(
-                response.status, response.headers, raw, request_id, self._shared.clock.time()
-            )
-        return _decode(raw, method, url)
+        if response.status < 400:
+            _log_answer(method, url, response.status, self._elapsed(started), header_request_id)
+            return _decode(raw, method, url)
+        error = error_from_response(
+            response.status, response.headers, raw, header_request_id, self._shared.clock.time()
+        )
+        _log_answer(method, url, response.status, self._elapsed(started), error.request_id)
+        raise error
+
+    def _elapsed(self, started: float) -> float:
+        return self._shared.clock.monotonic() - started
 
     def _note_rate_limit(self, headers: Mapping[str, str]) -> None:
         info = RateLimitInfo.from_headers(headers)
@@ -400,6 +403,11 @@ class Transport:
             self._shared.rate_limit = info
             if info.limit_type:
                 self._shared.rate_limits[info.limit_type] = info
+
+
+def _log_answer(method: str, url: URL, status: int, elapsed: float, request_id: str | None) -> None:
+    # Only the path: a download URL carries its token in the query string.
+    logger.debug("%s %s -> %d in %.3f s (request id %s)", method, url.path, status, elapsed, request_id)
 
 
 def _decode(raw: bytes, method: str, url: URL) -> Any:
