@@ -111,3 +111,14 @@ async def test_an_error_answer_is_logged_with_the_request_id_of_its_body(
     assert [r.getMessage() for r in caplog.records if request_id in r.getMessage()] == [
         f"GET /v1/orders/o-missing -> 404 in 0.000 s (request id {request_id})"
     ]
+
+
+async def test_unset_query_parameters_are_left_out_and_booleans_spelled_lowercase(
+    web_server: StartServer,
+) -> None:
+    seen: list[web.Request] = []
+    url = await web_server(recording_app(seen))
+    async with vf.AsyncVoucherify("app", "token", base_url=url) as client:
+        params = {"limit": 10, "end_date": None, "with_details": True, "archived": False}
+        await client._transport.request("GET", "/v1/async-actions", params=params)
+    assert dict(seen[0].query) == {"limit": "10", "with_details": "true", "archived": "false"}

@@ -17,8 +17,8 @@ from attrs import evolve
 from voucherify_async._auth import AppKeys, Auth, BearerToken, OAuthCredentials, OAuthTokenProvider
 from voucherify_async._clock import DEFAULT_CLOCK, Clock
 from voucherify_async._errors import VoucherifyError
-from voucherify_async._rate_limit import RateLimitInfo
-from voucherify_async._transport import RetryPolicy, Timeout, Transport
+from voucherify_async._rate_limit import RateLimitInfo, RetryPolicy
+from voucherify_async._transport import Timeout, Transport
 from voucherify_async.resources.async_actions import AsyncActions
 from voucherify_async.resources.exports import Exports
 from voucherify_async.resources.orders import Orders

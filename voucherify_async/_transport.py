@@ -367,8 +367,9 @@ class Transport:
         started = self._shared.clock.monotonic()
         try:
             response = await session.request(
-                method, url, params=params, data=body, headers=headers, timeout=limits, allow_redirects=False
-            )
+                method, url, params=_query(params), data=body, headers=headers, timeout=limits,
+                allow_redirects=False,
+            )  # fmt: skip
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise _connection_error(exc, method, url, sent=None) from None
         try:
@@ -403,6 +404,18 @@ class Transport:
             self._shared.rate_limit = info
             if info.limit_type:
                 self._shared.rate_limits[info.limit_type] = info
+
+
+def _query(params: Mapping[str, Any] | None) -> dict[str, str | int | float] | None:
+    """Drop unset parameters and spell booleans as the API does (aiohttp refuses ``bool`` values)."""
+    if not params:
+        return None
+    query: dict[str, str | int | float] = {}
+    for name, value in params.items():
+        if value is None:
+            continue
+        query[name] = ("true" if value else "false") if isinstance(value, bool) else value
+    return query
 
 
 def _log_answer(method: str, url: URL, status: int, elapsed: float, request_id: str | None) -> None:
