@@ -83,6 +83,6 @@ def test_a_damaged_line_in_the_middle_is_refused(tmp_path: Path) -> None:
 def test_refused_orders_are_kept_for_the_batch(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "j.jsonl")
     journal.record_submitting(1, "fp", 3, at=10.0)
-    journal.record_refused(1, "Property .x", [OrderFailure("o-1", "Property .x")])
+    journal.record_refused(1, "Property .x", [OrderFailure("o-1", "Property .x")], [0])
     journal.close()
     assert Journal(tmp_path / "j.jsonl").batches[1].rejected == [OrderFailure("o-1", "Property .x")]

@@ -46,6 +46,11 @@ class BatchRecord:
         async_action_ids: Every action id recorded for it, the current one last.
         result: Its final outcome, once ``finished``.
         rejected: Orders dropped after a 400 (recorded by ``refused`` steps).
+        rejected_positions: Their positions in the batch.
+        positions: The positions (in the batch) of the orders of the last ``submitting`` step (``None``: the
+            whole batch).
+        parts: Actions of the batch that finished while the batch as a whole had not (a batch split to
+            isolate a 400): ``(positions, result)`` each.
     """
 
     index: int
@@ -55,6 +60,9 @@ class BatchRecord:
     async_action_ids: list[str] = attrs.field(factory=list)
     result: BatchResult | None = None
     rejected: list[OrderFailure] = attrs.field(factory=list)
+    rejected_positions: list[int] = attrs.field(factory=list)
+    positions: list[int] | None = None
+    parts: list[tuple[list[int], BatchResult]] = attrs.field(factory=list)
 
     @property
     def async_action_id(self) -> str | None:
@@ -73,6 +81,22 @@ def _failures(items: list[OrderFailure]) -> list[list[str | None]]:
 
 def _read_failures(items: Any) -> list[OrderFailure]:
     return [OrderFailure(source_id, reason) for source_id, reason in items or []]
+
+
+def _read_result(index: int, step: dict[str, Any]) -> BatchResult:
+    return BatchResult(
+        index=index,
+        async_action_id=step.get("async_action_id"),
+        size=int(step["size"]),
+        status=step["status"],
+        imported=int(step["imported"]),
+        failed=_read_failures(step.get("failed")),
+        rejected=_read_failures(step.get("rejected")),
+        bulk_calls=int(step.get("bulk_calls", 1)),
+        polls=int(step.get("polls", 0)),
+        message=step.get("message"),
+        resumed=True,
+    )
 
 
 class Journal:
@@ -118,6 +142,8 @@ class Journal:
         if event == "complete":
             self.completed = True
             return
+        if event not in ("submitting", "submitted", "refused", "part", "finished"):
+            return  # informational steps ("stopped") change nothing to resume from
         index = int(step["batch"])
         record = self.batches.get(index)
         if event == "submitting":
@@ -125,6 +151,7 @@ class Journal:
                 record = BatchRecord(index=index, fingerprint=step["fingerprint"], size=int(step["size"]))
                 self.batches[index] = record
             record.submitting_at = float(step["at"])
+            record.positions = step.get("positions")
         elif record is None:
             return  # a step about a batch the journal never saw submitted: nothing to resume from
         elif event == "submitted":
@@ -132,21 +159,12 @@ class Journal:
             record.submitting_at = None
         elif event == "refused":
             record.rejected.extend(_read_failures(step.get("rejected")))
+            record.rejected_positions.extend(step.get("positions") or [])
             record.submitting_at = None
+        elif event == "part":
+            record.parts.append((list(step["positions"]), _read_result(index, step)))
         elif event == "finished":
-            record.result = BatchResult(
-                index=index,
-                async_action_id=step.get("async_action_id"),
-                size=int(step["size"]),
-                status=step["status"],
-                imported=int(step["imported"]),
-                failed=_read_failures(step.get("failed")),
-                rejected=_read_failures(step.get("rejected")),
-                bulk_calls=int(step.get("bulk_calls", 1)),
-                polls=int(step.get("polls", 0)),
-                message=step.get("message"),
-                resumed=True,
-            )
+            record.result = _read_result(index, step)
             record.submitting_at = None
 
     def write(self, event: str, **fields: Any) -> None:
@@ -173,22 +191,37 @@ class Journal:
         if data and not data.endswith(b"\n"):
             self._file.truncate(data.rfind(b"\n") + 1)
 
-    def record_submitting(self, index: int, fingerprint: str, size: int, at: float) -> None:
-        """Record that batch ``index`` is about to be sent (before the request goes out)."""
-        self.write("submitting", batch=index, fingerprint=fingerprint, size=size, at=at)
+    def record_submitting(
+        self, index: int, fingerprint: str, size: int, at: float, positions: list[int] | None = None
+    ) -> None:
+        """Record that batch ``index`` is about to be sent (before the request goes out).
+
+        ``positions`` names the orders of the batch being sent when it is not the whole batch.
+        """
+        fields: dict[str, Any] = {"positions": positions} if positions is not None else {}
+        self.write("submitting", batch=index, fingerprint=fingerprint, size=size, at=at, **fields)
 
     def record_submitted(self, index: int, async_action_id: str, how: str) -> None:
         """Record the action that now stands for batch ``index``."""
         self.write("submitted", batch=index, async_action_id=async_action_id, how=how)
 
-    def record_refused(self, index: int, details: str, rejected: list[OrderFailure]) -> None:
-        """Record a 400 and the orders dropped from batch ``index`` because of it."""
-        self.write("refused", batch=index, details=details, rejected=_failures(rejected))
+    def record_refused(
+        self, index: int, details: str, rejected: list[OrderFailure], positions: list[int]
+    ) -> None:
+        """Record a 400 and the orders (at ``positions`` in the batch) dropped because of it."""
+        self.write("refused", batch=index, details=details, rejected=_failures(rejected), positions=positions)
+
+    def record_part(self, positions: list[int], result: BatchResult) -> None:
+        """Record one finished action of a batch that was split (the orders at ``positions``)."""
+        self._write_result("part", result, positions=positions)
 
     def record_finished(self, result: BatchResult) -> None:
         """Record a batch's final outcome."""
+        self._write_result("finished", result)
+
+    def _write_result(self, event: str, result: BatchResult, **extra: Any) -> None:
         self.write(
-            "finished",
+            event,
             batch=result.index,
             async_action_id=result.async_action_id,
             size=result.size,
@@ -199,6 +232,7 @@ class Journal:
             bulk_calls=result.bulk_calls,
             polls=result.polls,
             message=result.message,
+            **extra,
         )
 
     def close(self) -> None:

@@ -1,0 +1,257 @@
+"""``vf.ImportBatcher``: any number of orders into Voucherify, one import at a time, each one accounted for.
+
+Two tasks share the work, owned by one anyio task group: the *preparer* reads the source, validates,
+serialises and cuts the next batch while the *submitter* works the current one through the server (submit,
+wait, isolate a 400). They meet at a memory object stream without a buffer, so memory holds the batch in
+flight and the next one, whatever the size of the source. Finished batches go to the caller through a
+second, bounded stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+from anyio.abc import ObjectReceiveStream, ObjectSendStream
+
+from voucherify_async._errors import APIError, VoucherifyError
+from voucherify_async.importing.checkpoint import Journal
+from voucherify_async.importing.chunking import (
+    DEFAULT_MAX_BATCH_BYTES,
+    MAX_BATCH_SIZE,
+    Batch,
+    prepare_batches,
+)
+from voucherify_async.importing.context import ImportClient, RunContext
+from voucherify_async.importing.errors import ImportInterruptedError
+from voucherify_async.importing.polling import PollPolicy
+from voucherify_async.importing.processing import BatchSettings, process_batch
+from voucherify_async.importing.progress import ImportFinished, ProgressCallback
+from voucherify_async.importing.report import BatchResult, ImportReport
+from voucherify_async.importing.sources import OrderSource
+from voucherify_async.importing.validation import OrderRules
+
+__all__ = ["ImportBatcher", "ImportRun"]
+
+_RESULTS_BUFFER = 64
+
+
+class ImportRun:
+    """The finished batches of a running import, as an async iterator, and its report so far.
+
+    Obtained from :meth:`ImportBatcher.stream`; iterate it to get each :class:`BatchResult` as its batch
+    finishes. ``report`` is complete once the iteration ended.
+    """
+
+    def __init__(self, results: ObjectReceiveStream[BatchResult], context: RunContext) -> None:
+        self._results = results
+        self._context = context
+
+    @property
+    def report(self) -> ImportReport:
+        """The run's report (live while the run goes on)."""
+        return self._context.report
+
+    def __aiter__(self) -> ImportRun:
+        return self
+
+    async def __anext__(self) -> BatchResult:
+        try:
+            return await self._results.receive()
+        except anyio.EndOfStream:
+            raise StopAsyncIteration from None
+
+
+class ImportBatcher:
+    """Imports any number of orders through ``POST /v1/orders/import``, one batch at a time per project.
+
+    Args:
+        client: A ``vf.AsyncVoucherify`` (anything offering its orders and async actions resources).
+        batch_size: Orders per import request, 1..2000 (the API's limit, and the default).
+        max_batch_bytes: Largest request body; an order larger than this alone is rejected.
+        checkpoint: Path of a checkpoint journal. Running again with the same source and checkpoint after a
+            crash, kill or Ctrl-C skips finished batches and reattaches to an action in flight.
+        on_progress: Called with each progress event (a plain or a coroutine function).
+        created_at_metadata: Move each order's ``created_at`` into this metadata key (the server sets
+            ``created_at`` to the import time).
+        require_source_id: Reject orders without ``source_id`` (default; see ``validation``).
+        poll: The polling schedule of async actions.
+        batch_timeout: Seconds a batch may take from submission to its final status (``None``: no limit);
+            past it :class:`BatchTimeoutError` is raised.
+        coordinate_with_other_processes: Before each submission, wait while an ``ORDERS.IMPORT`` of the
+            project that is not this run's is unfinished (several workers importing into one project).
+        total_orders: How many orders the source holds, if known (for the ETA).
+        lost_ack_margin: Seconds of clock difference tolerated when looking for an action created since a
+            request whose answer was lost.
+        max_submit_attempts: Sends of one batch tried on connection failures and 5xx before giving up.
+        to_wire: Turns objects that are not mappings (``vf.Order``) into wire dicts; defaults to the models'
+            ``to_wire``.
+
+    Example:
+        >>> async with vf.AsyncVoucherify(app_id=..., app_token=...) as client:
+        ...     report = await vf.ImportBatcher(client, checkpoint="orders.journal").run(orders)
+        ...     assert report.orders == report.imported + len(report.failed) + len(report.rejected)
+    """
+
+    def __init__(
+        self,
+        client: ImportClient,
+        *,
+        batch_size: int = MAX_BATCH_SIZE,
+        max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES,
+        checkpoint: str | Path | None = None,
+        on_progress: ProgressCallback | None = None,
+        created_at_metadata: str | None = None,
+        require_source_id: bool = True,
+        poll: PollPolicy | None = None,
+        batch_timeout: float | None = 3600.0,
+        coordinate_with_other_processes: bool = False,
+        total_orders: int | None = None,
+        lost_ack_margin: float = 5.0,
+        max_submit_attempts: int = 5,
+        to_wire: Callable[[Any], dict[str, Any]] | None = None,
+    ) -> None:
+        if not 1 <= batch_size <= MAX_BATCH_SIZE:
+            raise ValueError(f"batch_size must be between 1 and {MAX_BATCH_SIZE}, got {batch_size}")
+        self.client = client
+        self.batch_size = batch_size
+        self.max_batch_bytes = max_batch_bytes
+        self.checkpoint = Path(checkpoint) if checkpoint is not None else None
+        self.on_progress = on_progress
+        self.total_orders = total_orders
+        self.rules = OrderRules(
+            require_source_id=require_source_id,
+            created_at_metadata=created_at_metadata,
+            to_wire=to_wire or _models_to_wire(),
+        )
+        self.settings = BatchSettings(
+            poll=poll or PollPolicy(),
+            batch_timeout=batch_timeout,
+            coordinate=coordinate_with_other_processes,
+            lost_ack_margin=lost_ack_margin,
+            max_submit_attempts=max_submit_attempts,
+        )
+        self.report: ImportReport | None = None
+        """The report of the latest run (also while it runs, and after it stopped early)."""
+
+    async def run(self, orders: OrderSource) -> ImportReport:
+        """Import every order of ``orders`` and return the account of each.
+
+        Raises:
+            ImportInterruptedError: An API error the batcher cannot handle stopped the run (its ``report`` and
+                ``async_action_id`` say how far it got).
+            SourceChangedError: The source differs from the one the checkpoint was written for.
+        """
+        async with self.stream(orders) as batches:
+            async for _ in batches:
+                pass
+        return batches.report
+
+    @asynccontextmanager
+    async def stream(self, orders: OrderSource) -> AsyncIterator[ImportRun]:
+        """Run the import while the caller iterates the results of its batches as they finish.
+
+        Leaving the block early (``break``, an exception, cancellation) cancels the import safely: the
+        checkpoint stays consistent and ``report.in_flight_action_id`` names the action still running.
+
+        Example:
+            >>> async with batcher.stream(orders) as results:
+            ...     async for result in results:
+            ...         print(result.index, result.status, result.imported)
+        """
+        journal = Journal(self.checkpoint) if self.checkpoint is not None else None
+        ctx = RunContext(
+            self.client,
+            journal=journal,
+            on_progress=self.on_progress,
+            total_orders=self.total_orders,
+            batch_size=self.batch_size,
+        )
+        self.report = ctx.report
+        send, receive = anyio.create_memory_object_stream[BatchResult](_RESULTS_BUFFER)
+        try:
+            async with anyio.create_task_group() as group, receive:
+                group.start_soon(self._drive, ctx, orders, send)
+                try:
+                    yield ImportRun(receive, ctx)
+                finally:
+                    group.cancel_scope.cancel()
+        finally:
+            if journal is not None:
+                journal.close()
+
+    async def _drive(
+        self, ctx: RunContext, orders: OrderSource, results: ObjectSendStream[BatchResult]
+    ) -> None:
+        batches_in, batches_out = anyio.create_memory_object_stream[Batch](0)
+        async with results:
+            try:
+                if ctx.journal is not None:
+                    ctx.journal.write("start", at=ctx.clock.time(), batch_size=self.batch_size)
+                async with anyio.create_task_group() as group:
+                    group.start_soon(self._prepare, orders, batches_in)
+                    async with batches_out:
+                        async for batch in batches_out:
+                            result = await process_batch(ctx, batch, self.settings)
+                            if result is not None:
+                                await results.send(result)
+                ctx.source_exhausted = True
+                ctx.report.elapsed = ctx.elapsed
+                if ctx.journal is not None:
+                    ctx.journal.write("complete", **_totals(ctx.report))
+                await ctx.emit(ImportFinished, report=ctx.report)
+            except BaseException as error:
+                self._stopped(ctx, error)
+                if isinstance(error, APIError):
+                    raise ImportInterruptedError(
+                        _interrupted_message(ctx, error),
+                        report=ctx.report,
+                        async_action_id=ctx.in_flight_action_id,
+                    ) from error
+                raise
+
+    async def _prepare(self, orders: OrderSource, batches: ObjectSendStream[Batch]) -> None:
+        async with batches:
+            async for batch in prepare_batches(
+                orders, rules=self.rules, batch_size=self.batch_size, max_batch_bytes=self.max_batch_bytes
+            ):
+                await batches.send(batch)
+
+    def _stopped(self, ctx: RunContext, error: BaseException) -> None:
+        ctx.report.in_flight_action_id = ctx.in_flight_action_id
+        ctx.report.elapsed = ctx.elapsed
+        if ctx.journal is not None:
+            reason = "cancelled" if isinstance(error, anyio.get_cancelled_exc_class()) else repr(error)
+            ctx.journal.write("stopped", async_action_id=ctx.in_flight_action_id, reason=reason[:500])
+
+
+def _totals(report: ImportReport) -> dict[str, int]:
+    return {
+        "orders": report.orders,
+        "imported": report.imported,
+        "failed": len(report.failed),
+        "rejected": len(report.rejected),
+        "bulk_calls": report.bulk_calls,
+        "polls": report.polls,
+    }
+
+
+def _interrupted_message(ctx: RunContext, error: VoucherifyError) -> str:
+    where = (
+        f"async action {ctx.in_flight_action_id} was in flight"
+        if ctx.in_flight_action_id
+        else "no action was in flight"
+    )
+    return f"the import stopped after {len(ctx.report.batches)} batches ({where}): {error}"
+
+
+def _models_to_wire() -> Callable[[Any], dict[str, Any]] | None:
+    try:
+        from voucherify_async.models import to_wire  # the models may not offer it in every version
+    except ImportError:  # pragma: no cover
+        return None
+    converter: Callable[[Any], dict[str, Any]] = to_wire
+    return converter

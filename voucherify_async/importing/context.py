@@ -1,0 +1,185 @@
+"""The state one run of the batcher shares between its steps: the client, the report, counters and events.
+
+The batcher talks to the API only through the client's public resource methods, described here as
+:class:`ImportClient` (``vf.AsyncVoucherify`` is one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import anyio
+import anyio.lowlevel
+
+from voucherify_async._clock import Clock
+from voucherify_async._rate_limit import RateLimitInfo
+from voucherify_async.importing.checkpoint import Journal
+from voucherify_async.importing.progress import (
+    ImportProgress,
+    ProgressCallback,
+    ProgressEvent,
+    emit_progress,
+    estimate_eta,
+)
+from voucherify_async.importing.report import ImportReport
+
+__all__ = ["ImportClient", "RunContext", "project_lock"]
+
+BULK = "bulk_api_calls"
+
+
+class _OrdersAPI(Protocol):
+    async def import_orders(self, orders: bytes) -> str: ...
+
+
+class _AsyncActionsAPI(Protocol):
+    async def get(self, action_id: str) -> Any: ...
+
+    async def list(self, *, limit: int = ...) -> Any: ...
+
+
+class ImportClient(Protocol):
+    """What the batcher needs of a client (``vf.AsyncVoucherify`` provides it)."""
+
+    @property
+    def orders(self) -> _OrdersAPI:
+        """The orders resource."""
+        ...
+
+    @property
+    def async_actions(self) -> _AsyncActionsAPI:
+        """The async actions resource."""
+        ...
+
+    @property
+    def clock(self) -> Clock:
+        """The clock every wait goes through."""
+        ...
+
+    @property
+    def project_key(self) -> str:
+        """Names the project (never a token)."""
+        ...
+
+    @property
+    def rate_limits(self) -> Mapping[str, RateLimitInfo]:
+        """The last seen budget per limit type."""
+        ...
+
+    def with_options(self, *, max_retries: int | None = None) -> ImportClient:
+        """A copy with other retry settings, sharing the session and rate-limit state."""
+        ...
+
+
+_LOCKS: anyio.lowlevel.RunVar[dict[str, anyio.Lock]] = anyio.lowlevel.RunVar("voucherify_import_locks")
+
+
+def project_lock(project_key: str) -> anyio.Lock:
+    """The process-wide lock of one project: held from submitting a batch until its action has finished.
+
+    The API runs one order import per project at a time and queues the rest (``POST /v1/orders/import``:
+    "There can be only a single on-going order import per tenant per project"): two batchers of one project
+    in one process take turns batch by batch; batchers of different projects hold different locks. The locks
+    live per event loop (an anyio ``RunVar``), so each ``anyio.run`` starts afresh.
+    """
+    try:
+        locks = _LOCKS.get()
+    except LookupError:
+        locks = {}
+        _LOCKS.set(locks)
+    lock = locks.get(project_key)
+    if lock is None:
+        lock = locks[project_key] = anyio.Lock()
+    return lock
+
+
+class RunContext:
+    """One run's shared state: settings-independent bookkeeping that every step updates.
+
+    Args:
+        client: The client.
+        journal: The checkpoint journal, if any.
+        on_progress: The progress callback, if any.
+        total_orders: How many orders the source holds, if the user said.
+    """
+
+    def __init__(
+        self,
+        client: ImportClient,
+        *,
+        journal: Journal | None,
+        on_progress: ProgressCallback | None,
+        total_orders: int | None,
+        batch_size: int,
+    ) -> None:
+        self.client = client
+        self.clock = client.clock
+        self.journal = journal
+        self.on_progress = on_progress
+        self.total_orders = total_orders
+        self.batch_size = batch_size
+        self.report = ImportReport()
+        self.orders_sent = 0
+        self.source_exhausted = False
+        self.known_action_ids: set[str] = set()
+        """Every action this run (or the journal) knows as its own: never adopted as another's."""
+        self.in_flight_action_id: str | None = None
+        self.started = self.clock.monotonic()
+        self.batch_seconds: list[float] = []
+        """Duration of each batch this run finished (for the ETA)."""
+        self.seconds_per_order: float | None = None
+        """How long the last action took per order (for the first poll of the next one)."""
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the run started."""
+        return self.clock.monotonic() - self.started
+
+    def bulk_budget(self) -> RateLimitInfo | None:
+        """The last seen bulk call budget (``X-Rate-Limit-*`` of an import answer), if any."""
+        return self.client.rate_limits.get(BULK)
+
+    def snapshot(self) -> ImportProgress:
+        """The running totals, with rate and ETA."""
+        report = self.report
+        elapsed = self.elapsed
+        accounted = report.imported + len(report.failed) + len(report.rejected)
+        total = report.orders if self.source_exhausted else self.total_orders
+        budget = self.bulk_budget()
+        return ImportProgress(
+            orders_read=report.orders,
+            orders_sent=self.orders_sent,
+            imported=report.imported,
+            failed=len(report.failed),
+            rejected=len(report.rejected),
+            batches_done=len(report.batches),
+            bulk_calls=report.bulk_calls,
+            polls=report.polls,
+            elapsed=elapsed,
+            rate=accounted / elapsed if accounted and elapsed > 0 else None,
+            total_orders=total,
+            eta=self._eta(total, accounted, budget),
+            bulk_remaining=budget.remaining if budget else None,
+        )
+
+    def _eta(self, total: int | None, accounted: int, budget: RateLimitInfo | None) -> float | None:
+        if total is None or not self.batch_seconds:
+            return None
+        per_batch = sum(self.batch_seconds[-5:]) / len(self.batch_seconds[-5:])
+        reset_in = None
+        if budget is not None and budget.reset_at is not None:
+            reset_in = max(0.0, budget.reset_at - self.clock.time())
+        return estimate_eta(
+            remaining_orders=max(0, total - accounted),
+            batch_size=self.batch_size,
+            seconds_per_batch=per_batch,
+            bulk_remaining=budget.remaining if budget else None,
+            bulk_limit=budget.limit if budget else None,
+            bulk_reset_in=reset_in,
+        )
+
+    async def emit(self, event_type: type[ProgressEvent], **fields: Any) -> None:
+        """Send one progress event (with a fresh snapshot) to the callback, if there is one."""
+        if self.on_progress is not None:
+            await emit_progress(self.on_progress, event_type(progress=self.snapshot(), **fields))

@@ -1,0 +1,165 @@
+"""Wait for a batch's async action, frugally: every poll spends the general API budget.
+
+Imports trigger no webhooks (``POST /v1/orders/import``: "No webhooks are triggered during the import"), so
+polling is the only way to learn that an action finished. The schedule adapts:
+
+- the first look comes after the time the previous batches needed per order times this batch's size (or
+  ``PollPolicy.first`` for the first batch), so a steady import polls about once per batch;
+- while the action is ``IN_PROGRESS`` with ``progress`` rising, the next look is when it should reach 100 at
+  the speed measured between two polls (so completion is noticed soon after it happens);
+- while it is ``ENQUEUED`` (another import of the project runs first) the wait grows by ``backoff``;
+- every wait stays within ``minimum``..``maximum``, and the batch's deadline bounds the whole.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from voucherify_async._errors import APIConnectionError, ServerError
+from voucherify_async.importing.context import RunContext
+from voucherify_async.importing.errors import BatchTimeoutError
+from voucherify_async.importing.progress import BatchPolled, RateLimitWait
+
+__all__ = ["FINISHED", "PollPolicy", "action_status", "wait_for_action"]
+
+FINISHED = ("DONE", "FAILED")
+_API_CALLS = "api_calls"
+
+
+@attrs.frozen
+class PollPolicy:
+    """How the batcher polls an async action.
+
+    Attributes:
+        first: Seconds before the first poll when nothing has been measured yet.
+        minimum: Shortest wait between polls.
+        maximum: Longest wait between polls (also the cap while an action is queued).
+        backoff: Factor the wait grows by while the action makes no visible progress.
+        max_poll_errors: Consecutive failed polls (after the client's own retries) tolerated before giving up.
+    """
+
+    first: float = 1.0
+    minimum: float = 0.25
+    maximum: float = 30.0
+    backoff: float = 2.0
+    max_poll_errors: int = 5
+
+    def clamp(self, seconds: float) -> float:
+        """Keep a wait within ``minimum``..``maximum``."""
+        return min(self.maximum, max(self.minimum, seconds))
+
+
+def action_status(action: object) -> str:
+    """The action's status as a plain string (the models may hold an enum member)."""
+    status = getattr(action, "status", None)
+    return str(getattr(status, "value", status))
+
+
+async def _pace_polls(ctx: RunContext) -> None:
+    budget = ctx.client.rate_limits.get(_API_CALLS)
+    if budget is None or budget.remaining is None or budget.remaining > 0 or budget.reset_at is None:
+        return
+    wait = budget.reset_at - ctx.clock.time()
+    if wait <= 0:
+        return
+    await ctx.emit(RateLimitWait, seconds=wait, until=budget.reset_at, limit_type=_API_CALLS, reason="paced")
+    ctx.report.rate_limit_wait += wait
+    await ctx.clock.sleep(wait)
+
+
+async def wait_for_action(
+    ctx: RunContext,
+    action_id: str,
+    *,
+    batch: int,
+    policy: PollPolicy,
+    timeout: float | None,
+    expected: float | None = None,
+) -> tuple[object, int]:
+    """Poll ``action_id`` until it is DONE or FAILED.
+
+    Args:
+        ctx: The run.
+        action_id: The ``ORDERS.IMPORT`` async action.
+        batch: The batch's number, for events and errors.
+        policy: The polling schedule.
+        timeout: Seconds from now after which :class:`BatchTimeoutError` is raised (``None``: no deadline).
+        expected: Seconds the action is expected to take (from earlier batches), for the first look.
+
+    Returns:
+        The finished action (``vf.AsyncAction``) and how many polls it took.
+
+    Raises:
+        BatchTimeoutError: The action did not finish in time (it may still finish; a resumed run reattaches).
+    """
+    clock = ctx.clock
+    started = clock.monotonic()
+    deadline = None if timeout is None else started + timeout
+    delay = policy.clamp(expected if expected is not None else policy.first)
+    polls = errors = 0
+    seen: tuple[float, int] | None = None  # (time, progress) of the first poll that saw progress
+    while True:
+        if deadline is not None:
+            left = deadline - clock.monotonic()
+            if left <= 0:
+                raise BatchTimeoutError(
+                    f"batch {batch}: async action {action_id} did not finish within {timeout:g} s; it may "
+                    "still finish on the server (run again with the same checkpoint to reattach to it)",
+                    batch=batch,
+                    async_action_id=action_id,
+                )
+            delay = min(delay, left)
+        await clock.sleep(delay)
+        await _pace_polls(ctx)
+        try:
+            action = await ctx.client.async_actions.get(action_id)
+        except (APIConnectionError, ServerError):
+            # A poll is harmless to repeat; the client already retried it. Look again later.
+            errors += 1
+            if errors > policy.max_poll_errors:
+                raise
+            delay = policy.maximum
+            continue
+        errors = 0
+        polls += 1
+        ctx.report.polls += 1
+        status = action_status(action)
+        progress = int(getattr(action, "progress", None) or 0)
+        if status in FINISHED:
+            await ctx.emit(
+                BatchPolled, batch=batch, async_action_id=action_id, status=status, action_progress=progress
+            )
+            return action, polls
+        now = clock.monotonic()
+        delay = _next_delay(policy, delay, status, progress, now - started, seen, now)
+        if seen is None and status == "IN_PROGRESS" and progress > 0:
+            seen = (now, progress)
+        await ctx.emit(
+            BatchPolled,
+            batch=batch,
+            async_action_id=action_id,
+            status=status,
+            action_progress=progress,
+            next_poll_in=delay,
+        )
+
+
+def _next_delay(
+    policy: PollPolicy,
+    delay: float,
+    status: str,
+    progress: int,
+    elapsed: float,
+    seen: tuple[float, int] | None,
+    now: float,
+) -> float:
+    if status != "IN_PROGRESS" or progress <= 0 or progress >= 100:
+        return policy.clamp(delay * policy.backoff)
+    if seen is not None and progress > seen[1] and now > seen[0]:
+        speed = (progress - seen[1]) / (now - seen[0])  # percent per second between two polls
+    else:
+        speed = progress / elapsed if elapsed > 0 else 0.0
+    if speed <= 0:
+        return policy.clamp(delay * policy.backoff)
+    # A little past the estimated end, so that one look usually finds the action finished.
+    return policy.clamp((100 - progress) / speed * 1.1)

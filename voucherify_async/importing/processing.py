@@ -1,0 +1,275 @@
+"""One batch from submission to its final status: resume, submit, wait, isolate a 400, account.
+
+A batch normally takes one import request and one async action. After a 400 the batch becomes a short list
+of parts (positions in the batch) worked through in order: a part whose offenders are known is resent without
+them; a part whose offenders are not is split in two (the last resort, see ``isolation``). Each part that the
+server accepts is waited for before the next is sent, so the one import at a time rule holds throughout.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from voucherify_async._errors import BadRequestError
+from voucherify_async.importing.checkpoint import BatchRecord
+from voucherify_async.importing.chunking import Batch
+from voucherify_async.importing.context import RunContext, project_lock
+from voucherify_async.importing.errors import SourceChangedError
+from voucherify_async.importing.isolation import find_offenders, split_positions
+from voucherify_async.importing.outcome import read_outcome
+from voucherify_async.importing.polling import PollPolicy, wait_for_action
+from voucherify_async.importing.progress import BatchFinished, BatchRefused, BatchSubmitted, OrdersRejected
+from voucherify_async.importing.report import BatchResult, BatchStatus, OrderFailure
+from voucherify_async.importing.submission import find_adoptable_action, submit_import
+
+__all__ = ["BatchSettings", "process_batch"]
+
+
+@attrs.frozen
+class BatchSettings:
+    """The batcher's settings that the per-batch steps need."""
+
+    poll: PollPolicy
+    batch_timeout: float | None
+    coordinate: bool
+    lost_ack_margin: float
+    max_submit_attempts: int
+
+
+@attrs.define
+class _Tally:
+    """What a batch's actions did so far."""
+
+    imported: int = 0
+    failed: list[OrderFailure] = attrs.field(factory=list)
+    rejected: list[OrderFailure] = attrs.field(factory=list)
+    statuses: list[str] = attrs.field(factory=list)
+    action_ids: list[str] = attrs.field(factory=list)
+    messages: list[str] = attrs.field(factory=list)
+    polls: int = 0
+    bulk_calls: int = 0
+    resumed: bool = False
+
+    def add(self, result: BatchResult) -> None:
+        self.imported += result.imported
+        self.failed.extend(result.failed)
+        self.rejected.extend(result.rejected)
+        if result.async_action_id:
+            self.action_ids.append(result.async_action_id)
+            self.statuses.append(result.status)
+        if result.message:
+            self.messages.append(result.message)
+        self.polls += result.polls
+        self.bulk_calls += result.bulk_calls
+
+
+async def process_batch(ctx: RunContext, batch: Batch, settings: BatchSettings) -> BatchResult | None:
+    """Account for one prepared batch: its local rejections, then its orders on the server.
+
+    Returns:
+        The batch's result, or ``None`` for a batch without orders (only rejections).
+
+    Raises:
+        SourceChangedError: The journal recorded other orders for this batch.
+    """
+    ctx.report.orders += batch.read
+    if batch.rejected:
+        ctx.report.rejected.extend(batch.rejected)
+        await ctx.emit(OrdersRejected, rejections=tuple(batch.rejected))
+    if batch.size == 0:
+        return None
+    fingerprint = batch.fingerprint()
+    record = ctx.journal.batches.get(batch.index) if ctx.journal is not None else None
+    if record is not None:
+        if record.fingerprint != fingerprint or record.size != batch.size:
+            raise SourceChangedError(
+                f"batch {batch.index} (orders #{batch.first_order} onwards) differs from what the checkpoint "
+                f"journal recorded: the source changed since. Import a changed source with a new checkpoint.",
+                batch=batch.index,
+            )
+        ctx.known_action_ids.update(record.async_action_ids)
+        for _, part in record.parts:
+            if part.async_action_id:
+                ctx.known_action_ids.add(part.async_action_id)
+        if record.result is not None:
+            return await _finish(ctx, record.result)
+    async with project_lock(ctx.client.project_key):
+        started = ctx.clock.monotonic()
+        calls_before = ctx.report.bulk_calls
+        tally, pending = await _resume(ctx, batch, record, settings)
+        await _work_through(ctx, batch, fingerprint, pending, tally, settings)
+        duration = ctx.clock.monotonic() - started
+        tally.bulk_calls += ctx.report.bulk_calls - calls_before
+    result = BatchResult(
+        index=batch.index,
+        async_action_id=tally.action_ids[-1] if tally.action_ids else None,
+        size=batch.size,
+        status=_status(tally.statuses),
+        imported=tally.imported,
+        failed=tally.failed,
+        rejected=tally.rejected,
+        bulk_calls=tally.bulk_calls,
+        polls=tally.polls,
+        message="; ".join(tally.messages) or None,
+        resumed=tally.resumed,
+        duration=duration,
+    )
+    if ctx.journal is not None:
+        ctx.journal.record_finished(result)
+    ctx.in_flight_action_id = None
+    ctx.batch_seconds.append(duration)
+    return await _finish(ctx, result)
+
+
+def _status(statuses: list[str]) -> BatchStatus:
+    if not statuses:
+        return "REFUSED"
+    return "FAILED" if "FAILED" in statuses else "DONE"
+
+
+async def _finish(ctx: RunContext, result: BatchResult) -> BatchResult:
+    ctx.report.add_batch(result)
+    await ctx.emit(BatchFinished, result=result)
+    return result
+
+
+async def _resume(
+    ctx: RunContext, batch: Batch, record: BatchRecord | None, settings: BatchSettings
+) -> tuple[_Tally, list[list[int]]]:
+    """What is left of a batch an earlier run started: finished parts counted, its action rejoined."""
+    tally = _Tally()
+    everything = list(range(batch.size))
+    if record is None:
+        return tally, [everything]
+    tally.resumed = True
+    tally.rejected.extend(record.rejected)
+    settled = set(record.rejected_positions)
+    for positions, finished in record.parts:
+        tally.add(finished)
+        settled.update(positions)
+    in_flight = record.positions if record.positions is not None else everything
+    action_id = None
+    how = "reattached"
+    if record.awaiting_answer:
+        # Killed between sending and recording the answer: the server may have queued it. Adopt it if so.
+        assert record.submitting_at is not None
+        adopted = await find_adoptable_action(ctx, record.submitting_at, settings.lost_ack_margin)
+        if adopted is not None:
+            action_id, how = adopted.id, "adopted"
+            ctx.known_action_ids.add(action_id)
+            if ctx.journal is not None:
+                ctx.journal.record_submitted(batch.index, action_id, how)
+    else:
+        done_ids = {finished.async_action_id for _, finished in record.parts}
+        if record.async_action_id is not None and record.async_action_id not in done_ids:
+            action_id = record.async_action_id
+    if action_id is not None:
+        ctx.in_flight_action_id = action_id
+        part = batch.keeping(in_flight)
+        await ctx.emit(BatchSubmitted, batch=batch.index, size=part.size, async_action_id=action_id, how=how)
+        tally.add(await _wait(ctx, batch.index, part, action_id, settings))
+        settled.update(in_flight)
+    rest = [p for p in everything if p not in settled]
+    return tally, [rest] if rest else []
+
+
+async def _work_through(
+    ctx: RunContext,
+    batch: Batch,
+    fingerprint: str,
+    pending: list[list[int]],
+    tally: _Tally,
+    settings: BatchSettings,
+) -> None:
+    whole = len(pending) == 1 and len(pending[0]) == batch.size
+    while pending:
+        positions = pending.pop(0)
+        part = batch.keeping(positions)
+        try:
+            action_id, how = await submit_import(
+                ctx,
+                batch=batch.index,
+                body=part.body(),
+                fingerprint=fingerprint,
+                size=batch.size,
+                positions=None if whole and len(positions) == batch.size else positions,
+                policy=settings.poll,
+                coordinate=settings.coordinate,
+                lost_ack_margin=settings.lost_ack_margin,
+                max_attempts=settings.max_submit_attempts,
+            )
+        except BadRequestError as error:
+            await _isolate(ctx, batch, positions, part, error, pending, tally)
+            continue
+        ctx.orders_sent += part.size
+        await ctx.emit(BatchSubmitted, batch=batch.index, size=part.size, async_action_id=action_id, how=how)
+        result = await _wait(ctx, batch.index, part, action_id, settings)
+        tally.add(result)
+        if ctx.journal is not None and (pending or len(positions) != batch.size):
+            ctx.journal.record_part(positions, result)
+
+
+async def _isolate(
+    ctx: RunContext,
+    batch: Batch,
+    positions: list[int],
+    part: Batch,
+    error: BadRequestError,
+    pending: list[list[int]],
+    tally: _Tally,
+) -> None:
+    """Handle a 400 of one part: drop the orders its details point at, or split the part in two."""
+    details = error.details or error.message or str(error)
+    orders = part.orders()
+    offenders = find_offenders(orders, details)
+    if offenders is None and len(positions) == 1:
+        offenders = {0}
+    if offenders is None:
+        first, second = split_positions(orders, details)
+        pending[0:0] = [[positions[i] for i in first], [positions[i] for i in second]]
+        await ctx.emit(
+            BatchRefused, batch=batch.index, details=details, offenders=0, resending=len(positions)
+        )
+        return
+    rejected = [
+        OrderFailure(part.source_ids[i], f"refused by the server: {details}") for i in sorted(offenders)
+    ]
+    dropped = [positions[i] for i in sorted(offenders)]
+    rest = [p for i, p in enumerate(positions) if i not in offenders]
+    tally.rejected.extend(rejected)
+    if ctx.journal is not None:
+        ctx.journal.record_refused(batch.index, details, rejected, dropped)
+    if rest:
+        pending.insert(0, rest)
+    await ctx.emit(
+        BatchRefused, batch=batch.index, details=details, offenders=len(dropped), resending=len(rest)
+    )
+
+
+async def _wait(
+    ctx: RunContext, index: int, part: Batch, action_id: str, settings: BatchSettings
+) -> BatchResult:
+    """Wait for one action of the batch and account for the orders of ``part``.
+
+    Its ``bulk_calls`` is 0: the batch counts the calls its submissions spent.
+    """
+    started = ctx.clock.monotonic()
+    expected = None if ctx.seconds_per_order is None else ctx.seconds_per_order * part.size
+    action, polls = await wait_for_action(
+        ctx, action_id, batch=index, policy=settings.poll, timeout=settings.batch_timeout, expected=expected
+    )
+    duration = ctx.clock.monotonic() - started
+    ctx.seconds_per_order = duration / max(1, part.size)
+    outcome = read_outcome(action, part.source_ids)
+    return BatchResult(
+        index=index,
+        async_action_id=action_id,
+        size=part.size,
+        status="FAILED" if outcome.status == "FAILED" else "DONE",
+        imported=outcome.imported,
+        failed=outcome.failed,
+        bulk_calls=0,
+        polls=polls,
+        message=outcome.message,
+        duration=duration,
+    )

@@ -1,0 +1,185 @@
+"""Send one import request and come back with the async action that stands for it, whatever happens.
+
+- Pacing: when the last import answer said the bulk budget is spent (``X-Rate-Limit-Remaining: 0``), wait
+  until ``X-Rate-Limit-Retry`` instead of provoking a 429.
+- 429: wait exactly as long as ``Retry-After`` (or ``X-Rate-Limit-Retry``) says, through the client's clock,
+  reporting the wait, then send again: a 429 proves the server did not take the request.
+- Lost acknowledgement (:class:`APIConnectionError` with ``request_sent``, or a 5xx after the request went
+  out): the server may have accepted and queued the import. Resending blindly would break the one import at
+  a time rule and import the batch twice, so the project's recent async actions are searched for an
+  ``ORDERS.IMPORT`` created since the request was sent that is none of ours; it is adopted as this batch's
+  action, and the batch is resent only when there is none.
+- Other processes: optionally wait while an ``ORDERS.IMPORT`` that is not ours is unfinished.
+
+Every step is written to the journal first: ``submitting`` before the request goes out, ``submitted`` after.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from voucherify_async._errors import APIConnectionError, BadRequestError, RateLimitError, ServerError
+from voucherify_async.importing.context import RunContext
+from voucherify_async.importing.polling import FINISHED, PollPolicy, action_status
+from voucherify_async.importing.progress import RateLimitWait, WaitingForOtherImport
+
+__all__ = ["find_adoptable_action", "find_unfinished_import", "submit_import"]
+
+ORDERS_IMPORT = "ORDERS.IMPORT"
+_RECENT = 100  # the largest page of GET /v1/async-actions (limit 1..100)
+_DEFAULT_RATE_WAIT = 60.0
+
+
+def _created_at(action: Any) -> float | None:
+    created = getattr(action, "created_at", None)
+    if isinstance(created, datetime.datetime):
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=datetime.timezone.utc)
+        return created.timestamp()
+    if isinstance(created, str):
+        try:
+            return datetime.datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return None
+    return None
+
+
+def _action_type(action: Any) -> str:
+    kind = getattr(action, "type", None)
+    return str(getattr(kind, "value", kind))
+
+
+async def _recent_imports(ctx: RunContext) -> list[Any]:
+    page = await ctx.client.async_actions.list(limit=_RECENT)
+    return [action for action in page.async_actions if _action_type(action) == ORDERS_IMPORT]
+
+
+async def find_adoptable_action(ctx: RunContext, since: float, margin: float) -> Any | None:
+    """The ``ORDERS.IMPORT`` action created at or after ``since - margin`` that is not one of ours.
+
+    When several match, the oldest is taken: it is the one that request created (later ones would be other
+    processes' imports, queued behind it).
+    """
+    candidates = []
+    for action in await _recent_imports(ctx):
+        created = _created_at(action)
+        if action.id in ctx.known_action_ids or created is None or created < since - margin:
+            continue
+        candidates.append((created, action))
+    if not candidates:
+        return None
+    return min(candidates, key=lambda pair: pair[0])[1]
+
+
+async def find_unfinished_import(ctx: RunContext, exclude: Iterable[str] = ()) -> Any | None:
+    """An ``ORDERS.IMPORT`` of the project that is ENQUEUED or IN_PROGRESS and not one of ours."""
+    excluded = set(exclude) | ctx.known_action_ids
+    for action in await _recent_imports(ctx):
+        if action.id not in excluded and action_status(action) not in FINISHED:
+            return action
+    return None
+
+
+async def wait_for_other_imports(ctx: RunContext, policy: PollPolicy) -> None:
+    """Wait while another process's ``ORDERS.IMPORT`` of the project is unfinished."""
+    while (other := await find_unfinished_import(ctx)) is not None:
+        await ctx.emit(WaitingForOtherImport, async_action_id=other.id, status=action_status(other))
+        delay = policy.first
+        while action_status(other) not in FINISHED:
+            await ctx.clock.sleep(delay)
+            other = await ctx.client.async_actions.get(other.id)
+            ctx.report.polls += 1
+            delay = policy.clamp(delay * policy.backoff)
+
+
+async def rate_limit_wait(ctx: RunContext, seconds: float, limit_type: str | None, reason: str) -> None:
+    """Wait ``seconds`` for a rate limit through the clock, after telling the progress callback."""
+    seconds = max(0.0, seconds)
+    until = ctx.clock.time() + seconds
+    await ctx.emit(RateLimitWait, seconds=seconds, until=until, limit_type=limit_type, reason=reason)
+    ctx.report.rate_limit_wait += seconds
+    await ctx.clock.sleep(seconds)
+
+
+async def pace_bulk_calls(ctx: RunContext) -> None:
+    """Wait for the bulk window to reset when the last import answer said the budget is spent."""
+    budget = ctx.bulk_budget()
+    if budget is None or budget.remaining is None or budget.remaining > 0 or budget.reset_at is None:
+        return
+    wait = budget.reset_at - ctx.clock.time()
+    if wait > 0:
+        await rate_limit_wait(ctx, wait, budget.limit_type, "paced")
+
+
+def _retry_after(ctx: RunContext, error: RateLimitError) -> float:
+    if error.retry_after is not None:
+        return error.retry_after
+    if error.reset_at is not None:
+        return error.reset_at - ctx.clock.time()
+    return _DEFAULT_RATE_WAIT
+
+
+async def submit_import(
+    ctx: RunContext,
+    *,
+    batch: int,
+    body: bytes,
+    fingerprint: str,
+    size: int,
+    positions: list[int] | None,
+    policy: PollPolicy,
+    coordinate: bool,
+    lost_ack_margin: float,
+    max_attempts: int,
+) -> tuple[str, str]:
+    """Send one import request until an async action stands for it.
+
+    Returns:
+        The action id and how it was obtained: ``submitted`` or ``adopted``.
+
+    Raises:
+        BadRequestError: The server refused the orders (handled by the isolation).
+        APIConnectionError, ServerError: Still failing after ``max_attempts`` sends.
+    """
+    importer = ctx.client.with_options(max_retries=0)  # this function owns the retries of the import
+    attempts = 0
+    while True:
+        await pace_bulk_calls(ctx)
+        if coordinate:
+            await wait_for_other_imports(ctx, policy)
+        sent_at = ctx.clock.time()
+        if ctx.journal is not None:
+            ctx.journal.record_submitting(batch, fingerprint, size, sent_at, positions)
+        attempts += 1
+        try:
+            action_id = await importer.orders.import_orders(body)
+        except RateLimitError as error:
+            # Refused before processing: no bulk call spent, nothing queued.
+            await rate_limit_wait(ctx, _retry_after(ctx, error), error.limit_type, "429")
+            attempts -= 1
+            continue
+        except (APIConnectionError, ServerError) as error:
+            ctx.report.bulk_calls += 1
+            if isinstance(error, ServerError) or error.request_sent:
+                adopted = await find_adoptable_action(ctx, sent_at, lost_ack_margin)
+                if adopted is not None:
+                    return _accepted(ctx, batch, adopted.id, "adopted"), "adopted"
+            if attempts >= max_attempts:
+                raise
+            await ctx.clock.sleep(policy.clamp(policy.first * policy.backoff**attempts))
+            continue
+        except BadRequestError:
+            ctx.report.bulk_calls += 1  # a refused import still spends a bulk call
+            raise
+        ctx.report.bulk_calls += 1
+        return _accepted(ctx, batch, action_id, "submitted"), "submitted"
+
+
+def _accepted(ctx: RunContext, batch: int, action_id: str, how: str) -> str:
+    ctx.known_action_ids.add(action_id)
+    ctx.in_flight_action_id = action_id
+    if ctx.journal is not None:
+        ctx.journal.record_submitted(batch, action_id, how)
+    return action_id
