@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from voucherify_async.emulator.export_filters import field_value, filter_problem, matches
 from voucherify_async.emulator.request_context import (
     emulator_of,
     project_of,
@@ -26,7 +27,13 @@ from voucherify_async.emulator.request_context import (
     query_int,
     read_json,
 )
-from voucherify_async.emulator.wire import error_response, iso_time, json_response, not_found, random_id
+from voucherify_async.emulator.wire import (
+    error_response,
+    iso_time,
+    json_response,
+    not_found,
+    random_id,
+)
 
 ORDER_EXPORT_FIELDS = (
     "id",
@@ -95,10 +102,7 @@ def header_of(field: str) -> str:
 
 
 def _cell(order: dict[str, Any], field: str) -> str:
-    if field.startswith("metadata."):
-        value = order.get("metadata", {}).get(field.split(".", 1)[1])
-    else:
-        value = order.get(field)
+    value = field_value(order, field)
     if value is None:
         return ""
     if isinstance(value, (dict, list)):
@@ -145,6 +149,8 @@ def _parse_parameters(body: Any) -> dict[str, Any] | web.Response:
         return error_response(400, details)
     result: dict[str, Any] = {"order": order, "fields": fields}
     if "filters" in parameters:
+        if problem := filter_problem(parameters["filters"]):
+            return error_response(400, problem)
         result["filters"] = parameters["filters"]
     return result
 
@@ -155,7 +161,9 @@ async def create_export(request: web.Request) -> web.Response:
     if isinstance(parameters, web.Response):
         return parameters
     project = project_of(request)
-    records = _sorted(list(project.orders.values()), parameters["order"])
+    filters = parameters.get("filters") or {}
+    chosen = [record for record in project.orders.values() if matches(record, filters)]
+    records = _sorted(chosen, parameters["order"])
     export = ExportRecord(
         id=random_id("exp_"),
         created_at=project.time_source(),
