@@ -6,15 +6,19 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 import orjson
 import pytest
 from aiohttp import web
+from yarl import URL
 
 import voucherify_async as vf
+from voucherify_async._transport import _connection_error
 
 pytestmark = pytest.mark.anyio
 
 StartServer = Callable[[web.Application], Awaitable[str]]
+IMPORT_URL = URL("http://127.0.0.1:1/v1/orders/import")
 
 
 def recording_app(seen: list[web.Request], status: int = 200, body: bytes = b"{}", **headers: str) -> Any:
@@ -122,3 +126,21 @@ async def test_unset_query_parameters_are_left_out_and_booleans_spelled_lowercas
         params = {"limit": 10, "end_date": None, "with_details": True, "archived": False}
         await client._transport.request("GET", "/v1/async-actions", params=params)
     assert dict(seen[0].query) == {"limit": "10", "with_details": "true", "archived": "false"}
+
+
+def test_a_connect_timeout_is_a_timeout_of_a_request_never_sent() -> None:
+
+    error = _connection_error(
+        aiohttp.ConnectionTimeoutError(), "POST", URL("http://127.0.0.1:1/v1/orders/import"), sent=None
+    )
+    assert isinstance(error, vf.APITimeoutError)
+    assert error.request_sent is False
+
+
+def test_a_read_timeout_is_a_timeout_of_a_request_that_may_have_been_processed() -> None:
+
+    error = _connection_error(
+        aiohttp.SocketTimeoutError(), "POST", URL("http://127.0.0.1:1/v1/orders/import"), sent=None
+    )
+    assert isinstance(error, vf.APITimeoutError)
+    assert error.request_sent is True
