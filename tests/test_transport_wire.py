@@ -144,3 +144,19 @@ def test_a_read_timeout_is_a_timeout_of_a_request_that_may_have_been_processed()
     )
     assert isinstance(error, vf.APITimeoutError)
     assert error.request_sent is True
+
+
+async def test_percent_escapes_in_a_path_are_kept(web_server: StartServer) -> None:
+    seen: list[web.Request] = []
+    url = await web_server(recording_app(seen))
+    async with vf.AsyncVoucherify("app", "token", base_url=url) as client:
+        await client._transport.request("GET", "/v1/orders/a%2Fb%3Fc")
+    assert seen[0].raw_path == "/v1/orders/a%2Fb%3Fc"
+
+
+async def test_a_base_url_with_a_path_prefix_is_kept(web_server: StartServer) -> None:
+    seen: list[web.Request] = []
+    url = await web_server(recording_app(seen))
+    async with vf.AsyncVoucherify("app", "token", base_url=f"{url}/proxy/") as client:
+        await client._transport.request("GET", "v1/orders")
+    assert seen[0].raw_path == "/proxy/v1/orders"

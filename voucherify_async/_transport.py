@@ -187,7 +187,8 @@ class Transport:
 
         Args:
             method: The HTTP method.
-            path: A path on the base URL, e.g. ``"/v1/orders"``.
+            path: A path on the base URL, e.g. ``"/v1/orders"``, as URL text: percent-escapes are kept, so
+                quote ids with ``urllib.parse.quote(id, safe="")``.
             params: Query parameters.
             json: A body to serialise with orjson.
             content: A body already serialised as JSON (the batcher serialises each order once).
@@ -263,12 +264,11 @@ class Transport:
             raise _connection_error(exc, method, url, sent=True) from None
 
     def _url(self, path_or_url: str) -> URL:
-        url = URL(path_or_url)
-        if url.is_absolute():
-            return url
-        return self._shared.base_url.with_path(
-            self._shared.base_url.path.rstrip("/") + "/" + path_or_url.lstrip("/"), encoded=False
-        )
+        # A path is URL text, like an absolute URL: percent-escapes are kept, so an id quoted with
+        # quote(id, safe="") stays one path segment even when it holds "/" or "?".
+        if URL(path_or_url).is_absolute():
+            return URL(path_or_url)
+        return URL(f"{str(self._shared.base_url).rstrip('/')}/{path_or_url.lstrip('/')}")
 
     async def _call(
         self,
