@@ -1,12 +1,145 @@
-"""The async actions (`client.async_actions`) resource."""
+"""The async actions (``client.async_actions``) resource: ``/v1/async-actions``."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from voucherify_async._errors import VoucherifyError
+from voucherify_async._polling import DEFAULT_POLL_POLICY, PollPolicy, WaitTimeout, poll_until_finished
+from voucherify_async.models import AsyncAction, AsyncActionsPage, converter, from_wire
+from voucherify_async.resources._paths import path_with_id
+
+if TYPE_CHECKING:
+    from voucherify_async._transport import Transport
+
+__all__ = ["AsyncActionFailed", "AsyncActions", "OnPoll", "WaitTimeout"]
+
+OnPoll = Callable[[AsyncAction], "Awaitable[object] | object"]
+"""Called with each polled action (a coroutine function is awaited): progress display, logging."""
+
+_ASYNC_ACTIONS = "/v1/async-actions/"
+
+
+class AsyncActionFailed(VoucherifyError):
+    """An async action ended ``FAILED`` (raised by ``wait`` unless ``raise_on_failure=False``).
+
+    Attributes:
+        action: The failed action, with its ``result`` if the API gave one.
+    """
+
+    def __init__(self, action: AsyncAction) -> None:
+        super().__init__(f"Async action {action.id} ({action.type}) FAILED.")
+        self.action = action
 
 
 class AsyncActions:
-    """Methods for async actions (`client.async_actions`)."""
+    """Methods for async actions (``client.async_actions``)."""
 
-    def __init__(self, transport: Any) -> None:
+    def __init__(self, transport: Transport) -> None:
         self._transport = transport
+
+    async def get(self, action_id: str) -> AsyncAction:
+        """Get an async action, with its ``result`` once it finished.
+
+        Raises:
+            NotFoundError: no such action.
+        """
+        answer = await self._transport.request(
+            "GET", path_with_id(self._transport, _ASYNC_ACTIONS, action_id)
+        )
+        return from_wire(AsyncAction, answer)
+
+    async def list(
+        self, *, limit: int | None = None, end_date: datetime | str | None = None
+    ) -> AsyncActionsPage:
+        """One page of the project's async actions, newest first (``GET /v1/async-actions``).
+
+        Listed actions carry no ``result``: get one by id for it.
+
+        Args:
+            limit: Actions per page, 1..100 (the API's default is 10).
+            end_date: Only actions created before this time (a datetime, or an ISO 8601 string).
+
+        Raises:
+            ValueError: ``limit`` is out of 1..100 (checked before sending).
+        """
+        if limit is not None and not 1 <= limit <= 100:
+            raise ValueError(f"limit must be between 1 and 100, got {limit}")
+        params: dict[str, object] = {}
+        if limit is not None:
+            params["limit"] = limit
+        if end_date is not None:
+            params["end_date"] = end_date if isinstance(end_date, str) else converter.unstructure(end_date)
+        answer = await self._transport.request("GET", "/v1/async-actions", params=params)
+        return from_wire(AsyncActionsPage, answer)
+
+    async def iterate(
+        self, *, limit: int = 100, end_date: datetime | str | None = None
+    ) -> AsyncIterator[AsyncAction]:
+        """Every async action of the project, newest first, walking back by ``end_date``.
+
+        Each next page asks for the actions created before the last one seen. Actions created in the same
+        millisecond as the last action of a page are only seen if the API counts ``end_date`` inclusively
+        (they are then skipped when repeated, by id).
+
+        Args:
+            limit: Actions per request, 1..100.
+            end_date: Start from the actions created before this time (default: now).
+        """
+        seen: set[str] = set()
+        while True:
+            page = await self.list(limit=limit, end_date=end_date)
+            fresh = [action for action in page.async_actions if action.id not in seen]
+            for action in fresh:
+                yield action
+            last = page.async_actions[-1] if page.async_actions else None
+            if not page.has_more or not fresh or last is None or last.created_at is None:
+                return
+            seen = {action.id for action in page.async_actions if action.created_at == last.created_at}
+            end_date = last.created_at
+
+    async def wait(
+        self,
+        action_id: str,
+        *,
+        timeout: float | None = None,
+        on_poll: OnPoll | None = None,
+        raise_on_failure: bool = True,
+        policy: PollPolicy = DEFAULT_POLL_POLICY,
+    ) -> AsyncAction:
+        """Poll an async action until it is ``DONE`` or ``FAILED``, and return it.
+
+        Polls follow ``policy`` (see :mod:`voucherify_async._polling`): the action's ``progress`` predicts
+        when it will end, so an import costs a handful of polls and its end is noticed soon after it
+        happens. Every pause goes through the client's clock; cancelling the caller stops the wait.
+
+        Args:
+            action_id: The action id, as ``client.orders.import_orders`` returned it.
+            timeout: Give up after this many seconds (the action goes on on the server).
+            on_poll: Called with the action after each poll, e.g. to show progress.
+            raise_on_failure: Raise :class:`AsyncActionFailed` for a ``FAILED`` action (the default), or
+                return it.
+            policy: The polling schedule.
+
+        Raises:
+            AsyncActionFailed: the action FAILED and ``raise_on_failure`` is true.
+            WaitTimeout: ``timeout`` passed first.
+            NotFoundError: no such action.
+
+        Example:
+            >>> action = await client.async_actions.wait(action_id, timeout=3600)
+            >>> action.result.done_count
+        """
+        action = await poll_until_finished(
+            lambda: self.get(action_id),
+            resource_id=action_id,
+            clock=self._transport.clock,
+            policy=policy,
+            timeout=timeout,
+            on_poll=on_poll,
+        )
+        if action.failed and raise_on_failure:
+            raise AsyncActionFailed(action)
+        return action

@@ -1,12 +1,134 @@
-"""The exports (`client.exports`) resource."""
+"""The exports (``client.exports``) resource: ``/v1/exports/{id}`` and the CSV download."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
+
+from voucherify_async._errors import VoucherifyError
+from voucherify_async._polling import PollPolicy, poll_until_finished
+from voucherify_async.models import Export, ExportStatus, from_wire
+from voucherify_async.resources._csv_stream import csv_rows
+from voucherify_async.resources._paths import path_with_id
+
+if TYPE_CHECKING:
+    from voucherify_async._transport import Transport
+
+__all__ = ["ExportFailed", "Exports"]
+
+_EXPORTS = "/v1/exports/"
+
+EXPORT_POLL_POLICY = PollPolicy(first_interval=1.0, max_interval=60.0)
+"""Exports report no progress: back off from one second, by half the time waited, up to a minute."""
+
+
+class ExportFailed(VoucherifyError):
+    """An export ended with status ``ERROR``.
+
+    Attributes:
+        export: The export as the API last reported it.
+    """
+
+    def __init__(self, export: Export) -> None:
+        super().__init__(f"Export {export.id} ended with status ERROR.")
+        self.export = export
 
 
 class Exports:
-    """Methods for exports (`client.exports`)."""
+    """Methods for exports (``client.exports``); create an order export with ``client.orders.export``."""
 
-    def __init__(self, transport: Any) -> None:
+    def __init__(self, transport: Transport) -> None:
         self._transport = transport
+
+    async def get(self, export_id: str) -> Export:
+        """Get an export; ``result.url`` is set once it is ``DONE``.
+
+        Raises:
+            NotFoundError: no such export.
+        """
+        answer = await self._transport.request("GET", path_with_id(self._transport, _EXPORTS, export_id))
+        return from_wire(Export, answer)
+
+    async def wait(
+        self,
+        export_id: str,
+        *,
+        timeout: float | None = None,
+        on_poll: Callable[[Export], object] | None = None,
+        policy: PollPolicy = EXPORT_POLL_POLICY,
+    ) -> Export:
+        """Poll an export until it is ``DONE`` and return it.
+
+        Args:
+            export_id: The export id (``exp_...``).
+            timeout: Give up after this many seconds.
+            on_poll: Called with the export after each poll (a coroutine function is awaited).
+            policy: The polling schedule.
+
+        Raises:
+            ExportFailed: the export ended with ``ERROR``.
+            WaitTimeout: ``timeout`` passed first.
+        """
+        export = await poll_until_finished(
+            lambda: self.get(export_id),
+            resource_id=export_id,
+            clock=self._transport.clock,
+            policy=policy,
+            timeout=timeout,
+            on_poll=on_poll,
+        )
+        if export.status == ExportStatus.ERROR:
+            raise ExportFailed(export)
+        return export
+
+    async def download(self, export: Export | str, *, timeout: float | None = None) -> AsyncIterator[bytes]:
+        """Stream the CSV file of an export, in chunks of bytes, waiting for the export first if needed.
+
+        The file comes from the URL in ``result.url``, which carries its own download token: the client's
+        credentials are not sent with it.
+
+        Args:
+            export: The export, or its id.
+            timeout: Give up waiting for the export after this many seconds.
+
+        Raises:
+            ExportFailed: the export ended with ``ERROR``.
+            WaitTimeout: ``timeout`` passed before it was ready.
+
+        Example:
+            >>> with open("orders.csv", "wb") as file:
+            ...     async for chunk in client.exports.download(export):
+            ...         file.write(chunk)
+        """
+        url = await self._download_url(export, timeout)
+        async with self._transport.stream("GET", url, authenticate=False) as chunks:
+            async for chunk in chunks:
+                yield chunk
+
+    async def rows(
+        self, export: Export | str, *, timeout: float | None = None
+    ) -> AsyncIterator[dict[str, str]]:
+        """Stream the rows of an export's CSV as dicts (header -> value), waiting for the export first.
+
+        The header row names the columns the way the API writes them (e.g. ``ID``, ``Source ID``). Rows are
+        parsed as they arrive, in bounded memory, whatever the size of the file.
+
+        Args:
+            export: The export, or its id.
+            timeout: Give up waiting for the export after this many seconds.
+
+        Example:
+            >>> export = await client.orders.export(fields=["id", "source_id", "status"])
+            >>> async for row in client.exports.rows(export):
+            ...     print(row["Source ID"], row["Status"])
+        """
+        async for row in csv_rows(self.download(export, timeout=timeout)):
+            yield row
+
+    async def _download_url(self, export: Export | str, timeout: float | None) -> str:
+        if isinstance(export, str) or export.status != ExportStatus.DONE:
+            export_id = export if isinstance(export, str) else export.id
+            export = await self.wait(export_id, timeout=timeout)
+        if export.result is None or not export.result.url:
+            raise VoucherifyError(f"Export {export.id} is DONE but its result has no download URL.")
+        return export.result.url

@@ -1,12 +1,222 @@
-"""The orders (`client.orders`) resource."""
+"""The orders (``client.orders``) resource: ``/v1/orders``, ``/v1/orders/import``, ``/v1/orders/export``."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from voucherify_async._errors import VoucherifyError
+from voucherify_async.models import Export, Order, OrdersPage, from_wire, to_wire
+from voucherify_async.resources._paths import path_with_id
+
+if TYPE_CHECKING:
+    from voucherify_async._transport import Transport
+
+__all__ = ["MAX_IMPORT_ORDERS", "MAX_PAGE", "OrderInput", "Orders", "PageLimitReached"]
+
+OrderInput = Order | Mapping[str, Any]
+"""An order as the SDK takes it: a :class:`~voucherify_async.Order` or a mapping in the API's wire form."""
+
+MAX_IMPORT_ORDERS = 2000
+"""The most orders one ``POST /v1/orders/import`` takes (orders.json, "Maximum count of orders in single
+import": 2000, "we might decide to change it")."""
+
+MAX_PAGE = 100
+"""The highest ``page`` ``GET /v1/orders`` serves (``ParameterPage``: 1..100)."""
+
+_ORDERS = "/v1/orders/"
+
+
+class PageLimitReached(VoucherifyError):
+    """``orders.iterate`` read the last page the API serves, but more orders exist.
+
+    ``GET /v1/orders`` pages are numbered 1..100 (``ParameterPage``), so at most ``100 * limit`` orders
+    (10,000 with ``limit=100``) can be listed. Read the project's orders with an export instead
+    (``client.orders.export`` and ``client.exports.rows``).
+
+    Attributes:
+        listed: How many orders the iteration yielded.
+        total: How many orders the API reported.
+    """
+
+    def __init__(self, listed: int, total: int) -> None:
+        super().__init__(
+            f"Listed {listed} of {total} orders: the API serves no page after page {MAX_PAGE}. "
+            "Use client.orders.export() and client.exports.rows() to read every order."
+        )
+        self.listed = listed
+        self.total = total
 
 
 class Orders:
-    """Methods for orders (`client.orders`)."""
+    """Methods for orders (``client.orders``).
 
-    def __init__(self, transport: Any) -> None:
+    Orders may be given as :class:`~voucherify_async.Order` models or as plain mappings in the API's wire
+    form; answers come back as models.
+    """
+
+    def __init__(self, transport: Transport) -> None:
         self._transport = transport
+
+    async def create(self, order: OrderInput) -> Order:
+        """Create an order (``POST /v1/orders``); the API updates the order with the same ``source_id``.
+
+        Example:
+            >>> order = await client.orders.create({"source_id": "o-1", "status": "PAID", "amount": 1000})
+        """
+        answer = await self._transport.request("POST", "/v1/orders", json=to_wire(order))
+        return from_wire(Order, answer)
+
+    async def get(self, order_id: str) -> Order:
+        """Get an order by its Voucherify id (``ord_...``) or its ``source_id``.
+
+        Raises:
+            NotFoundError: no such order.
+        """
+        answer = await self._transport.request("GET", path_with_id(self._transport, _ORDERS, order_id))
+        return from_wire(Order, answer)
+
+    async def update(self, order_id: str, changes: OrderInput) -> Order:
+        """Change an order (``PUT /v1/orders/{id}``): only the fields given are changed.
+
+        Args:
+            order_id: The Voucherify id or the ``source_id`` of the order.
+            changes: The fields to change, e.g. ``{"status": "FULFILLED"}`` or ``Order(status="FULFILLED")``.
+
+        Raises:
+            NotFoundError: no such order.
+        """
+        path = path_with_id(self._transport, _ORDERS, order_id)
+        answer = await self._transport.request("PUT", path, json=to_wire(changes))
+        return from_wire(Order, answer)
+
+    async def list(
+        self, *, limit: int | None = None, page: int | None = None, order: str | None = None
+    ) -> OrdersPage:
+        """One page of the project's orders (``GET /v1/orders``).
+
+        Args:
+            limit: Orders per page, 1..100 (the API's default is 10).
+            page: The page, 1..100.
+            order: ``created_at``, ``-created_at`` (the default: newest first), ``updated_at`` or
+                ``-updated_at``.
+
+        Raises:
+            ValueError: ``limit`` or ``page`` is out of the API's range (checked before sending).
+        """
+        _check_range("limit", limit, 100)
+        _check_range("page", page, MAX_PAGE)
+        params = {
+            name: value for name, value in (("limit", limit), ("page", page), ("order", order)) if value
+        }
+        answer = await self._transport.request("GET", "/v1/orders", params=params)
+        return from_wire(OrdersPage, answer)
+
+    async def iterate(self, *, limit: int = 100, order: str | None = None) -> AsyncIterator[Order]:
+        """Every order of the project, page after page.
+
+        Stops once ``total`` orders (as the latest page reports it) were yielded, or at an empty page.
+
+        Args:
+            limit: Orders per request, 1..100.
+            order: The sort order, as in :meth:`list`.
+
+        Raises:
+            PageLimitReached: after yielding the orders of page 100, when the API reports more orders than
+                100 pages hold; the API serves no further page (use an export to read them all).
+
+        Example:
+            >>> async for order in client.orders.iterate():
+            ...     print(order.source_id)
+        """
+        listed = 0
+        for page_number in range(1, MAX_PAGE + 1):
+            page = await self.list(limit=limit, page=page_number, order=order)
+            for item in page.orders:
+                yield item
+            listed += len(page.orders)
+            if listed >= page.total or not page.orders:
+                return
+        raise PageLimitReached(listed, page.total)
+
+    async def import_orders(
+        self, orders: Sequence[OrderInput] | bytes, *, max_orders: int = MAX_IMPORT_ORDERS
+    ) -> str:
+        """Send one import request of up to 2000 orders (``POST /v1/orders/import``).
+
+        The import runs on the server as an ``ORDERS.IMPORT`` async action; wait for it with
+        ``client.async_actions.wait``. The project runs one import at a time and queues the others. To import
+        more orders than one request takes, use :class:`~voucherify_async.ImportBatcher`.
+
+        The request is never resent automatically once it may have reached the server: a connection lost
+        after sending raises :class:`~voucherify_async.APIConnectionError` with ``request_sent=True``, and the
+        import may or may not have been accepted (look for it with ``client.async_actions.list``).
+
+        Args:
+            orders: The orders (models or mappings), or ``bytes`` holding them already serialised as one JSON
+                array (sent as they are: the caller vouches for the count).
+            max_orders: The API's limit per request.
+
+        Returns:
+            The id of the async action (``aa_...``).
+
+        Raises:
+            ValueError: no orders, more than ``max_orders``, or ``bytes`` that are not a JSON array.
+            BadRequestError: the server refused the whole request (one invalid order fails it all; the error's
+                ``details`` names the property path inside an order, not which order).
+        """
+        if isinstance(orders, (bytes, bytearray, memoryview)):
+            content = bytes(orders)
+            stripped = content.strip()
+            if not (stripped.startswith(b"[") and stripped.endswith(b"]")):
+                raise ValueError("pre-serialised orders must be one JSON array")
+            if stripped[1:-1].strip() == b"":
+                raise ValueError("no orders to import: the JSON array is empty")
+        else:
+            if not orders:
+                raise ValueError("no orders to import")
+            if len(orders) > max_orders:
+                raise ValueError(
+                    f"{len(orders)} orders in one import request; the API takes at most {max_orders} "
+                    "(split them, or let ImportBatcher do it)"
+                )
+            content = orjson.dumps([to_wire(order) for order in orders])
+        answer = await self._transport.request("POST", "/v1/orders/import", content=content)
+        return str(answer["async_action_id"])
+
+    async def export(
+        self,
+        *,
+        fields: Sequence[str] | None = None,
+        filters: Mapping[str, Any] | None = None,
+        order: str | None = None,
+    ) -> Export:
+        """Start an export of the project's orders as CSV (``POST /v1/orders/export``).
+
+        Read it with ``client.exports.rows(export.id)`` (which waits until it is ready).
+
+        Args:
+            fields: The columns, e.g. ``["id", "source_id", "status", "metadata.channel"]``
+                (``ExportOrderFields``).
+            filters: Which orders, e.g. ``{"junction": "and", "status": {"conditions": {"$in": ["PAID"]}}}``.
+            order: The sort order: ``created_at``, ``updated_at`` or ``status``, ``-`` first for descending.
+
+        Returns:
+            The export, ``SCHEDULED``.
+        """
+        parameters: dict[str, Any] = {}
+        if order is not None:
+            parameters["order"] = order
+        if fields is not None:
+            parameters["fields"] = list(fields)
+        if filters is not None:
+            parameters["filters"] = dict(filters)
+        answer = await self._transport.request("POST", "/v1/orders/export", json={"parameters": parameters})
+        return from_wire(Export, answer)
+
+
+def _check_range(name: str, value: int | None, highest: int) -> None:
+    if value is not None and not 1 <= value <= highest:
+        raise ValueError(f"{name} must be between 1 and {highest}, got {value}")

@@ -1,0 +1,143 @@
+"""client.exports against the emulator: get, wait, download, rows."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+
+import voucherify_async as vf
+from tests.conftest import StartServer
+from voucherify_async.emulator import Emulator
+from voucherify_async.resources.async_actions import WaitTimeout
+from voucherify_async.resources.exports import ExportFailed
+
+pytestmark = pytest.mark.anyio
+
+EXPORT_DELAY = 6.0
+"""Seconds of the manual clock the slow emulator takes to finish an export."""
+
+
+@pytest.fixture
+async def slow_emulator(clock: vf.ManualClock) -> AsyncIterator[Emulator]:
+    async with Emulator(time_source=clock.time, export_delay=EXPORT_DELAY) as emu:
+        yield emu
+
+
+@pytest.fixture
+async def slow_client(slow_emulator: Emulator, clock: vf.ManualClock) -> AsyncIterator[vf.AsyncVoucherify]:
+    async with vf.AsyncVoucherify("app", "token", base_url=slow_emulator.url, clock=clock) as client:
+        yield client
+
+
+async def _three_orders(client: vf.AsyncVoucherify) -> None:
+    await client.orders.create({"source_id": "o-1", "status": "PAID", "amount": 100})
+    await client.orders.create({"source_id": "o-2", "status": "CREATED", "amount": 200})
+    await client.orders.create({"source_id": 'o,3 "quoted"', "status": "PAID", "amount": 300})
+
+
+async def test_rows_yield_the_csv_as_dicts(client: vf.AsyncVoucherify) -> None:
+    await _three_orders(client)
+    export = await client.orders.export(fields=["source_id", "amount"], order="created_at")
+
+    rows = [row async for row in client.exports.rows(export.id)]
+
+    assert rows == [
+        {"Source ID": "o-1", "Amount": "100"},
+        {"Source ID": "o-2", "Amount": "200"},
+        {"Source ID": 'o,3 "quoted"', "Amount": "300"},
+    ]
+
+
+async def test_rows_apply_the_export_filters(client: vf.AsyncVoucherify) -> None:
+    await _three_orders(client)
+    export = await client.orders.export(
+        fields=["source_id"], filters={"junction": "and", "status": {"conditions": {"$in": ["CREATED"]}}}
+    )
+
+    assert [row async for row in client.exports.rows(export)] == [{"Source ID": "o-2"}]
+
+
+async def test_rows_wait_for_a_scheduled_export(
+    slow_client: vf.AsyncVoucherify, clock: vf.ManualClock
+) -> None:
+    await _three_orders(slow_client)
+    export = await slow_client.orders.export(fields=["source_id"])
+    assert export.status == vf.ExportStatus.SCHEDULED
+
+    rows = [row async for row in slow_client.exports.rows(export)]
+
+    assert len(rows) == 3
+    assert clock.monotonic() >= EXPORT_DELAY
+
+
+async def test_download_streams_the_csv_bytes(client: vf.AsyncVoucherify) -> None:
+    await _three_orders(client)
+    export = await client.orders.export(fields=["source_id"], order="created_at")
+
+    data = b"".join([chunk async for chunk in client.exports.download(export.id)])
+
+    assert data.decode().splitlines() == ["Source ID", "o-1", "o-2", '"o,3 ""quoted"""']
+
+
+async def test_download_does_not_send_the_app_token(client: vf.AsyncVoucherify, emulator: Emulator) -> None:
+    export = await client.orders.export(fields=["id"])
+
+    _ = [chunk async for chunk in client.exports.download(export.id)]
+
+    download = [request for request in emulator.requests if "download" in request.path]
+    assert [request.project for request in download] == [None]
+
+
+async def test_get_returns_the_export_with_its_url_once_done(client: vf.AsyncVoucherify) -> None:
+    export = await client.orders.export(fields=["id"])
+
+    fetched = await client.exports.get(export.id)
+
+    assert fetched.status == vf.ExportStatus.DONE
+    assert fetched.result is not None
+    assert fetched.result.url is not None
+    assert "token=***" in repr(fetched)
+
+
+async def test_get_of_an_unknown_export_raises_not_found(client: vf.AsyncVoucherify) -> None:
+    with pytest.raises(vf.NotFoundError):
+        await client.exports.get("exp_unknown")
+
+
+async def test_wait_returns_the_export_when_done(
+    slow_client: vf.AsyncVoucherify, slow_emulator: Emulator
+) -> None:
+    export = await slow_client.orders.export(fields=["id"])
+
+    done = await slow_client.exports.wait(export.id)
+
+    assert done.status == vf.ExportStatus.DONE
+    polls = [request for request in slow_emulator.requests if request.route == "GET /v1/exports/{id}"]
+    assert 2 <= len(polls) <= 8
+
+
+async def test_wait_raises_wait_timeout_at_the_deadline(slow_client: vf.AsyncVoucherify) -> None:
+    export = await slow_client.orders.export(fields=["id"])
+
+    with pytest.raises(WaitTimeout):
+        await slow_client.exports.wait(export.id, timeout=2.0)
+
+
+async def test_wait_raises_export_failed_for_an_export_in_error(
+    web_server: StartServer, clock: vf.ManualClock
+) -> None:
+    # The emulator's exports always succeed; a stand-in server answers the one ERROR.
+    async def get_export(request: web.Request) -> web.Response:
+        return web.json_response({"id": request.match_info["id"], "status": "ERROR", "result": None})
+
+    app = web.Application()
+    app.router.add_get("/v1/exports/{id}", get_export)
+    base_url = await web_server(app)
+
+    async with vf.AsyncVoucherify("app", "token", base_url=base_url, clock=clock) as client:
+        with pytest.raises(ExportFailed) as caught:
+            await client.exports.wait("exp_1")
+
+    assert caught.value.export.id == "exp_1"

@@ -1,0 +1,139 @@
+"""The bodies the resources send validate against the official request schemas (tests/spec_schemas.py)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+import pytest
+from aiohttp import web
+
+import voucherify_async as vf
+from tests.conftest import StartServer
+from tests.spec_schemas import validate
+
+pytestmark = pytest.mark.anyio
+
+ORDER_ANSWER = {"id": "ord_1", "object": "order"}
+EXPORT_ANSWER = {
+    "id": "exp_1",
+    "object": "export",
+    "created_at": "2022-01-13T09:03:18.293Z",
+    "status": "SCHEDULED",
+    "exported_object": "order",
+    "result": None,
+    "user_id": None,
+}
+
+FULL_ORDER = vf.Order(
+    source_id="o-1",
+    status=vf.OrderStatus.PAID,
+    amount=20000,
+    initial_amount=20000,
+    discount_amount=0,
+    created_at=datetime(2021, 5, 1, 12, 0, tzinfo=timezone.utc),
+    metadata={"channel": "web", "historical_created_at": "2021-05-01T12:00:00Z"},
+    customer=vf.Customer(
+        source_id="c-1",
+        name="Bob",
+        email="bob@example.com",
+        address=vf.CustomerAddress(city="New York", country="US"),
+        birthdate=datetime(1990, 1, 2).date(),
+    ),
+    referrer=vf.Referrer(source_id="c-2"),
+    items=[
+        vf.OrderItem(
+            source_id="prod_1",
+            related_object=vf.RelatedObject.PRODUCT,
+            quantity=2,
+            price=10000,
+            amount=20000,
+            product=vf.OrderItemProduct(name="Vase", price=10000, metadata={"colour": "blue"}, override=True),
+        ),
+        vf.OrderItem(sku_id="sku_1", quantity=1, sku=vf.OrderItemSku(sku="Comics1", price=1700)),
+    ],
+)
+
+
+@pytest.fixture
+async def captured(
+    web_server: StartServer, clock: vf.ManualClock
+) -> AsyncIterator[tuple[vf.AsyncVoucherify, dict[str, Any]]]:
+    """A client of a stand-in server that keeps the last JSON body sent to each route."""
+    bodies: dict[str, Any] = {}
+
+    def keep(route: str, answer: Any) -> Any:
+        async def handler(request: web.Request) -> web.Response:
+            bodies[route] = orjson.loads(await request.read())
+            return web.json_response(answer)
+
+        return handler
+
+    app = web.Application()
+    app.router.add_post("/v1/orders", keep("create", ORDER_ANSWER))
+    app.router.add_put("/v1/orders/{id}", keep("update", ORDER_ANSWER))
+    app.router.add_post("/v1/orders/import", keep("import", {"async_action_id": "aa_1"}))
+    app.router.add_post("/v1/orders/export", keep("export", EXPORT_ANSWER))
+    base_url = await web_server(app)
+    async with vf.AsyncVoucherify("app", "token", base_url=base_url, clock=clock) as client:
+        yield client, bodies
+
+
+async def test_create_body_is_an_orders_create_request_body(
+    captured: tuple[vf.AsyncVoucherify, dict[str, Any]],
+) -> None:
+    client, bodies = captured
+
+    await client.orders.create(FULL_ORDER)
+
+    validate(bodies["create"], "OrdersCreateRequestBody")
+
+
+async def test_update_body_is_an_orders_update_request_body(
+    captured: tuple[vf.AsyncVoucherify, dict[str, Any]],
+) -> None:
+    client, bodies = captured
+
+    await client.orders.update("o-1", vf.Order(status="FULFILLED", metadata={"k": 1}))
+
+    validate(bodies["update"], "OrdersUpdateRequestBody")
+
+
+async def test_import_body_is_an_orders_import_create_request_body(
+    captured: tuple[vf.AsyncVoucherify, dict[str, Any]],
+) -> None:
+    client, bodies = captured
+
+    await client.orders.import_orders([FULL_ORDER, {"source_id": "o-2", "status": "CREATED"}])
+
+    validate(bodies["import"], "OrdersImportCreateRequestBody")
+    assert [order["source_id"] for order in bodies["import"]] == ["o-1", "o-2"]
+
+
+async def test_export_body_is_an_orders_export_create_request_body(
+    captured: tuple[vf.AsyncVoucherify, dict[str, Any]],
+) -> None:
+    client, bodies = captured
+
+    await client.orders.export(
+        fields=["id", "source_id", "status", "metadata.channel"],
+        # A number condition: the spec's `Any` is a oneOf of three string schemas that differ only by an
+        # unchecked `format`, so every string condition matches three of them and fails the oneOf.
+        filters={"junction": "and", "amount": {"conditions": {"$more_than": [1000]}}},
+        order="-created_at",
+    )
+
+    validate(bodies["export"], "OrdersExportCreateRequestBody")
+
+
+async def test_an_invalid_status_would_be_caught_by_the_schema_check(
+    captured: tuple[vf.AsyncVoucherify, dict[str, Any]],
+) -> None:
+    client, bodies = captured
+
+    await client.orders.import_orders([{"source_id": "o-1", "status": "LOST"}])
+
+    with pytest.raises(AssertionError, match="LOST"):
+        validate(bodies["import"], "OrdersImportCreateRequestBody")
