@@ -176,7 +176,8 @@ async def test_a_dropped_connection_is_retried_for_a_get(
     emulator: Emulator, client: vf.AsyncVoucherify
 ) -> None:
     # Two drops in a row: aiohttp itself resends an idempotent request once after a disconnect
-    # (RFC 9112 9.3.1.1), so only the second drop reaches the transport's own retry.
+    # (ClientSession._request, after RFC 9112 "Retrying Requests"), so only the second drop reaches the
+    # transport's own retry.
     emulator.add_fault(Fault("drop", route=ORDERS, nth=[1, 2]))
     await client._transport.request("GET", "/v1/orders")
     assert hits(emulator, ORDERS) == 3
