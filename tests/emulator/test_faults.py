@@ -152,3 +152,20 @@ async def test_action_failed_fault_ends_the_import_failed(api: Api, emulator: Em
 def test_unknown_fault_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown fault kind"):
         Fault("explode")  # type: ignore[arg-type]
+
+
+def test_a_fault_on_an_unknown_route_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown route"):
+        Emulator(faults=[Fault("drop", route="POST /v1/orders/imports")])
+
+
+async def test_an_emulator_bug_is_answered_as_an_api_500(
+    api: Api, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(key: str) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(emulator.project(), "find_order", broken)
+    status, error, _ = await api.call("GET", "/v1/orders/o-1")
+    assert (status, error["key"]) == (500, "internal_error")
+    assert emulator.requests[-1].status == 500

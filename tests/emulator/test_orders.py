@@ -99,3 +99,10 @@ async def test_inline_customer_is_created_and_referenced(api: Api) -> None:
     _, created, _ = await api.call("POST", "/v1/orders", json=body)
     assert created["customer"]["object"] == "customer"
     assert created["customer_id"] == created["customer"]["id"]
+
+
+async def test_created_at_given_on_create_is_kept_in_the_api_format(api: Api) -> None:
+    _, created, _ = await api.call(
+        "POST", "/v1/orders", json=order("o-1", created_at="2021-05-01T10:00:00+02:00")
+    )
+    assert created["created_at"] == "2021-05-01T08:00:00.000Z"

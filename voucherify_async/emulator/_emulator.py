@@ -102,7 +102,7 @@ class Emulator:
         }
         self.faults = FaultPlan(seed=seed)
         for fault in faults:
-            self.faults.add(fault)
+            self.add_fault(fault)
         self.rate_limiter = RateLimiter(rate_limits or RateLimits(), time_source)
         self.tokens = TokenIssuer(time_source, ttl=oauth_token_ttl)
         self.requests: list[RecordedRequest] = []
@@ -151,7 +151,8 @@ class Emulator:
         """The base URL, ``http://127.0.0.1:PORT`` (pass it as ``base_url=``)."""
         if self._runner is None:
             raise RuntimeError("the emulator is not running: use `async with Emulator(...)`")
-        return f"http://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     # -- state and faults --------------------------------------------------------------------------
 
@@ -160,7 +161,16 @@ class Emulator:
         return self.projects[app_id or self.app_id]
 
     def add_fault(self, fault: Fault) -> None:
-        """Inject a fault from now on."""
+        """Inject a fault from now on.
+
+        Raises:
+            ValueError: the fault names a route the emulator does not serve (a typo would never match).
+        """
+        from voucherify_async.emulator.app import route_templates
+
+        known = route_templates()
+        if fault.route != "*" and fault.route not in known:
+            raise ValueError(f"unknown route {fault.route!r}; routes: {', '.join(sorted(known))}")
         self.faults.add(fault)
 
     def clear_faults(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -24,6 +26,8 @@ BULK_ROUTES = frozenset({"POST /v1/orders/import", "POST /v1/orders/export"})
 """Routes budgeted as bulk API calls."""
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+logger = logging.getLogger("voucherify_async.emulator")
 
 
 def route_of(request: web.Request) -> str:
@@ -124,10 +128,27 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         response = await _handle(emu, request, handler, route, record)
     except ErrorAnswer as answer:
         response = answer.response
+    except Exception:
+        # A bug of the emulator must still look like the API to the client under test (and be visible).
+        logger.exception("emulator failed on %s %s", request.method, request.path)
+        response = error_response(500, "The emulator failed on this request")
     if "lost_ack" in kinds:
         return _drop(request)
     record.status = response.status
     return response
+
+
+@functools.cache
+def route_templates() -> frozenset[str]:
+    """Every route the emulator serves, as ``"METHOD /path/{id}"`` (what a :class:`Fault` can name)."""
+    app = web.Application()
+    routes.add_routes(app)
+    exports.add_routes(app)
+    templates = set()
+    for route in app.router.routes():
+        if route.resource is not None:
+            templates.add(f"{route.method} {route.resource.canonical}")
+    return frozenset(templates)
 
 
 def build_app(emu: Emulator) -> web.Application:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from voucherify_async.emulator.order_records import build_order, merge_bodies
-from voucherify_async.emulator.wire import hex_id, iso_time, random_id
+from voucherify_async.emulator.wire import hex_id, iso_time, parse_iso_time, random_id
 
 
 @dataclass
@@ -243,11 +243,11 @@ class ProjectState:
 
     def _store_new(self, body: dict[str, Any], now: float, *, keep_created_at: bool) -> dict[str, Any]:
         order_id = random_id("ord_")
-        created = body.get("created_at") if keep_created_at else None
+        given = parse_iso_time(body["created_at"]) if keep_created_at and "created_at" in body else None
         record = build_order(
             body,
             order_id=order_id,
-            created_at=created or iso_time(now),
+            created_at=iso_time(now if given is None else given),
             updated_at=None,
             customer_id=self._resolve_party(body, "customer"),
             referrer_id=self._resolve_party(body, "referrer"),
