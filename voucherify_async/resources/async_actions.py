@@ -46,9 +46,7 @@ class AsyncActions:
         Raises:
             NotFoundError: no such action.
         """
-        answer = await self._transport.request(
-            "GET", path_with_id(self._transport, _ASYNC_ACTIONS, action_id)
-        )
+        answer = await self._transport.request("GET", path_with_id(_ASYNC_ACTIONS, action_id))
         return from_wire(AsyncAction, answer)
 
     async def list(

@@ -46,7 +46,7 @@ class Exports:
         Raises:
             NotFoundError: no such export.
         """
-        answer = await self._transport.request("GET", path_with_id(self._transport, _EXPORTS, export_id))
+        answer = await self._transport.request("GET", path_with_id(_EXPORTS, export_id))
         return from_wire(Export, answer)
 
     async def wait(

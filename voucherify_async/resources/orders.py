@@ -75,7 +75,7 @@ class Orders:
         Raises:
             NotFoundError: no such order.
         """
-        answer = await self._transport.request("GET", path_with_id(self._transport, _ORDERS, order_id))
+        answer = await self._transport.request("GET", path_with_id(_ORDERS, order_id))
         return from_wire(Order, answer)
 
     async def update(self, order_id: str, changes: OrderInput) -> Order:
@@ -88,7 +88,7 @@ class Orders:
         Raises:
             NotFoundError: no such order.
         """
-        path = path_with_id(self._transport, _ORDERS, order_id)
+        path = path_with_id(_ORDERS, order_id)
         answer = await self._transport.request("PUT", path, json=to_wire(changes))
         return from_wire(Order, answer)
 
