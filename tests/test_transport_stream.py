@@ -140,3 +140,13 @@ async def test_a_download_failing_with_503_before_the_body_is_retried(
         body = await read_all(client, f"{url}/file.csv", authenticate=False)
     assert body == b"a,b\n1,2\n"
     assert clock.sleeps == [2.0]
+
+
+async def test_leaving_a_download_early_leaves_the_client_usable(
+    emulator: Emulator, client: vf.AsyncVoucherify
+) -> None:
+    url = await export_url(client, *[f"o-{i}" for i in range(50)])
+    async with client._transport.stream("GET", url, authenticate=False) as chunks:
+        async for _ in chunks:
+            break
+    assert "orders" in await client._transport.request("GET", "/v1/orders")

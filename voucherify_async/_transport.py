@@ -17,7 +17,7 @@ import logging
 import math
 import platform
 import random
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from types import MappingProxyType
 from typing import Any
@@ -251,12 +251,16 @@ class Transport:
             streaming=True,
         )
         assert isinstance(response, aiohttp.ClientResponse)
+        chunks = self._chunks(response, method.upper(), target)
         try:
-            yield self._chunks(response, method.upper(), target)
+            yield chunks
         finally:
+            await chunks.aclose()
             response.release()
 
-    async def _chunks(self, response: aiohttp.ClientResponse, method: str, url: URL) -> AsyncIterator[bytes]:
+    async def _chunks(
+        self, response: aiohttp.ClientResponse, method: str, url: URL
+    ) -> AsyncGenerator[bytes, None]:
         try:
             async for chunk in response.content.iter_chunked(64 * 1024):
                 yield chunk
