@@ -7,6 +7,7 @@ time too), so the command is started without blocking that loop (``anyio.run_pro
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ import orjson
 APP_ID = "cli-app"
 APP_TOKEN = "cli-secret-token-1f2e3d"
 COMMAND = (sys.executable, "-m", "voucherify_async.cli.main")
+FAST_POLL = ("--first-poll", "0.05")
 
 
 @attrs.frozen
@@ -52,6 +54,19 @@ async def run_command(
         [*COMMAND, *map(str, args)], input=stdin or b"", env=dict(env), check=False, cwd=cwd
     )
     return Outcome(done.returncode, done.stdout.decode(), done.stderr.decode())
+
+
+async def run_import(
+    *args: str | Path, env: Mapping[str, str], stdin: bytes | None = None, cwd: Path | None = None
+) -> Outcome:
+    """Run ``voucherify-async import ARGS``, looking at the first action soon (the emulator is quick)."""
+    return await run_command("import", *args, *FAST_POLL, env=env, stdin=stdin, cwd=cwd)
+
+
+def summary_rows(stdout: str) -> dict[str, str]:
+    """The rows of the summary table: label -> value."""
+    rows = re.findall(r"^  (\w[\w -]*?)\s{2,}(\S.*)$", stdout, flags=re.MULTILINE)
+    return dict(rows)
 
 
 def write_jsonl(path: Path, orders: Sequence[Any]) -> Path:

@@ -31,7 +31,7 @@ class FakeTerminal(io.StringIO):
 
 
 def polled(accounted: int, *, status: str = "IN_PROGRESS", action_progress: int = 40) -> BatchPolled:
-    progress = ImportProgress(imported=accounted, rate=1000.0, total_orders=10_000)
+    progress = ImportProgress(imported=accounted, rate=1000.0, total_orders=10_000, batches_done=2)
     return BatchPolled(
         progress, batch=3, async_action_id="aa_3", status=status, action_progress=action_progress
     )
@@ -62,6 +62,16 @@ def test_bar_counts_down_a_rate_limit_wait() -> None:
         )
     )
     assert "waiting for bulk_api_calls limit 41:40 left" in render_bar(state, now=NOW, width=200)
+
+
+def test_bar_shows_no_eta_before_a_batch_finished() -> None:
+    state = DisplayState(total_orders=10_000)
+    state.update(
+        BatchSubmitted(ImportProgress(rejected=2, rate=4.0), batch=1, size=2000, async_action_id="aa_1")
+    )
+    line = render_bar(state, now=NOW, width=200)
+    assert "ETA ?" in line
+    assert "/s" not in line
 
 
 def test_bar_never_exceeds_the_terminal_width() -> None:

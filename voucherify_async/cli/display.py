@@ -10,6 +10,7 @@ and use only the standard library.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from collections import Counter
@@ -56,6 +57,12 @@ def format_duration(seconds: float | None) -> str:
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``plural(1, "batch", "batches")`` -> ``1 batch``; ``plural(2000, "order")`` -> ``2,000 orders``."""
+    word = singular if count == 1 else (plural_form or f"{singular}s")
+    return f"{count:,} {word}"
 
 
 @attrs.define
@@ -123,7 +130,7 @@ def render_bar(state: DisplayState, *, now: float, width: int) -> str:
         parts.append(f"waiting for {state.waiting_for}{left}")
     elif state.batch is not None and state.status is not None:
         parts.append(f"batch {state.batch} {state.status} {state.action_progress}%")
-    if progress.rate is not None:
+    if progress.rate is not None and progress.batches_done:
         parts.append(f"{progress.rate:,.0f}/s")
     parts.append(f"ETA {format_duration(_eta(state))}")
     line = "  ".join(parts)
@@ -132,6 +139,8 @@ def render_bar(state: DisplayState, *, now: float, width: int) -> str:
 
 def _eta(state: DisplayState) -> float | None:
     progress = state.progress
+    if not progress.batches_done:
+        return None  # before a batch finished, the rate says nothing about the server's speed
     if progress.eta is not None:
         return progress.eta
     if state.total_orders is None or not progress.rate:
@@ -142,12 +151,12 @@ def _eta(state: DisplayState) -> float | None:
 def describe_event(event: ProgressEvent, state: DisplayState, *, now: float) -> str | None:
     """One plain line for an event worth a line of a log, else ``None`` (polls, prepared batches)."""
     if isinstance(event, OrdersRejected):
-        count = len(event.rejections)
-        noun = "order" if count == 1 else "orders"
-        return f"rejected {count} {noun} before sending: {_example(event.rejections)}"
+        return (
+            f"rejected {plural(len(event.rejections), 'order')} before sending: {_example(event.rejections)}"
+        )
     if isinstance(event, BatchSubmitted):
         verb = {"submitted": "submitted as", "adopted": "adopted", "reattached": "reattached to"}[event.how]
-        return f"batch {event.batch}: {event.size:,} orders {verb} {event.async_action_id}"
+        return f"batch {event.batch}: {plural(event.size, 'order')} {verb} {event.async_action_id}"
     if isinstance(event, BatchRefused):
         return (
             f"batch {event.batch}: refused by the server ({event.details}); {event.offenders} orders "
@@ -177,7 +186,19 @@ def _example(failures: Iterable[OrderFailure]) -> str:
     first = next(iter(failures), None)
     if first is None:
         return ""
-    return f"{first.source_id or '(no source_id)'}: {first.reason}"
+    if first.source_id is None or first.source_id in first.reason:
+        return first.reason
+    return f"{first.source_id}: {first.reason}"
+
+
+# The batcher's reasons name the order ("order #7 (source_id 'o-7'): ...") and the value found (", got -5");
+# without those, reasons of the same kind group together in the summary.
+_ORDER_PREFIX = re.compile(r"^order #\d+(?: \([^)]*\))?: ")
+_VALUE_FOUND = re.compile(r", got .*$")
+
+
+def _reason_kind(reason: str) -> str:
+    return _VALUE_FOUND.sub("", _ORDER_PREFIX.sub("", reason))
 
 
 class ProgressDisplay:
@@ -307,7 +328,7 @@ def _batch_table(report: ImportReport, max_batches: int) -> list[str]:
 def _reason_table(kind: str, failures: list[OrderFailure], max_reasons: int) -> list[str]:
     if not failures:
         return []
-    counts = Counter(failure.reason for failure in failures)
+    counts = Counter(_reason_kind(failure.reason) for failure in failures)
     lines = ["", f"  most common reasons {kind}:"]
     for reason, count in counts.most_common(max_reasons):
         lines.append(f"  {count:>7,}  {reason}")

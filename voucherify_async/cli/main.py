@@ -10,10 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from voucherify_async._version import __version__
 from voucherify_async.cli import PROG
+from voucherify_async.cli.credentials import add_credential_arguments
 from voucherify_async.cli.exit_codes import EXIT_OK, EXIT_USAGE
+
+FORMATS = ("jsonl", "json", "csv")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,12 +28,97 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_import_parser(commands)
     commands.add_parser(
         "emulator",
         add_help=False,  # its own parser, built when it runs, answers --help
         help="serve the local Voucherify emulator until interrupted (see: emulator --help)",
     )
+    demo = commands.add_parser(
+        "demo",
+        help="import 20,000 generated historical orders into an embedded emulator and show the report",
+        description="Start the embedded emulator, generate 20,000 historical orders (a few of them "
+        "malformed), import them with a progress bar, print the report and read a few orders back.",
+    )
+    demo.add_argument("--orders", type=_positive_int, default=20_000, help="how many orders (default 20000)")
+    demo.add_argument("--seed", type=int, default=2024, help="seed of the generated orders (default 2024)")
+    demo.add_argument(
+        "--rate", type=float, default=5_000.0, metavar="ORDERS_PER_S", help="emulator processing rate"
+    )
+    _add_display_argument(demo)
     return parser
+
+
+def _add_import_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "import",
+        help="import the orders of a JSON Lines, JSON or CSV file",
+        description="Import the orders of FILE, in batches of up to 2000, one import at a time, and report "
+        "what happened to every order. Exit code 0 means every order was imported.",
+    )
+    parser.add_argument("file", metavar="FILE", type=Path, help="orders: .jsonl, .json (an array) or .csv")
+    parser.add_argument(
+        "--format", choices=FORMATS, help="format of FILE (default: from its extension; .ndjson is jsonl)"
+    )
+    add_credential_arguments(parser)
+    parser.add_argument(
+        "--emulator",
+        action="store_true",
+        help="import into an embedded local emulator instead of Voucherify (no credentials needed)",
+    )
+    parser.add_argument(
+        "--checkpoint",
+        metavar="PATH",
+        type=Path,
+        help="journal of the import; after an interruption, run the same command again to resume",
+    )
+    parser.add_argument(
+        "--batch-size", type=_positive_int, default=2000, metavar="N", help="orders per import (max 2000)"
+    )
+    parser.add_argument("--dry-run", action="store_true", help="read and validate the file; send nothing")
+    parser.add_argument(
+        "--first-poll",
+        type=float,
+        metavar="SECONDS",
+        help="when to first look at an import's async action (default 1; later looks adapt to its progress)",
+    )
+    parser.add_argument(
+        "--rejects",
+        metavar="PATH",
+        type=Path,
+        help="write the orders rejected as malformed (JSON Lines, each with an _import_error reason)",
+    )
+    parser.add_argument(
+        "--failures",
+        metavar="PATH",
+        type=Path,
+        help="write the orders the server failed to import (JSON Lines, each with an _import_error reason)",
+    )
+    parser.add_argument(
+        "--created-at-metadata",
+        metavar="KEY",
+        help="keep each order's created_at in metadata[KEY] (Voucherify sets created_at to the import time)",
+    )
+    _add_display_argument(parser)
+
+
+def _add_display_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--progress",
+        choices=("auto", "bar", "plain", "none"),
+        default="auto",
+        help="a live bar (on a terminal), plain lines (otherwise), or nothing but the summary",
+    )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -44,7 +133,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    return EXIT_USAGE
+    if args.command == "import":
+        from voucherify_async.cli.import_command import run_import
+
+        return run_import(args, argv)
+    from voucherify_async.cli.demo import run_demo
+
+    return run_demo(args)
 
 
 def _run_emulator(argv: list[str]) -> int:

@@ -1,0 +1,264 @@
+"""``voucherify-async import FILE``: import a file of orders and say what happened to each of them.
+
+The file is read as a stream by the batcher's readers; the batcher validates, batches and submits the
+orders one import at a time; the progress goes to stderr, the summary table to stdout; the orders left out
+go to the ``--rejects`` and ``--failures`` files. The exit code is one of
+:mod:`voucherify_async.cli.exit_codes`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import secrets
+import shlex
+import signal
+import sys
+from collections.abc import Mapping, Sequence
+from contextlib import AsyncExitStack
+from typing import TextIO
+
+import anyio
+import orjson
+
+import voucherify_async as vf
+from voucherify_async.cli import PROG
+from voucherify_async.cli.credentials import ConfigurationError, Credentials, resolve_credentials
+from voucherify_async.cli.display import ProgressDisplay, choose_mode, plural, render_summary
+from voucherify_async.cli.exit_codes import EXIT_INTERRUPTED, EXIT_NOT_ALL_IMPORTED, EXIT_OK, EXIT_USAGE
+from voucherify_async.cli.order_files import (
+    IMPORT_ERROR_FIELD,
+    OrderFileError,
+    count_records,
+    file_format,
+    read_records,
+    write_left_out_orders,
+)
+from voucherify_async.importing.batcher import ImportBatcher
+from voucherify_async.importing.errors import CheckpointError, ImportInterruptedError, SourceError
+from voucherify_async.importing.polling import PollPolicy
+from voucherify_async.importing.validation import OrderRules, validate_order
+
+MAX_BATCH_SIZE = 2000
+"""The API's limit of orders per import request (``POST /v1/orders/import``)."""
+
+
+class Terminated(Exception):
+    """The process was asked to stop (SIGTERM): handled like Ctrl-C."""
+
+
+def run_import(
+    args: argparse.Namespace,
+    argv: Sequence[str],
+    *,
+    environ: Mapping[str, str] = os.environ,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    stderr: TextIO = sys.stderr,
+) -> int:
+    """Run the ``import`` command with its parsed ``args`` (``argv`` is echoed in the resume hint)."""
+    try:
+        fmt = file_format(args.file, args.format)
+        _check_options(args)
+        if args.dry_run:
+            return _dry_run(args, fmt, stdout)
+        credentials = (
+            None if args.emulator else resolve_credentials(args, environ, stdin=stdin, stderr=stderr)
+        )
+    except (ConfigurationError, OrderFileError, SourceError) as error:
+        print(f"error: {error}", file=stderr)
+        return EXIT_USAGE
+    mode = choose_mode(args.progress, stderr)
+    total = count_records(args.file, fmt) if mode != "none" else None
+    display = ProgressDisplay(stderr, mode=mode, total_orders=total)
+    try:
+        report = anyio.run(_import, args, fmt, credentials, display)
+    except BaseException as raised:
+        display.finish()
+        cause = _sole_error(raised)
+        if isinstance(cause, (KeyboardInterrupt, Terminated)):
+            _explain_interruption(args, argv, display, stderr)
+            return EXIT_INTERRUPTED
+        if isinstance(cause, vf.VoucherifyError):
+            return _explain_error(cause, args, argv, stderr)
+        raise
+    display.finish()
+    return _finish(args, fmt, report, stdout)
+
+
+def _sole_error(error: BaseException) -> BaseException:
+    # Task groups wrap what a task raised in an exception group; a group of one error means that error.
+    while True:
+        inner = getattr(error, "exceptions", None)
+        if not isinstance(inner, tuple) or len(inner) != 1 or not isinstance(inner[0], BaseException):
+            return error
+        error = inner[0]
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    if args.batch_size > MAX_BATCH_SIZE:
+        raise ConfigurationError(f"--batch-size can be at most {MAX_BATCH_SIZE} (the API's limit per import)")
+    if args.emulator and args.checkpoint is not None:
+        # The embedded emulator lives as long as the command: a journal of its async actions means nothing
+        # to the next run's emulator.
+        raise ConfigurationError(
+            "--checkpoint cannot be used with --emulator (the emulator forgets all on exit)"
+        )
+    if args.emulator and args.base_url is not None:
+        raise ConfigurationError("give either --emulator or --base-url, not both")
+
+
+async def _import(
+    args: argparse.Namespace, fmt: str, credentials: Credentials | None, display: ProgressDisplay
+) -> vf.ImportReport:
+    async with AsyncExitStack() as stack:
+        if credentials is None:
+            from voucherify_async.emulator import Emulator
+
+            credentials = Credentials("cli", secrets.token_urlsafe(16))
+            emulator = await stack.enter_async_context(Emulator(credentials.app_id, credentials.app_token))
+            credentials = Credentials(credentials.app_id, credentials.app_token, base_url=emulator.url)
+        client = await stack.enter_async_context(
+            vf.AsyncVoucherify(
+                credentials.app_id,
+                credentials.app_token,
+                cluster=credentials.cluster,
+                base_url=credentials.base_url,
+            )
+        )
+        batcher = ImportBatcher(
+            client,
+            batch_size=args.batch_size,
+            checkpoint=args.checkpoint,
+            on_progress=display,
+            created_at_metadata=args.created_at_metadata,
+            total_orders=display.state.total_orders,
+            poll=PollPolicy(first=args.first_poll) if args.first_poll is not None else None,
+        )
+        terminated = False
+        async with anyio.create_task_group() as tasks:
+
+            async def stop_on_sigterm() -> None:
+                nonlocal terminated
+                with anyio.open_signal_receiver(signal.SIGTERM) as signals:
+                    async for _ in signals:
+                        terminated = True
+                        tasks.cancel_scope.cancel()
+                        return
+
+            if sys.platform != "win32":
+                tasks.start_soon(stop_on_sigterm)
+            if display.mode == "bar":
+                tasks.start_soon(display.keep_alive)
+            report = await batcher.run(read_records(args.file, fmt))
+            tasks.cancel_scope.cancel()
+        if terminated:
+            raise Terminated
+        return report
+
+
+def _finish(args: argparse.Namespace, fmt: str, report: vf.ImportReport, stdout: TextIO) -> int:
+    rejects = (args.rejects, report.rejected) if args.rejects else None
+    failures = (args.failures, report.failed) if args.failures else None
+    written = write_left_out_orders(args.file, fmt, rejects=rejects, failures=failures)
+    print(render_summary(report), file=stdout)
+    notes = []
+    for flag, path, orders, count in (
+        ("--rejects", args.rejects, report.rejected, written[0]),
+        ("--failures", args.failures, report.failed, written[1]),
+    ):
+        if path is not None:
+            notes.append(f"{plural(count, 'order')} written to {path}")
+        elif orders:
+            notes.append(
+                f"{plural(len(orders), 'order')} not imported; pass {flag} PATH to get them in a file"
+            )
+    if notes:
+        print("\n" + "\n".join(notes), file=stdout)
+    return EXIT_OK if report.ok else EXIT_NOT_ALL_IMPORTED
+
+
+def _dry_run(args: argparse.Namespace, fmt: str, stdout: TextIO) -> int:
+    rules = OrderRules(created_at_metadata=args.created_at_metadata)
+    read = valid = rejected = 0
+    reasons: list[str] = []
+    with args.rejects.open("wb") if args.rejects else open(os.devnull, "wb") as rejects:
+        for number, record in enumerate(read_records(args.file, fmt), 1):
+            read += 1
+            outcome = validate_order(record, number, rules)
+            if isinstance(outcome, vf.OrderFailure):
+                rejected += 1
+                if len(reasons) < 5:
+                    reasons.append(outcome.reason)
+                fields = dict(record) if isinstance(record, Mapping) else {}
+                rejects.write(orjson.dumps({**fields, IMPORT_ERROR_FIELD: outcome.reason}) + b"\n")
+            else:
+                valid += 1
+    batches = math.ceil(valid / args.batch_size)
+    print(
+        f"dry run: nothing was sent. {read:,} orders read, {valid:,} valid, {rejected:,} rejected.",
+        file=stdout,
+    )
+    print(f"An import would send them in {batches:,} batches ({batches:,} bulk calls).", file=stdout)
+    for reason in reasons:
+        print(f"  rejected: {reason}", file=stdout)
+    if args.rejects:
+        print(f"{plural(rejected, 'rejected order')} written to {args.rejects}", file=stdout)
+    return EXIT_OK if rejected == 0 else EXIT_NOT_ALL_IMPORTED
+
+
+def resume_command(argv: Sequence[str]) -> str:
+    """The command to run again, as typed, without any ``--app-token`` value (a token is never printed)."""
+    kept: list[str] = []
+    skip_next = False
+    for arg in argv:
+        if skip_next:
+            skip_next = False
+        elif arg == "--app-token":
+            skip_next = True
+        elif not arg.startswith("--app-token="):
+            kept.append(arg)
+    return shlex.join([PROG, *kept])
+
+
+def _explain_interruption(
+    args: argparse.Namespace, argv: Sequence[str], display: ProgressDisplay, stderr: TextIO
+) -> None:
+    state = display.state
+    lines = [f"interrupted: {state.progress.accounted:,} orders accounted for so far."]
+    if state.action_id is not None and state.status not in ("DONE", "FAILED", "REFUSED"):
+        lines.append(
+            f"batch {state.batch}'s import {state.action_id} was in flight; it goes on on the server."
+        )
+    if args.checkpoint is not None:
+        lines.append(f"The checkpoint is saved in {args.checkpoint}. To resume, run the same command again:")
+        lines.append(f"  {resume_command(argv)}")
+    else:
+        lines.append("No --checkpoint was given: running the command again starts from the first order.")
+    print("\n".join(lines), file=stderr)
+
+
+def _explain_error(
+    error: vf.VoucherifyError, args: argparse.Namespace, argv: Sequence[str], stderr: TextIO
+) -> int:
+    cause = error.__cause__ if isinstance(error, ImportInterruptedError) else error
+    if isinstance(cause, (vf.AuthenticationError, vf.PermissionDeniedError)):
+        print(
+            f"error: the API refused the credentials ({cause}). Check the app id and token "
+            "(VOUCHERIFY_APP_ID, VOUCHERIFY_APP_TOKEN) and the cluster or --base-url.",
+            file=stderr,
+        )
+        return EXIT_USAGE
+    if isinstance(error, (CheckpointError, SourceError)):
+        print(f"error: {error}", file=stderr)
+        return EXIT_USAGE
+    print(f"error: the import stopped: {error}", file=stderr)
+    if isinstance(error, ImportInterruptedError):
+        print(render_summary(error.report), file=stderr)
+    if args.checkpoint is not None:
+        print(
+            f"To resume from the checkpoint, run the same command again:\n  {resume_command(argv)}",
+            file=stderr,
+        )
+    return EXIT_NOT_ALL_IMPORTED
