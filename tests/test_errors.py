@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import copy
+import pickle
+
 import pytest
 
 import voucherify_async as vf
@@ -114,3 +117,18 @@ def test_connection_error_says_whether_the_request_was_sent() -> None:
     error = vf.APIConnectionError("broken", request_sent=True, method="POST", path="/v1/orders/import")
     assert error.request_sent is True
     assert repr(error) == "APIConnectionError('broken', request_sent=True)"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        vf.NotFoundError(404, {"key": "not_found", "request_id": "r1"}),
+        vf.RateLimitError(429, {"key": "too_many_requests"}, retry_after=3.0, limit_type="api_calls"),
+        vf.APIConnectionError("broken", request_sent=True, method="POST", path="/v1/orders/import"),
+    ],
+)
+def test_errors_survive_pickling_and_copying(error: vf.VoucherifyError) -> None:
+    for clone in (pickle.loads(pickle.dumps(error)), copy.copy(error)):
+        assert type(clone) is type(error)
+        assert str(clone) == str(error)
+        assert clone.__dict__ == error.__dict__

@@ -44,6 +44,17 @@ __all__ = [
 class VoucherifyError(Exception):
     """Base class of every error the SDK raises."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors take keyword arguments that ``args`` does not hold: copy and pickle them by their state.
+        return (_restore, (type(self), self.args, self.__dict__))
+
+
+def _restore(cls: type[VoucherifyError], args: tuple[Any, ...], state: dict[str, Any]) -> VoucherifyError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 def _text_field(body: Mapping[str, Any], name: str) -> str | None:
     value = body.get(name)
