@@ -63,6 +63,7 @@ from voucherify_async.models import (
     Referrer,
     RelatedObject,
 )
+from voucherify_async.resources import AsyncActionFailed, ExportFailed, PageLimitReached, WaitTimeout
 
 __all__ = [
     "DEFAULT_MAX_RETRIES",
@@ -71,6 +72,7 @@ __all__ = [
     "APITimeoutError",
     "AppKeys",
     "AsyncAction",
+    "AsyncActionFailed",
     "AsyncActionStatus",
     "AsyncActionType",
     "AsyncActionsPage",
@@ -90,6 +92,7 @@ __all__ = [
     "CustomerAddress",
     "ErrorObject",
     "Export",
+    "ExportFailed",
     "ExportParameters",
     "ExportResult",
     "ExportStatus",
@@ -110,6 +113,7 @@ __all__ = [
     "OrdersImportResult",
     "OrdersPage",
     "OrdersRejected",
+    "PageLimitReached",
     "PermissionDeniedError",
     "ProgressCallback",
     "ProgressEvent",
@@ -123,6 +127,7 @@ __all__ = [
     "SystemClock",
     "Timeout",
     "VoucherifyError",
+    "WaitTimeout",
     "WaitingForOtherImport",
     "__version__",
 ]
