@@ -172,53 +172,88 @@ class ImportBatcher:
         )
         self.report = ctx.report
         send, receive = anyio.create_memory_object_stream[BatchResult](_RESULTS_BUFFER)
+        # Errors of the tasks are kept here and raised as themselves once the task group is closed, so the
+        # caller sees `SourceChangedError`, not an exception group around it.
+        failures: list[BaseException] = []
         try:
             async with anyio.create_task_group() as group, receive:
-                group.start_soon(self._drive, ctx, orders, send)
+                group.start_soon(self._drive, ctx, orders, send, failures)
                 try:
                     yield ImportRun(receive, ctx)
-                finally:
-                    group.cancel_scope.cancel()
+                except BaseException as error:  # the caller's error or cancellation: stop the import first
+                    failures.insert(0, error)
+                group.cancel_scope.cancel()
         finally:
             if journal is not None:
                 journal.close()
+        if failures:
+            raise failures[0]
 
     async def _drive(
-        self, ctx: RunContext, orders: OrderSource, results: ObjectSendStream[BatchResult]
+        self,
+        ctx: RunContext,
+        orders: OrderSource,
+        results: ObjectSendStream[BatchResult],
+        failures: list[BaseException],
     ) -> None:
-        batches_in, batches_out = anyio.create_memory_object_stream[Batch](0)
         async with results:
             try:
                 if ctx.journal is not None:
                     ctx.journal.write("start", at=ctx.clock.time(), batch_size=self.batch_size)
-                async with anyio.create_task_group() as group:
-                    group.start_soon(self._prepare, orders, batches_in)
-                    async with batches_out:
-                        async for batch in batches_out:
-                            result = await process_batch(ctx, batch, self.settings)
-                            if result is not None:
-                                await results.send(result)
+                await self._pipeline(ctx, orders, results)
                 ctx.source_exhausted = True
                 ctx.report.elapsed = ctx.elapsed
                 if ctx.journal is not None:
                     ctx.journal.write("complete", **_totals(ctx.report))
                 await ctx.emit(ImportFinished, report=ctx.report)
-            except BaseException as error:
+            except Exception as error:
                 self._stopped(ctx, error)
                 if isinstance(error, APIError):
-                    raise ImportInterruptedError(
-                        _interrupted_message(ctx, error),
-                        report=ctx.report,
-                        async_action_id=ctx.in_flight_action_id,
-                    ) from error
+                    message = _interrupted_message(ctx, error)
+                    interrupted = ImportInterruptedError(
+                        message, report=ctx.report, async_action_id=ctx.in_flight_action_id
+                    )
+                    interrupted.__cause__ = error
+                    failures.append(interrupted)
+                else:
+                    failures.append(error)
+            except BaseException as error:
+                self._stopped(ctx, error)
                 raise
 
-    async def _prepare(self, orders: OrderSource, batches: ObjectSendStream[Batch]) -> None:
+    async def _pipeline(
+        self, ctx: RunContext, orders: OrderSource, results: ObjectSendStream[BatchResult]
+    ) -> None:
+        """The preparer task feeds batches to this one, which submits them one by one."""
+        batches_in, batches_out = anyio.create_memory_object_stream[Batch](0)
+        failures: list[Exception] = []
+        async with anyio.create_task_group() as group:
+            group.start_soon(self._prepare, orders, batches_in, failures)
+            try:
+                async with batches_out:
+                    async for batch in batches_out:
+                        result = await process_batch(ctx, batch, self.settings)
+                        if result is not None:
+                            await results.send(result)
+            except Exception as error:
+                failures.insert(0, error)
+                group.cancel_scope.cancel()
+        if failures:
+            raise failures[0]
+
+    async def _prepare(
+        self, orders: OrderSource, batches: ObjectSendStream[Batch], failures: list[Exception]
+    ) -> None:
         async with batches:
-            async for batch in prepare_batches(
-                orders, rules=self.rules, batch_size=self.batch_size, max_batch_bytes=self.max_batch_bytes
-            ):
-                await batches.send(batch)
+            try:
+                async for batch in prepare_batches(
+                    orders, rules=self.rules, batch_size=self.batch_size, max_batch_bytes=self.max_batch_bytes
+                ):
+                    await batches.send(batch)
+            except anyio.BrokenResourceError:
+                pass  # the submitter stopped: its own error (or cancellation) says why
+            except Exception as error:
+                failures.append(error)
 
     def _stopped(self, ctx: RunContext, error: BaseException) -> None:
         ctx.report.in_flight_action_id = ctx.in_flight_action_id

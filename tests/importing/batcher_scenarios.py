@@ -1,0 +1,26 @@
+"""What the batcher's scenario tests share: order factories and the report's invariant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import voucherify_async as vf
+from voucherify_async.emulator import Fault
+
+
+def make_orders(count: int, *, start: int = 0, **extra: Any) -> list[dict[str, Any]]:
+    """``count`` valid orders with source_ids ``o-<n>``."""
+    return [
+        {"source_id": f"o-{n}", "status": "PAID", "amount": 100 + n, **extra}
+        for n in range(start, start + count)
+    ]
+
+
+def assert_accounted(report: vf.ImportReport) -> None:
+    """The invariant of every run: each order read is imported, failed or rejected."""
+    assert report.orders == report.imported + len(report.failed) + len(report.rejected)
+
+
+def import_fault(kind: str, **options: Any) -> Fault:
+    """A fault of ``POST /v1/orders/import``."""
+    return Fault(kind, route="POST /v1/orders/import", **options)  # type: ignore[arg-type]

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from batcher_scenarios import assert_accounted, import_fault, make_orders
+
+import voucherify_async as vf
+from voucherify_async.emulator import Emulator
+from voucherify_async.importing.batcher import ImportBatcher
+
+
+@pytest.mark.anyio
+async def test_2001_orders_go_as_2000_and_1(client: vf.AsyncVoucherify, emulator: Emulator) -> None:
+    report = await ImportBatcher(client).run(make_orders(2001))
+    assert [batch.size for batch in report.batches] == [2000, 1]
+    assert emulator.project("app").import_requests == 2
+    assert report.imported == 2001
+    assert_accounted(report)
+
+
+@pytest.mark.anyio
+async def test_every_order_is_stored_on_the_server(client: vf.AsyncVoucherify, emulator: Emulator) -> None:
+    await ImportBatcher(client, batch_size=10).run(make_orders(25))
+    assert sorted(emulator.project("app").orders) == sorted(f"o-{n}" for n in range(25))
+
+
+@pytest.mark.anyio
+async def test_empty_input_sends_nothing(client: vf.AsyncVoucherify, emulator: Emulator) -> None:
+    report = await ImportBatcher(client).run([])
+    assert (report.orders, report.batches, emulator.requests) == (0, [], [])
+
+
+@pytest.mark.anyio
+async def test_an_async_source_is_imported(client: vf.AsyncVoucherify, emulator: Emulator) -> None:
+    async def orders() -> AsyncIterator[dict[str, Any]]:
+        for order in make_orders(5):
+            yield order
+
+    report = await ImportBatcher(client, batch_size=2).run(orders())
+    assert (report.imported, [batch.size for batch in report.batches]) == (5, [2, 2, 1])
+    assert_accounted(report)
+
+
+@pytest.mark.anyio
+async def test_a_generator_source_is_imported(client: vf.AsyncVoucherify) -> None:
+    report = await ImportBatcher(client, batch_size=2).run(order for order in make_orders(3))
+    assert report.imported == 3
+    assert_accounted(report)
+
+
+@pytest.mark.anyio
+async def test_order_models_are_imported(client: vf.AsyncVoucherify, emulator: Emulator) -> None:
+    orders = [vf.Order(source_id="m-1", status="PAID", amount=500)]
+    report = await ImportBatcher(client).run(orders)
+    assert report.imported == 1
+    assert emulator.project("app").orders["m-1"]["amount"] == 500
+
+
+@pytest.mark.anyio
+async def test_imports_are_never_submitted_while_another_runs(
+    client: vf.AsyncVoucherify, emulators: Any, clients: Any
+) -> None:
+    emu = await emulators(processing_rate=100.0)
+    slow_client = await clients(emu)
+    report = await ImportBatcher(slow_client, batch_size=50).run(make_orders(300))
+    assert emu.project("app").imports_submitted_while_busy == 0
+    assert report.imported == 300
+    assert_accounted(report)
+
+
+@pytest.mark.anyio
+async def test_malformed_orders_are_rejected_without_a_request(
+    client: vf.AsyncVoucherify, emulator: Emulator
+) -> None:
+    orders = [{"source_id": "bad-1", "amount": -5}, {"source_id": "bad-2", "items": [{"quantity": 0}]}]
+    report = await ImportBatcher(client).run(orders)
+    assert [failure.source_id for failure in report.rejected] == ["bad-1", "bad-2"]
+    assert "items[0].quantity must be an integer >= 1" in report.rejected[1].reason
+    assert emulator.requests == []
+    assert_accounted(report)
+
+
+@pytest.mark.anyio
+async def test_malformed_orders_do_not_hold_back_valid_ones(client: vf.AsyncVoucherify) -> None:
+    orders = [*make_orders(3), {"source_id": "bad", "status": "SHIPPED"}]
+    report = await ImportBatcher(client).run(orders)
+    assert (report.imported, [f.source_id for f in report.rejected]) == (3, ["bad"])
+    assert_accounted(report)
+
+
+@pytest.mark.anyio
+async def test_server_side_failures_come_back_by_source_id(client: vf.AsyncVoucherify) -> None:
+    orders = [*make_orders(2), {"source_id": "ghost", "customer_id": "cust_missing"}]
+    report = await ImportBatcher(client).run(orders)
+    assert [failure.source_id for failure in report.failed] == ["ghost"]
+    assert "cust_missing" in report.failed[0].reason
+    assert report.imported == 2
+    assert_accounted(report)
+
+
+@pytest.mark.anyio
+async def test_a_failed_action_counts_its_orders_as_failed(
+    client: vf.AsyncVoucherify, emulator: Emulator
+) -> None:
+    emulator.add_fault(import_fault("action_failed", nth=[2]))
+    report = await ImportBatcher(client, batch_size=2).run(make_orders(5))
+    assert [batch.status for batch in report.batches] == ["DONE", "FAILED", "DONE"]
+    assert [failure.source_id for failure in report.failed] == ["o-2", "o-3"]
+    assert report.imported == 3
+    assert_accounted(report)

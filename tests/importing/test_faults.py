@@ -1,0 +1,201 @@
+"""The batcher against a server that fails: 429s, 5xx, dropped connections, lost answers, refused batches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from batcher_scenarios import assert_accounted, import_fault, make_orders
+
+import voucherify_async as vf
+from voucherify_async.emulator import Emulator, RateLimits
+from voucherify_async.importing.batcher import ImportBatcher
+
+IMPORT = "POST /v1/orders/import"
+
+
+def _imports(emulator: Emulator) -> list[Any]:
+    return [request for request in emulator.requests if request.route == IMPORT]
+
+
+@pytest.mark.anyio
+async def test_a_429_with_a_long_retry_after_is_waited_exactly(
+    client: vf.AsyncVoucherify, emulator: Emulator, clock: vf.ManualClock
+) -> None:
+    emulator.add_fault(import_fault("status", status=429, nth=[1], headers={"Retry-After": "3000"}))
+    events: list[vf.ProgressEvent] = []
+    report = await ImportBatcher(client, on_progress=events.append).run(make_orders(10))
+    waits = [event for event in events if isinstance(event, vf.RateLimitWait)]
+    assert [(wait.seconds, wait.reason) for wait in waits] == [(3000.0, "429")]
+    assert 3000.0 in clock.sleeps
+    assert report.imported == 10
+    assert_accounted(report)
+
+
+@pytest.mark.anyio
+async def test_a_429_wait_ends_when_the_event_says(
+    client: vf.AsyncVoucherify, emulator: Emulator, clock: vf.ManualClock
+) -> None:
+    emulator.add_fault(import_fault("status", status=429, nth=[1], headers={"Retry-After": "1800"}))
+    events: list[vf.ProgressEvent] = []
+    start = clock.time()
+    await ImportBatcher(client, on_progress=events.append).run(make_orders(1))
+    (wait,) = [event for event in events if isinstance(event, vf.RateLimitWait)]
+    assert wait.until == pytest.approx(start + 1800.0, abs=5)
+
+
+@pytest.mark.anyio
+async def test_a_429_does_not_count_as_a_bulk_call(client: vf.AsyncVoucherify, emulator: Emulator) -> None:
+    emulator.add_fault(import_fault("status", status=429, nth=[1], headers={"Retry-After": "60"}))
+    report = await ImportBatcher(client).run(make_orders(3))
+    assert report.bulk_calls == 1
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+@pytest.mark.anyio
+async def test_server_errors_lose_nothing(
+    client: vf.AsyncVoucherify, emulator: Emulator, status: int
+) -> None:
+    emulator.add_fault(import_fault("status", status=status, nth=[1, 2]))
+    report = await ImportBatcher(client, batch_size=5).run(make_orders(12))
+    assert report.imported == 12
+    assert len(emulator.project("app").orders) == 12
+    assert_accounted(report)
+
+
+@pytest.mark.anyio
+async def test_dropped_connections_lose_nothing(client: vf.AsyncVoucherify, emulator: Emulator) -> None:
+    emulator.add_fault(import_fault("drop", nth=[1, 3]))
+    report = await ImportBatcher(client, batch_size=5).run(make_orders(12))
+    assert report.imported == 12
+    assert len(emulator.project("app").orders) == 12
+    assert emulator.project("app").import_requests == 3
+    assert_accounted(report)
+
+
+@pytest.mark.anyio
+async def test_dropped_polls_lose_nothing(client: vf.AsyncVoucherify, emulator: Emulator) -> None:
+    from voucherify_async.emulator import Fault
+
+    emulator.add_fault(Fault("drop", route="GET /v1/async-actions/{id}", nth=[1, 2]))
+    report = await ImportBatcher(client).run(make_orders(4))
+    assert report.imported == 4
+    assert_accounted(report)
+
+
+@pytest.mark.anyio
+async def test_a_lost_acknowledgement_is_adopted_not_resent(
+    client: vf.AsyncVoucherify, emulator: Emulator
+) -> None:
+    emulator.add_fault(import_fault("lost_ack", nth=[1]))
+    events: list[vf.ProgressEvent] = []
+    report = await ImportBatcher(client, on_progress=events.append).run(make_orders(7))
+    assert len(_imports(emulator)) == 1
+    assert emulator.project("app").import_requests == 1
+    submitted = [event for event in events if isinstance(event, vf.BatchSubmitted)]
+    assert [event.how for event in submitted] == ["adopted"]
+    assert report.imported == 7
+    assert_accounted(report)
+
+
+@pytest.mark.anyio
+async def test_a_lost_acknowledgement_never_breaks_the_one_import_rule(emulators: Any, clients: Any) -> None:
+    emu = await emulators(processing_rate=50.0)
+    emu.add_fault(import_fault("lost_ack", nth=[1, 2]))
+    client = await clients(emu)
+    report = await ImportBatcher(client, batch_size=100).run(make_orders(300))
+    assert emu.project("app").imports_submitted_while_busy == 0
+    assert emu.project("app").import_requests == 3
+    assert report.imported == 300
+    assert_accounted(report)
+
+
+@pytest.mark.anyio
+async def test_a_dropped_request_that_never_arrived_is_resent(
+    client: vf.AsyncVoucherify, emulator: Emulator
+) -> None:
+    emulator.add_fault(import_fault("drop", nth=[1]))
+    report = await ImportBatcher(client).run(make_orders(3))
+    assert (emulator.project("app").import_requests, report.imported) == (1, 3)
+
+
+@pytest.mark.anyio
+async def test_a_400_only_the_server_knows_is_isolated_with_one_extra_call(
+    emulators: Any, clients: Any
+) -> None:
+    emu = await emulators(metadata_schema={"channel": ["web", "store"]})
+    client = await clients(emu)
+    orders = make_orders(20, metadata={"channel": "web"})
+    orders[4]["metadata"] = {"channel": "fax"}
+    orders[13]["metadata"] = {"channel": "phone"}
+    report = await ImportBatcher(client).run(orders)
+    assert [failure.source_id for failure in report.rejected] == ["o-4", "o-13"]
+    assert "metadata.channel must be one of" in report.rejected[0].reason
+    assert report.imported == 18
+    assert report.bulk_calls == 2
+    assert report.extra_bulk_calls == 1
+    assert_accounted(report)
+
+
+@pytest.mark.anyio
+async def test_isolated_orders_never_reach_the_server(emulators: Any, clients: Any) -> None:
+    emu = await emulators(metadata_schema={"channel": ["web"]})
+    client = await clients(emu)
+    orders = make_orders(5, metadata={"channel": "web"})
+    orders[2]["metadata"] = {"channel": "fax"}
+    await ImportBatcher(client).run(orders)
+    assert "o-2" not in emu.project("app").orders
+    assert len(emu.project("app").orders) == 4
+
+
+@pytest.mark.anyio
+async def test_a_400_whose_rule_is_unknown_is_split_as_a_last_resort(
+    client: vf.AsyncVoucherify, emulator: Emulator
+) -> None:
+    emulator.add_fault(
+        import_fault(
+            "status", status=400, nth=[1], body={"code": 400, "key": "invalid_payload", "details": "?"}
+        )
+    )
+    report = await ImportBatcher(client).run(make_orders(8))
+    # The split halves are both accepted: nothing was wrong with the orders after all.
+    assert report.imported == 8
+    assert report.batches[0].bulk_calls == 3
+    assert_accounted(report)
+
+
+@pytest.mark.anyio
+async def test_a_batch_of_only_offenders_is_refused_without_more_calls(emulators: Any, clients: Any) -> None:
+    emu = await emulators(metadata_schema={"channel": ["web"]})
+    client = await clients(emu)
+    report = await ImportBatcher(client).run(make_orders(3, metadata={"channel": "fax"}))
+    assert [batch.status for batch in report.batches] == ["REFUSED"]
+    assert len(report.rejected) == 3
+    assert emu.project("app").import_requests == 0
+    assert report.bulk_calls == 1
+    assert_accounted(report)
+
+
+@pytest.mark.anyio
+async def test_the_bulk_budget_is_paced_not_hit(emulators: Any, clients: Any, clock: vf.ManualClock) -> None:
+    emu = await emulators(rate_limits=RateLimits(bulk_calls_per_hour=2))
+    client = await clients(emu)
+    events: list[vf.ProgressEvent] = []
+    report = await ImportBatcher(client, batch_size=2, on_progress=events.append).run(make_orders(6))
+    assert [request.status for request in _imports(emu)] == [200, 200, 200]
+    waits = [event for event in events if isinstance(event, vf.RateLimitWait)]
+    assert [(wait.reason, wait.limit_type) for wait in waits] == [("paced", "bulk_api_calls")]
+    assert report.imported == 6
+    assert_accounted(report)
+
+
+@pytest.mark.anyio
+async def test_a_hit_bulk_limit_is_waited_out(emulators: Any, clients: Any) -> None:
+    emu = await emulators(rate_limits=RateLimits(bulk_calls_per_hour=1))
+    client = await clients(emu)
+    await client.orders.import_orders([{"source_id": "earlier"}])  # spends the hour's budget elsewhere
+    client_without_memory = await clients(emu)
+    report = await ImportBatcher(client_without_memory).run(make_orders(2))
+    assert [request.status for request in _imports(emu)] == [200, 429, 200]
+    assert report.rate_limit_wait > 3000
+    assert report.imported == 2
