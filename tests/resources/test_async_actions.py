@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import anyio
 import pytest
 
 import voucherify_async as vf
@@ -109,10 +110,11 @@ async def test_iterate_walks_back_through_every_action(
         created.append(await client.orders.import_orders(_orders(1, f"batch{n}")))
         clock.advance(1)
 
-    listed = [action.id async for action in client.async_actions.iterate(limit=2)]
+    listed = [action.id async for action in client.async_actions.iterate(limit=3)]
 
     assert listed == created[::-1]
-    assert sum(1 for request in emulator.requests if request.route == "GET /v1/async-actions") == 3
+    # Pages: [4, 3, 2], then [2, 1, 0] from the millisecond of action 2 on (2 is not yielded again).
+    assert sum(1 for request in emulator.requests if request.route == "GET /v1/async-actions") == 2
 
 
 async def test_iterate_of_a_project_without_actions_yields_nothing(client: vf.AsyncVoucherify) -> None:
@@ -236,3 +238,53 @@ async def test_wait_survives_a_503_between_polls(
     action = await slow_client.async_actions.wait(action_id)
 
     assert action.status == "DONE"
+
+
+async def test_iterate_keeps_actions_of_the_same_millisecond_across_pages(
+    client: vf.AsyncVoucherify, clock: vf.ManualClock
+) -> None:
+    created = [await client.orders.import_orders(_orders(1, "oldest"))]
+    clock.advance(1)
+    created += [await client.orders.import_orders(_orders(1, f"same{n}")) for n in range(2)]
+    for n in range(2):
+        clock.advance(1)
+        created.append(await client.orders.import_orders(_orders(1, f"newer{n}")))
+
+    # The first page of 3 ends between the two actions of the same millisecond.
+    listed = [action.id async for action in client.async_actions.iterate(limit=3)]
+
+    assert listed == created[::-1]
+
+
+async def test_wait_stops_when_the_caller_cancels(
+    slow_client: vf.AsyncVoucherify, slow_emulator: Emulator
+) -> None:
+    action_id = await slow_client.orders.import_orders(_orders(2000))
+
+    with anyio.CancelScope() as scope:
+        await slow_client.async_actions.wait(action_id, on_poll=lambda _: scope.cancel())
+
+    assert scope.cancelled_caught
+    assert _polls(slow_emulator) == 1
+
+
+async def test_get_retries_a_dropped_connection(client: vf.AsyncVoucherify, emulator: Emulator) -> None:
+    action_id = await client.orders.import_orders(_orders(1))
+    emulator.add_fault(Fault("drop", route=POLL, nth=1))
+
+    action = await client.async_actions.get(action_id)
+
+    assert action.id == action_id
+    assert _polls(emulator) == 2
+
+
+async def test_wait_honours_a_429_between_polls(
+    slow_client: vf.AsyncVoucherify, slow_emulator: Emulator, clock: vf.ManualClock
+) -> None:
+    slow_emulator.add_fault(Fault("status", route=POLL, nth=2, status=429, headers={"Retry-After": "7"}))
+    action_id = await slow_client.orders.import_orders(_orders(100))
+
+    action = await slow_client.async_actions.wait(action_id)
+
+    assert action.status == "DONE"
+    assert 7.0 in clock.sleeps

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from voucherify_async._errors import VoucherifyError
@@ -20,6 +20,7 @@ OnPoll = Callable[[AsyncAction], "Awaitable[object] | object"]
 """Called with each polled action (a coroutine function is awaited): progress display, logging."""
 
 _ASYNC_ACTIONS = "/v1/async-actions/"
+_ONE_MILLISECOND = timedelta(milliseconds=1)
 
 
 class AsyncActionFailed(VoucherifyError):
@@ -78,9 +79,10 @@ class AsyncActions:
     ) -> AsyncIterator[AsyncAction]:
         """Every async action of the project, newest first, walking back by ``end_date``.
 
-        Each next page asks for the actions created before the last one seen. Actions created in the same
-        millisecond as the last action of a page are only seen if the API counts ``end_date`` inclusively
-        (they are then skipped when repeated, by id).
+        Each next page asks for the actions created up to the millisecond of the last action seen, and skips
+        the ones already yielded: actions that share that millisecond are not lost whether the API counts
+        ``end_date`` inclusively or not. (Should more than ``limit`` actions share one millisecond, the API
+        offers no way past them and the iteration ends there.)
 
         Args:
             limit: Actions per request, 1..100.
@@ -96,7 +98,7 @@ class AsyncActions:
             if not page.has_more or not fresh or last is None or last.created_at is None:
                 return
             seen = {action.id for action in page.async_actions if action.created_at == last.created_at}
-            end_date = last.created_at
+            end_date = last.created_at + _ONE_MILLISECOND
 
     async def wait(
         self,
