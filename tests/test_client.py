@@ -87,6 +87,16 @@ async def test_with_options_shares_the_session_and_changes_only_its_options(emul
 
 
 @pytest.mark.anyio
+async def test_with_options_max_retries_governs_the_copys_requests(
+    emulator: Emulator, client: vf.AsyncVoucherify
+) -> None:
+    emulator.add_fault(Fault("status", route="GET /v1/orders", status=503))
+    with pytest.raises(vf.ServerError):
+        await client.with_options(max_retries=1)._transport.request("GET", "/v1/orders")
+    assert sum(1 for r in emulator.requests if r.route == "GET /v1/orders") == 2
+
+
+@pytest.mark.anyio
 async def test_closing_a_with_options_copy_leaves_the_session_open(emulator: Emulator) -> None:
     async with vf.AsyncVoucherify("app", "token", base_url=emulator.url) as client:
         async with client.with_options(max_retries=0) as copy:
