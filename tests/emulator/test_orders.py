@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tests.emulator.conftest import Api, order
+from voucherify_async.emulator import Emulator
 
 pytestmark = pytest.mark.anyio
 
@@ -106,3 +107,34 @@ async def test_created_at_given_on_create_is_kept_in_the_api_format(api: Api) ->
         "POST", "/v1/orders", json=order("o-1", created_at="2021-05-01T10:00:00+02:00")
     )
     assert created["created_at"] == "2021-05-01T08:00:00.000Z"
+
+
+async def test_list_sorts_by_the_created_at_given_on_create(api: Api) -> None:
+    await api.call("POST", "/v1/orders", json=order("new"))
+    await api.call("POST", "/v1/orders", json=order("old", created_at="2020-01-01T00:00:00Z"))
+    _, page, _ = await api.call("GET", "/v1/orders", params={"order": "created_at"})
+    assert [found["source_id"] for found in page["orders"]] == ["old", "new"]
+
+
+async def test_list_sorts_by_last_update_when_asked(api: Api) -> None:
+    for name in ("a", "b", "c"):
+        await api.call("POST", "/v1/orders", json=order(name))
+    await api.call("PUT", "/v1/orders/a", json={"status": "CANCELED"})
+    _, page, _ = await api.call("GET", "/v1/orders", params={"order": "-updated_at"})
+    assert [found["source_id"] for found in page["orders"]] == ["a", "c", "b"]
+
+
+async def test_list_sees_orders_created_after_an_earlier_listing(api: Api) -> None:
+    await api.call("POST", "/v1/orders", json=order("a"))
+    await api.call("GET", "/v1/orders")
+    await api.call("POST", "/v1/orders", json=order("b"))
+    _, page, _ = await api.call("GET", "/v1/orders")
+    assert page["total"] == 2
+
+
+async def test_update_can_change_the_source_id(api: Api, emulator: Emulator) -> None:
+    _, created, _ = await api.call("POST", "/v1/orders", json=order("a"))
+    await api.call("PUT", f"/v1/orders/{created['id']}", json={"source_id": "b"})
+    status, found, _ = await api.call("GET", "/v1/orders/b")
+    assert (status, found["id"]) == (200, created["id"])
+    assert list(emulator.project().orders) == ["b"]

@@ -102,6 +102,8 @@ class ProjectState:
     _actions: list[ImportAction] = field(default_factory=list)
     _pending: deque[ImportAction] = field(default_factory=deque)
     _changes: int = 0
+    _created: dict[str, int] = field(default_factory=dict)
+    _sorted: dict[str, tuple[int, list[dict[str, Any]]]] = field(default_factory=dict)
 
     @property
     def orders(self) -> dict[str, dict[str, Any]]:
@@ -256,6 +258,7 @@ class ProjectState:
         self._orders[key] = record
         self._key_by_id[order_id] = key
         self._bodies[order_id] = body
+        self._created[order_id] = len(self._created)
         self._touch(order_id, now)
         return record
 
@@ -287,11 +290,21 @@ class ProjectState:
         self._updated[order_id] = (now, self._changes)
 
     def list_orders(self, order: str) -> list[dict[str, Any]]:
-        """All orders sorted by ``order`` (``created_at`` or ``updated_at``, ``-`` for descending)."""
+        """All orders sorted by ``order`` (``created_at`` or ``updated_at``, ``-`` for descending).
+
+        The sorted list is kept until the orders change, so paging through many orders sorts them once.
+        """
         self.catch_up()
+        cached = self._sorted.get(order)
+        if cached is not None and cached[0] == self._changes:
+            return cached[1]
         records = list(self._orders.values())
         if order.lstrip("-") == "updated_at":
             records.sort(key=lambda record: self._updated[record["id"]])
+        else:
+            # created_at may come from the client (POST /v1/orders); ties keep the order of creation.
+            records.sort(key=lambda record: (record["created_at"], self._created[record["id"]]))
         if order.startswith("-"):
             records.reverse()
+        self._sorted[order] = (self._changes, records)
         return records
