@@ -163,3 +163,12 @@ def test_from_wire_refuses_a_non_object() -> None:
 def test_from_wire_of_a_wrongly_typed_top_level_value_raises() -> None:
     with pytest.raises(TypeError, match="Order must be a JSON object"):
         from_wire(Order, "ord_1")
+
+
+def test_repr_shows_only_the_fields_that_are_set() -> None:
+    order = Order(source_id="o-1", status=OrderStatus.PAID, items=[OrderItem(quantity=1)], extra={"x": 1})
+
+    assert (
+        repr(order)
+        == "Order(source_id='o-1', status=OrderStatus.PAID, items=[OrderItem(quantity=1)], extra={'x': 1})"
+    )

@@ -26,6 +26,9 @@ class _WireEnum(str, Enum):
     def __str__(self) -> str:
         return str(self.value)
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}.{self.name}"
+
 
 class OrderStatus(_WireEnum):
     """``status`` of an order (``OrderBase.status`` in the spec)."""

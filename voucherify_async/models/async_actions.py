@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 
 from voucherify_async.models._enums import AsyncActionStatus, AsyncActionType, OperationStatus
+from voucherify_async.models._repr import ShortRepr
 
 __all__ = ["AsyncAction", "AsyncActionsPage", "OrderFailure", "OrdersImportResult"]
 
@@ -30,8 +31,8 @@ class OrderFailure:
     reason: str
 
 
-@attrs.frozen
-class OrdersImportResult:
+@attrs.frozen(repr=False)
+class OrdersImportResult(ShortRepr):
     """The ``result`` of a finished ``ORDERS.IMPORT`` async action.
 
     Attributes:
@@ -48,8 +49,8 @@ class OrdersImportResult:
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True, hash=False)
 
 
-@attrs.frozen(kw_only=True)
-class AsyncAction:
+@attrs.frozen(kw_only=True, repr=False)
+class AsyncAction(ShortRepr):
     """An async action (``AsyncAction``; the list endpoint sends ``AsyncActionBase``, without ``result``).
 
     Attributes:
@@ -86,8 +87,8 @@ class AsyncAction:
         return self.status == AsyncActionStatus.FAILED
 
 
-@attrs.frozen
-class AsyncActionsPage:
+@attrs.frozen(repr=False)
+class AsyncActionsPage(ShortRepr):
     """One page of ``GET /v1/async-actions`` (``AsyncActionsListResponseBody``), newest first.
 
     Attributes:

@@ -6,11 +6,13 @@ from typing import Any
 
 import attrs
 
+from voucherify_async.models._repr import ShortRepr
+
 __all__ = ["ErrorObject"]
 
 
-@attrs.frozen(kw_only=True)
-class ErrorObject:
+@attrs.frozen(kw_only=True, repr=False)
+class ErrorObject(ShortRepr):
     """The body of an error answer: ``{"code": 404, "key": "not_found", "message": "Resource not found"}``.
 
     The SDK raises :class:`voucherify_async.APIError` subclasses that carry these fields; this model is for

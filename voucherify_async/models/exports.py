@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 
 from voucherify_async.models._enums import ExportStatus
+from voucherify_async.models._repr import ShortRepr
 
 __all__ = ["Export", "ExportParameters", "ExportResult"]
 
@@ -24,8 +25,8 @@ def _redacted_repr(url: str | None) -> str:
     return repr(url if url is None else redact_url(url))
 
 
-@attrs.define(kw_only=True)
-class ExportParameters:
+@attrs.define(kw_only=True, repr=False)
+class ExportParameters(ShortRepr):
     """What an export contains (``ExportOrderBase.parameters``).
 
     Attributes:
@@ -43,8 +44,8 @@ class ExportParameters:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.frozen(kw_only=True)
-class ExportResult:
+@attrs.frozen(kw_only=True, repr=False)
+class ExportResult(ShortRepr):
     """The ``result`` of a finished export.
 
     Attributes:
@@ -58,8 +59,8 @@ class ExportResult:
     extra: dict[str, Any] = attrs.field(factory=dict, hash=False)
 
 
-@attrs.frozen(kw_only=True)
-class Export:
+@attrs.frozen(kw_only=True, repr=False)
+class Export(ShortRepr):
     """An export (``ExportOrder``; ``ExportOrderScheduled`` right after it was created).
 
     Attributes:

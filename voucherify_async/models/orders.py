@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 
 from voucherify_async.models._enums import OrderStatus, RelatedObject
+from voucherify_async.models._repr import ShortRepr
 
 __all__ = [
     "Customer",
@@ -36,8 +37,8 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
-class CustomerAddress:
+@attrs.define(kw_only=True, repr=False)
+class CustomerAddress(ShortRepr):
     """A customer's postal address (``CustomerBase.address``)."""
 
     city: str | None = None
@@ -49,8 +50,8 @@ class CustomerAddress:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.define(kw_only=True)
-class Customer:
+@attrs.define(kw_only=True, repr=False)
+class Customer(ShortRepr):
     """The customer of an order.
 
     In a request, the full customer (``Customer`` in the spec): identified by ``id`` or ``source_id``, and
@@ -72,13 +73,13 @@ class Customer:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False)
 class Referrer(Customer):
     """The customer who referred the order's customer (the spec's ``Referrer`` is a ``Customer``)."""
 
 
-@attrs.define(kw_only=True)
-class OrderItemProduct:
+@attrs.define(kw_only=True, repr=False)
+class OrderItemProduct(ShortRepr):
     """The product of an order item (``OrderItem.product``): upserted by ``source_id`` when sent."""
 
     id: str | None = None
@@ -90,8 +91,8 @@ class OrderItemProduct:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.define(kw_only=True)
-class OrderItemSku:
+@attrs.define(kw_only=True, repr=False)
+class OrderItemSku(ShortRepr):
     """The SKU of an order item (``OrderItem.sku``): upserted by ``source_id`` when sent."""
 
     id: str | None = None
@@ -103,8 +104,8 @@ class OrderItemSku:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.define(kw_only=True)
-class OrderItem:
+@attrs.define(kw_only=True, repr=False)
+class OrderItem(ShortRepr):
     """One line of an order (``OrderItem`` in requests, ``OrderCalculatedItem`` in responses).
 
     Amounts and prices are integers in the smallest currency unit (cents), as everywhere in the API.
@@ -141,8 +142,8 @@ class OrderItem:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.define(kw_only=True)
-class OrderRedemption:
+@attrs.define(kw_only=True, repr=False)
+class OrderRedemption(ShortRepr):
     """One entry of an order's ``redemptions`` map (``OrderRedemptionsEntry``), keyed by redemption id."""
 
     date: datetime | None = None
@@ -156,8 +157,8 @@ class OrderRedemption:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.define(kw_only=True)
-class Order:
+@attrs.define(kw_only=True, repr=False)
+class Order(ShortRepr):
     """An order, to send (create, update, import) or as the API returned it.
 
     Amounts are integers in the smallest currency unit. ``created_at`` may be set on an import to keep an
@@ -200,8 +201,8 @@ class Order:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.frozen
-class OrdersPage:
+@attrs.frozen(repr=False)
+class OrdersPage(ShortRepr):
     """One page of ``GET /v1/orders`` (``OrdersListResponseBody``).
 
     Attributes:
