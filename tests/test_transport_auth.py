@@ -67,6 +67,26 @@ async def test_oauth_token_is_renewed_before_it_expires(emulator: Emulator, cloc
     assert hits(emulator, "GET /v1/orders", status=401) == 0
 
 
+async def test_concurrent_requests_near_expiry_renew_the_token_once(
+    emulator: Emulator, clock: vf.ManualClock
+) -> None:
+    async with oauth_client(emulator, clock) as client:
+        await client._transport.request("GET", "/v1/orders")
+        clock.advance(900 - 30)
+        async with anyio.create_task_group() as group:
+            for _ in range(10):
+                group.start_soon(client._transport.request, "GET", "/v1/orders")
+    assert hits(emulator, TOKEN_ROUTE) == 2
+
+
+async def test_a_failed_token_request_is_retried(emulator: Emulator, clock: vf.ManualClock) -> None:
+    emulator.add_fault(Fault("status", route=TOKEN_ROUTE, nth=1, status=502))
+    async with oauth_client(emulator, clock) as client:
+        await client._transport.request("GET", "/v1/orders")
+    assert hits(emulator, TOKEN_ROUTE) == 2
+    assert hits(emulator, "GET /v1/orders", status=200) == 1
+
+
 async def test_oauth_token_is_reused_while_fresh(emulator: Emulator, clock: vf.ManualClock) -> None:
     async with oauth_client(emulator, clock) as client:
         await client._transport.request("GET", "/v1/orders")
