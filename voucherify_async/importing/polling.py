@@ -1,14 +1,14 @@
 """Wait for a batch's async action, frugally: every poll spends the general API budget.
 
 Imports trigger no webhooks (``POST /v1/orders/import``: "No webhooks are triggered during the import"), so
-polling is the only way to learn that an action finished. The schedule adapts:
+polling is the only way to learn that an action finished. The pauses come from the SDK's one polling
+schedule (:mod:`voucherify_async._polling`: it predicts the end of an ``IN_PROGRESS`` action from its
+``progress``); the batcher adds what it knows from the batches before:
 
-- the first look comes after the time the previous batches needed per order times this batch's size (or
+- the first look comes after the time the previous action needed per order times this batch's size (or
   ``PollPolicy.first`` for the first batch), so a steady import polls about once per batch;
-- while the action is ``IN_PROGRESS`` with ``progress`` rising, the next look is when it should reach 100 at
-  the speed measured between two polls (so completion is noticed soon after it happens);
-- while it is ``ENQUEUED`` (another import of the project runs first) the wait grows by ``backoff``;
-- every wait stays within ``minimum``..``maximum``, and the batch's deadline bounds the whole.
+- the batch's deadline bounds the whole wait, and a poll that fails after the client's retries is repeated
+  later instead of failing the import.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from __future__ import annotations
 import attrs
 
 from voucherify_async._errors import APIConnectionError, ServerError
+from voucherify_async._polling import PollPolicy as SchedulePolicy
+from voucherify_async._polling import PollSchedule
 from voucherify_async.importing.context import RunContext
 from voucherify_async.importing.errors import BatchTimeoutError
 from voucherify_async.importing.progress import BatchPolled, RateLimitWait
@@ -31,10 +33,12 @@ class PollPolicy:
     """How the batcher polls an async action.
 
     Attributes:
-        first: Seconds before the first poll when nothing has been measured yet.
+        first: Seconds before the first poll when nothing has been measured yet (also the pause after a poll
+            that saw the action running for the first time).
         minimum: Shortest wait between polls.
-        maximum: Longest wait between polls (also the cap while an action is queued).
-        backoff: Factor the wait grows by while the action makes no visible progress.
+        maximum: Longest wait between polls.
+        backoff: Factor the pauses grow by while waiting for another process's import, and between resends
+            of a batch after connection failures.
         max_poll_errors: Consecutive failed polls (after the client's own retries) tolerated before giving up.
     """
 
@@ -47,6 +51,13 @@ class PollPolicy:
     def clamp(self, seconds: float) -> float:
         """Keep a wait within ``minimum``..``maximum``."""
         return min(self.maximum, max(self.minimum, seconds))
+
+    def schedule(self, started: float) -> PollSchedule:
+        """The SDK's polling schedule with these numbers, for one wait started at ``started``."""
+        numbers = SchedulePolicy(
+            first_interval=self.first, min_interval=self.minimum, max_interval=self.maximum
+        )
+        return numbers.schedule(started=started)
 
 
 def action_status(action: object) -> str:
@@ -95,9 +106,9 @@ async def wait_for_action(
     clock = ctx.clock
     started = clock.monotonic()
     deadline = None if timeout is None else started + timeout
+    schedule = policy.schedule(started)
     delay = policy.clamp(expected if expected is not None else policy.first)
     polls = errors = 0
-    seen: tuple[float, int] | None = None  # (time, progress) of the first poll that saw progress
     while True:
         if deadline is not None:
             left = deadline - clock.monotonic()
@@ -131,9 +142,8 @@ async def wait_for_action(
             )
             return action, polls
         now = clock.monotonic()
-        delay = _next_delay(policy, delay, status, progress, now - started, seen, now)
-        if seen is None and status == "IN_PROGRESS" and progress > 0:
-            seen = (now, progress)
+        schedule.observe(now, status, progress)
+        delay = schedule.next_delay(now)
         await ctx.emit(
             BatchPolled,
             batch=batch,
@@ -142,24 +152,3 @@ async def wait_for_action(
             action_progress=progress,
             next_poll_in=delay,
         )
-
-
-def _next_delay(
-    policy: PollPolicy,
-    delay: float,
-    status: str,
-    progress: int,
-    elapsed: float,
-    seen: tuple[float, int] | None,
-    now: float,
-) -> float:
-    if status != "IN_PROGRESS" or progress <= 0 or progress >= 100:
-        return policy.clamp(delay * policy.backoff)
-    if seen is not None and progress > seen[1] and now > seen[0]:
-        speed = (progress - seen[1]) / (now - seen[0])  # percent per second between two polls
-    else:
-        speed = progress / elapsed if elapsed > 0 else 0.0
-    if speed <= 0:
-        return policy.clamp(delay * policy.backoff)
-    # A little past the estimated end, so that one look usually finds the action finished.
-    return policy.clamp((100 - progress) / speed * 1.1)
