@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.emulator.conftest import Api
+from tests.emulator.conftest import AUTH, Api
 from voucherify_async.emulator import Emulator
 
 pytestmark = pytest.mark.anyio
@@ -46,3 +46,15 @@ async def test_unknown_endpoint_is_a_404_in_the_api_format(api: Api) -> None:
 
 async def test_plugin_fixture_yields_a_running_emulator(voucherify_emulator: Emulator) -> None:
     assert voucherify_emulator.url.startswith("http://127.0.0.1:")
+
+
+async def test_no_token_shows_in_the_emulator_reprs(api: Api, emulator: Emulator) -> None:
+    form = {"grant_type": "client_credentials", "scope": "api"}
+    async with api.session.post(api.base_url + "/v1/oauth/token", data=form, headers=AUTH) as response:
+        access_token = (await response.json())["access_token"]
+    await api.call("POST", "/v1/orders/export", json={})
+    shown = repr(emulator) + repr(emulator.tokens) + repr(list(emulator.project().exports.values()))
+    assert "token" not in repr(emulator)
+    assert access_token not in shown
+    export = next(iter(emulator.project().exports.values()))
+    assert export.token not in shown

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -90,7 +91,7 @@ class Emulator:
         self.time_source = time_source
         self.metadata_schema = metadata_schema
         self.export_delay = export_delay
-        self.credentials: dict[str, str] = {app_id: app_token, **(projects or {})}
+        self._app_tokens: dict[str, str] = {app_id: app_token, **(projects or {})}
         self.projects: dict[str, ProjectState] = {
             project: ProjectState(
                 app_id=project,
@@ -98,7 +99,7 @@ class Emulator:
                 processing_rate=processing_rate,
                 processing_delay=processing_delay,
             )
-            for project in self.credentials
+            for project in self._app_tokens
         }
         self.faults = FaultPlan(seed=seed)
         for fault in faults:
@@ -159,6 +160,15 @@ class Emulator:
     def project(self, app_id: str | None = None) -> ProjectState:
         """The state of a project (the default project when ``app_id`` is ``None``)."""
         return self.projects[app_id or self.app_id]
+
+    def authenticate(self, app_id: str | None, app_token: str | None) -> ProjectState | None:
+        """The project whose credentials these are, or ``None`` (compared in constant time)."""
+        expected = self._app_tokens.get(app_id or "")
+        if app_id is None or app_token is None or expected is None:
+            return None
+        if not secrets.compare_digest(app_token.encode(), expected.encode()):
+            return None
+        return self.projects[app_id]
 
     def add_fault(self, fault: Fault) -> None:
         """Inject a fault from now on.

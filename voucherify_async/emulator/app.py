@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import secrets
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -72,12 +71,10 @@ def _authenticate(emu: Emulator, request: web.Request) -> ProjectState:
         if not emu.tokens.allows(issued, request.path):
             raise ErrorAnswer(error_response(403, "The access token's scopes do not allow this endpoint"))
         return emu.projects[issued.project]
-    app_id = request.headers.get("X-App-Id")
-    app_token = request.headers.get("X-App-Token")
-    expected = emu.credentials.get(app_id or "")
-    if app_token is None or expected is None or not secrets.compare_digest(app_token, expected):
+    project = emu.authenticate(request.headers.get("X-App-Id"), request.headers.get("X-App-Token"))
+    if project is None:
         raise ErrorAnswer(error_response(401))
-    return emu.projects[str(app_id)]
+    return project
 
 
 async def _handle(

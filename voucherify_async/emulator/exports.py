@@ -11,9 +11,9 @@ spec's example of a CSV does (``ID,Code,Voucher Type,Value``): words capitalised
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -56,15 +56,15 @@ EXPORT_ORDERS = ("-created_at", "created_at", "-updated_at", "updated_at", "-sta
 LIST_ORDERS = ("created_at", "-created_at", "status", "-status")
 
 
-@dataclass
+@dataclasses.dataclass
 class ExportRecord:
     """One export of a project."""
 
     id: str
     created_at: float
     parameters: dict[str, Any]
-    token: str
-    rows: list[dict[str, Any]]
+    token: str = dataclasses.field(repr=False)  # a secret of the download URL: never shown
+    rows: list[dict[str, Any]] = dataclasses.field(repr=False)
     """The orders as they were when the export was created."""
 
     def status(self, now: float, delay: float) -> str:

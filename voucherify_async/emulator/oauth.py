@@ -46,7 +46,7 @@ class TokenIssuer:
 
     time_source: Callable[[], float]
     ttl: float = 900.0
-    _tokens: dict[str, AccessToken] = field(default_factory=dict)
+    _tokens: dict[str, AccessToken] = field(default_factory=dict, repr=False)  # secrets: never shown
 
     def issue(self, project: str, scopes: frozenset[str]) -> tuple[str, AccessToken]:
         """A new token for ``project`` with ``scopes``."""

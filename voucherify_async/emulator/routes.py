@@ -7,7 +7,6 @@ Shapes follow the official spec (``orders.json``, ``async-actions.json``): list 
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from aiohttp import web
@@ -134,10 +133,8 @@ async def list_async_actions(request: web.Request) -> web.Response:
 async def issue_token(request: web.Request) -> web.Response:
     """POST /v1/oauth/token: client credentials (the project's app id and token) for a bearer token."""
     emu = emulator_of(request)
-    app_id = request.headers.get("X-App-Id") or ""
-    app_token = request.headers.get("X-App-Token")
-    expected = emu.credentials.get(app_id)
-    if app_token is None or expected is None or not secrets.compare_digest(app_token, expected):
+    project = emu.authenticate(request.headers.get("X-App-Id"), request.headers.get("X-App-Token"))
+    if project is None:
         return error_response(401)
     form = await request.post()
     if form.get("grant_type") != "client_credentials":
@@ -148,7 +145,7 @@ async def issue_token(request: web.Request) -> web.Response:
         return error_response(400, "Property .scope is required")
     if unknown := sorted(scopes - KNOWN_SCOPES):
         return error_response(400, f"Property .scope contains unknown scopes: {', '.join(unknown)}")
-    token, issued = emu.tokens.issue(app_id, scopes)
+    token, issued = emu.tokens.issue(project.app_id, scopes)
     body = {
         "access_token": token,
         "token_type": "bearer",

@@ -30,7 +30,7 @@ class ImportAction:
     created_at: float
     start: float
     end: float
-    orders: list[dict[str, Any]] | None
+    orders: list[dict[str, Any]] | None = field(repr=False)
     """The orders to import; dropped once applied."""
     order_count: int
     fail: bool = False
