@@ -24,6 +24,15 @@ from voucherify_async._errors import (
 from voucherify_async._rate_limit import DEFAULT_MAX_RETRIES, RateLimitInfo, RetryPolicy
 from voucherify_async._transport import Timeout
 from voucherify_async._version import __version__
+from voucherify_async.importing.batcher import ImportBatcher, ImportRun
+from voucherify_async.importing.errors import (
+    BatcherError,
+    BatchTimeoutError,
+    CheckpointError,
+    ImportInterruptedError,
+    SourceChangedError,
+    SourceError,
+)
 from voucherify_async.importing.progress import (
     BatchFinished,
     BatchPolled,
@@ -39,6 +48,13 @@ from voucherify_async.importing.progress import (
     WaitingForOtherImport,
 )
 from voucherify_async.importing.report import BatchResult, ImportReport, OrderFailure
+from voucherify_async.importing.sources import (
+    MalformedRecord,
+    read_csv,
+    read_json_array,
+    read_jsonl,
+    read_orders,
+)
 from voucherify_async.models import (
     AsyncAction,
     AsyncActionsPage,
@@ -85,7 +101,10 @@ __all__ = [
     "BatchRefused",
     "BatchResult",
     "BatchSubmitted",
+    "BatchTimeoutError",
+    "BatcherError",
     "BearerToken",
+    "CheckpointError",
     "Clock",
     "ConflictError",
     "Customer",
@@ -96,9 +115,13 @@ __all__ = [
     "ExportParameters",
     "ExportResult",
     "ExportStatus",
+    "ImportBatcher",
     "ImportFinished",
+    "ImportInterruptedError",
     "ImportProgress",
     "ImportReport",
+    "ImportRun",
+    "MalformedRecord",
     "ManualClock",
     "NotFoundError",
     "OAuthCredentials",
@@ -124,10 +147,16 @@ __all__ = [
     "RelatedObject",
     "RetryPolicy",
     "ServerError",
+    "SourceChangedError",
+    "SourceError",
     "SystemClock",
     "Timeout",
     "VoucherifyError",
     "WaitTimeout",
     "WaitingForOtherImport",
     "__version__",
+    "read_csv",
+    "read_json_array",
+    "read_jsonl",
+    "read_orders",
 ]
