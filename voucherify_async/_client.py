@@ -7,23 +7,27 @@ Example:
 
 from __future__ import annotations
 
+import platform
+import random
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 
 import aiohttp
-from attrs import evolve
+from attrs import define, evolve, field
+from yarl import URL
 
 from voucherify_async._auth import AppKeys, Auth, BearerToken, OAuthCredentials, OAuthTokenProvider
 from voucherify_async._clock import DEFAULT_CLOCK, Clock
 from voucherify_async._errors import VoucherifyError
 from voucherify_async._rate_limit import RateLimitInfo, RetryPolicy
 from voucherify_async._transport import Timeout, Transport
+from voucherify_async._version import __version__
 from voucherify_async.resources.async_actions import AsyncActions
 from voucherify_async.resources.exports import Exports
 from voucherify_async.resources.orders import Orders
 
-__all__ = ["AsyncVoucherify", "SessionHolder"]
+__all__ = ["AsyncVoucherify", "ClientState", "SessionHolder"]
 
 
 class SessionHolder:
@@ -66,6 +70,32 @@ class SessionHolder:
                 ResourceWarning,
                 stacklevel=2,
             )
+
+
+@define
+class ClientState:
+    """What a client and its ``with_options`` copies share, and what its transport works with."""
+
+    sessions: SessionHolder
+    auth: Auth | None
+    clock: Clock
+    base_url: URL
+    download_url: URL | None
+    headers: dict[str, str]
+    """Sent with every request: ``User-Agent``, ``X-Voucherify-Channel``, ``Accept``."""
+    rate_limit: RateLimitInfo = field(factory=RateLimitInfo)
+    rate_limits: dict[str, RateLimitInfo] = field(factory=dict)
+    draw: Callable[[], float] = random.random
+    """Draws the jitter of backoff waits (a fixed function in tests)."""
+
+
+def _default_headers(channel: str) -> dict[str, str]:
+    python, aiohttp_version = platform.python_version(), aiohttp.__version__
+    return {
+        "User-Agent": f"voucherify-async/{__version__} (Python {python}; aiohttp {aiohttp_version})",
+        "X-Voucherify-Channel": channel,
+        "Accept": "application/json",
+    }
 
 
 def _pick_auth(
@@ -147,21 +177,22 @@ class AsyncVoucherify:
         clock = clock or DEFAULT_CLOCK
         auth = _pick_auth(app_id, app_token, access_token, oauth, clock)
         cluster_url, cluster_download = _cluster_urls(cluster)
+        # A custom base URL (the emulator, a dedicated host) has no known download host: exports name theirs.
+        download = download_base_url or (None if base_url else cluster_download)
         policy = retry_policy or RetryPolicy()
         if max_retries is not None:
             policy = evolve(policy, max_retries=max_retries)
-        self._sessions = SessionHolder(session)
-        self._owner = True
-        self._transport = Transport(
-            session=self._sessions.get,
-            base_url=base_url or cluster_url,
+        state = ClientState(
+            sessions=SessionHolder(session),
             auth=auth,
             clock=clock,
-            timeout=timeout,
-            retry_policy=policy,
-            channel=channel,
-            download_url=download_base_url or (None if base_url else cluster_download),
+            base_url=URL((base_url or cluster_url).rstrip("/")),
+            download_url=URL(download) if download else None,
+            headers=_default_headers(channel),
         )
+        self._sessions = state.sessions
+        self._owner = True
+        self._transport = Transport(state, timeout=timeout, retry_policy=policy)
         self._attach_resources()
 
     def _attach_resources(self) -> None:

@@ -15,18 +15,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import platform
-import random
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import aiohttp
 import anyio
 import orjson
-from attrs import define, evolve, field, frozen
+from attrs import evolve, frozen
 from yarl import URL
 
 from voucherify_async._auth import Auth, OAuthCredentials
@@ -39,7 +37,9 @@ from voucherify_async._errors import (
     VoucherifyError,
 )
 from voucherify_async._rate_limit import DEFAULT_MAX_RETRIES, RateLimitInfo, RetryPolicy, error_from_response
-from voucherify_async._version import __version__
+
+if TYPE_CHECKING:
+    from voucherify_async._client import ClientState
 
 __all__ = ["DEFAULT_MAX_RETRIES", "RetryPolicy", "Timeout", "Transport"]
 
@@ -73,21 +73,6 @@ class Timeout:
         return cls(total=value, connect=10.0 if value is None else min(float(value), 10.0))
 
 
-@define
-class _SharedState:
-    """What a client and its ``with_options`` copies share."""
-
-    session: Callable[[], aiohttp.ClientSession]
-    auth: Auth | None
-    clock: Clock
-    base_url: URL
-    download_url: URL | None
-    default_headers: dict[str, str]
-    rate_limit: RateLimitInfo = field(factory=RateLimitInfo)
-    rate_limits: dict[str, RateLimitInfo] = field(factory=dict)
-    draw: Callable[[], float] = random.random
-
-
 class Transport:
     """Sends requests to the API: the only user of aiohttp in the SDK.
 
@@ -97,34 +82,12 @@ class Transport:
 
     def __init__(
         self,
+        state: ClientState,
         *,
-        session: Callable[[], aiohttp.ClientSession],
-        base_url: str,
-        auth: Auth | None,
-        clock: Clock,
         timeout: Timeout | float | None = None,
         retry_policy: RetryPolicy | None = None,
-        channel: str = "voucherify-async",
-        download_url: str | None = None,
-        draw: Callable[[], float] = random.random,
     ) -> None:
-        headers = {
-            "User-Agent": (
-                f"voucherify-async/{__version__} (Python {platform.python_version()}; "
-                f"aiohttp {aiohttp.__version__})"
-            ),
-            "X-Voucherify-Channel": channel,
-            "Accept": "application/json",
-        }
-        self._shared = _SharedState(
-            session=session,
-            auth=auth,
-            clock=clock,
-            base_url=URL(base_url.rstrip("/")),
-            download_url=URL(download_url) if download_url else None,
-            default_headers=headers,
-            draw=draw,
-        )
+        self._shared = state
         self.timeout = Timeout() if timeout is None else Timeout.coerce(timeout)
         self.retry_policy = retry_policy or RetryPolicy()
 
@@ -291,7 +254,7 @@ class Transport:
         retries = 0
         renewed_credentials = False
         while True:
-            headers = dict(self._shared.default_headers)
+            headers = dict(self._shared.headers)
             if content_type:
                 headers["Content-Type"] = content_type
             auth_headers = await self._auth_headers(authenticate)
@@ -363,7 +326,7 @@ class Transport:
         timeout: Timeout,  # noqa: ASYNC109 (aiohttp's per-request limits)
         streaming: bool,
     ) -> Any:
-        session = self._shared.session()
+        session = self._shared.sessions.get()
         if streaming:
             limits = aiohttp.ClientTimeout(total=None, connect=timeout.connect, sock_read=timeout.total)
         else:
