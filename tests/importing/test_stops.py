@@ -1,0 +1,71 @@
+"""Runs that cannot finish: deadlines, API errors the batcher cannot handle, broken sources, spent budgets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from batcher_scenarios import assert_accounted, make_orders
+
+import voucherify_async as vf
+from voucherify_async.emulator import Emulator, Fault, RateLimits
+from voucherify_async.importing.batcher import ImportBatcher
+from voucherify_async.importing.sources import read_json_array
+
+
+@pytest.mark.anyio
+async def test_a_batch_past_its_deadline_raises_batch_timeout(emulators: Any, clients: Any) -> None:
+    emu = await emulators(processing_rate=1.0)
+    client = await clients(emu)
+    with pytest.raises(vf.BatchTimeoutError, match="did not finish within 60 s") as caught:
+        await ImportBatcher(client, batch_timeout=60.0).run(make_orders(100))
+    assert caught.value.batch == 1
+    assert caught.value.async_action_id == emu.project("app").async_actions[0]["id"]
+
+
+@pytest.mark.anyio
+async def test_an_unhandled_api_error_says_which_action_was_in_flight(
+    client: vf.AsyncVoucherify, emulator: Emulator
+) -> None:
+    emulator.add_fault(Fault("status", route="GET /v1/async-actions/{id}", status=403, nth=[2]))
+    batcher = ImportBatcher(client, batch_size=2)
+    with pytest.raises(vf.ImportInterruptedError, match="was in flight") as caught:
+        await batcher.run(make_orders(4))
+    assert isinstance(caught.value.__cause__, vf.PermissionDeniedError)
+    assert caught.value.async_action_id == emulator.project("app").async_actions[-1]["id"]
+    assert caught.value.report.imported == 2
+
+
+@pytest.mark.anyio
+async def test_wrong_credentials_stop_the_run_before_anything_is_imported(emulator: Emulator) -> None:
+    async with vf.AsyncVoucherify("app", "wrong-token", base_url=emulator.url) as client:
+        with pytest.raises(vf.ImportInterruptedError) as caught:
+            await ImportBatcher(client).run(make_orders(2))
+    assert isinstance(caught.value.__cause__, vf.AuthenticationError)
+    assert "wrong-token" not in str(caught.value)
+    assert caught.value.async_action_id is None
+
+
+@pytest.mark.anyio
+async def test_a_cut_json_array_raises_after_importing_what_came_before(
+    client: vf.AsyncVoucherify, emulator: Emulator, tmp_path: Path
+) -> None:
+    path = tmp_path / "orders.json"
+    path.write_bytes(b'[{"source_id": "a"}, {"source_id": "b"}, {"source_id": "c"')
+    batcher = ImportBatcher(client, batch_size=1)
+    with pytest.raises(vf.SourceError, match="ends early"):
+        await batcher.run(read_json_array(path))
+    assert sorted(emulator.project("app").orders) == ["a", "b"]
+    assert batcher.report is not None
+    assert_accounted(batcher.report)
+
+
+@pytest.mark.anyio
+async def test_polls_are_paced_when_the_general_budget_is_spent(emulators: Any, clients: Any) -> None:
+    emu = await emulators(rate_limits=RateLimits(api_calls_per_minute=4), processing_rate=1.0)
+    client = await clients(emu)
+    report = await ImportBatcher(client, batch_size=5).run(make_orders(10))
+    assert [request.status for request in emu.requests if request.status == 429] == []
+    assert report.rate_limit_wait > 0
+    assert report.imported == 10
