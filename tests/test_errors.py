@@ -6,7 +6,7 @@ import pickle
 import pytest
 
 import voucherify_async as vf
-from voucherify_async._errors import error_for_status
+from voucherify_async._errors import connection_failure, error_for_status
 from voucherify_async._rate_limit import error_from_response
 
 INVALID_PAYLOAD = (
@@ -132,3 +132,31 @@ def test_errors_survive_pickling_and_copying(error: vf.VoucherifyError) -> None:
         assert type(clone) is type(error)
         assert str(clone) == str(error)
         assert clone.__dict__ == error.__dict__
+
+
+def test_a_connection_failure_says_whether_the_request_went_out() -> None:
+    refused = connection_failure(
+        "GET", "/v1/orders", "127.0.0.1:9", "ClientConnectorError", request_sent=False, timed_out=False
+    )
+    broken = connection_failure(
+        "POST",
+        "/v1/orders/import",
+        "127.0.0.1:9",
+        "ServerDisconnectedError",
+        request_sent=True,
+        timed_out=False,
+    )
+    assert str(refused) == (
+        "GET /v1/orders could not connect to 127.0.0.1:9 (ClientConnectorError); the request was not sent."
+    )
+    assert str(broken) == (
+        "POST /v1/orders/import: the connection broke before an answer arrived (ServerDisconnectedError)."
+    )
+
+
+def test_a_timeout_is_an_api_timeout_error_naming_its_phase() -> None:
+    error = connection_failure(
+        "GET", "/v1/orders", "127.0.0.1:9", "TimeoutError", request_sent=True, timed_out=True
+    )
+    assert isinstance(error, vf.APITimeoutError)
+    assert str(error) == "GET /v1/orders timed out while waiting for the answer."

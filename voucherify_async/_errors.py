@@ -37,6 +37,7 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "VoucherifyError",
+    "connection_failure",
     "error_for_status",
 ]
 
@@ -222,3 +223,28 @@ def error_for_status(status: int) -> type[APIError]:
     if status >= 500:
         return ServerError
     return _ERROR_BY_STATUS.get(status, APIError)
+
+
+def connection_failure(
+    method: str, path: str, host: str, reason: str, *, request_sent: bool, timed_out: bool
+) -> APIConnectionError:
+    """The error for a request that got no answer, worded for the person reading it.
+
+    Args:
+        method: The HTTP method.
+        path: The path (never the query string, which may carry a download token).
+        host: ``host:port`` the request went to.
+        reason: The name of the underlying failure, e.g. ``"ServerDisconnectedError"``.
+        request_sent: Whether the server may have received and processed the request.
+        timed_out: Whether the failure was a timeout.
+    """
+    where = f"{method} {path}"
+    if timed_out:
+        phase = "waiting for the answer" if request_sent else "connecting"
+        message = f"{where} timed out while {phase}."
+        return APITimeoutError(message, request_sent=request_sent, method=method, path=path)
+    if request_sent:
+        message = f"{where}: the connection broke before an answer arrived ({reason})."
+    else:
+        message = f"{where} could not connect to {host} ({reason}); the request was not sent."
+    return APIConnectionError(message, request_sent=request_sent, method=method, path=path)

@@ -32,9 +32,9 @@ from voucherify_async._clock import Clock
 from voucherify_async._errors import (
     APIConnectionError,
     APIError,
-    APITimeoutError,
     AuthenticationError,
     VoucherifyError,
+    connection_failure,
 )
 from voucherify_async._rate_limit import DEFAULT_MAX_RETRIES, RateLimitInfo, RetryPolicy, error_from_response
 
@@ -402,16 +402,8 @@ def _decode(raw: bytes, method: str, url: URL) -> Any:
 def _connection_error(exc: BaseException, method: str, url: URL, *, sent: bool | None) -> APIConnectionError:
     """Map an aiohttp failure to our error, deciding whether the server may have got the request."""
     never_sent = isinstance(exc, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError))
-    request_sent = False if never_sent else (True if sent is None else sent)
-    where = f"{method} {url.path}"
-    if isinstance(exc, asyncio.TimeoutError):
-        phase = "connecting" if never_sent else "waiting for the answer"
-        return APITimeoutError(
-            f"{where} timed out while {phase}.", request_sent=request_sent, method=method, path=url.path
-        )
-    reason = type(exc).__name__
-    if never_sent:
-        message = f"{where} could not connect to {url.host}:{url.port} ({reason}); the request was not sent."
-    else:
-        message = f"{where}: the connection broke before an answer arrived ({reason})."
-    return APIConnectionError(message, request_sent=request_sent, method=method, path=url.path)
+    return connection_failure(
+        method, url.path, f"{url.host}:{url.port}", type(exc).__name__,
+        request_sent=False if never_sent else sent is not False,
+        timed_out=isinstance(exc, asyncio.TimeoutError),
+    )  # fmt: skip
