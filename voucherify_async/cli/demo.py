@@ -28,8 +28,9 @@ CREATED_AT_KEY = "original_created_at"
 """The metadata key that keeps each order's own date (Voucherify sets ``created_at`` to the import time)."""
 
 
-def run_demo(args: argparse.Namespace, *, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> int:
+def run_demo(args: argparse.Namespace, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Run the demo; exit code 0 when every order is accounted for as planned."""
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     dataset = plan_dataset(args.orders, seed=args.seed)
     display = ProgressDisplay(stderr, mode=choose_mode(args.progress, stderr), total_orders=dataset.count)
     try:

@@ -52,12 +52,17 @@ def run_import(
     args: argparse.Namespace,
     argv: Sequence[str],
     *,
-    environ: Mapping[str, str] = os.environ,
-    stdin: TextIO = sys.stdin,
-    stdout: TextIO = sys.stdout,
-    stderr: TextIO = sys.stderr,
+    environ: Mapping[str, str] | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
 ) -> int:
-    """Run the ``import`` command with its parsed ``args`` (``argv`` is echoed in the resume hint)."""
+    """Run the ``import`` command with its parsed ``args`` (``argv`` is echoed in the resume hint).
+
+    ``environ`` and the streams default to the process's own, looked up when the command runs.
+    """
+    environ = os.environ if environ is None else environ
+    stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     try:
         fmt = file_format(args.file, args.format)
         _check_options(args)
@@ -226,14 +231,14 @@ def _explain_interruption(
     args: argparse.Namespace, argv: Sequence[str], display: ProgressDisplay, stderr: TextIO
 ) -> None:
     state = display.state
-    lines = [f"interrupted: {state.progress.accounted:,} orders accounted for so far."]
+    lines = [f"interrupted: {plural(state.progress.accounted, 'order')} accounted for so far."]
     if state.action_id is not None and state.status not in ("DONE", "FAILED", "REFUSED"):
-        lines.append(
-            f"batch {state.batch}'s import {state.action_id} was in flight; it goes on on the server."
-        )
+        lines.append(f"Batch {state.batch}'s import {state.action_id} was in flight; the server finishes it.")
     if args.checkpoint is not None:
         lines.append(f"The checkpoint is saved in {args.checkpoint}. To resume, run the same command again:")
         lines.append(f"  {resume_command(argv)}")
+        if args.app_token is not None:
+            lines.append("(with the app token given again: it is not repeated here)")
     else:
         lines.append("No --checkpoint was given: running the command again starts from the first order.")
     print("\n".join(lines), file=stderr)

@@ -1,0 +1,108 @@
+"""Stopping ``voucherify-async import`` half-way (Ctrl-C, a kill) and running the same command again."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import anyio
+import pytest
+from anyio.abc import ByteReceiveStream, Process
+from cli_process import (
+    APP_ID,
+    APP_TOKEN,
+    COMMAND,
+    FAST_POLL,
+    command_env,
+    make_orders,
+    run_command,
+    write_jsonl,
+)
+
+from voucherify_async.emulator import Emulator
+
+ORDERS, BATCH = 60, 20
+
+
+class Output:
+    """What a running process wrote to one of its pipes so far."""
+
+    def __init__(self, stream: ByteReceiveStream | None) -> None:
+        assert stream is not None
+        self.stream = stream
+        self.text = ""
+
+    async def until(self, needle: str) -> None:
+        with anyio.fail_after(30):
+            async for chunk in self.stream:
+                self.text += chunk.decode()
+                if needle in self.text:
+                    return
+        raise AssertionError(f"the command ended without printing {needle!r}:\n{self.text}")
+
+    async def rest(self) -> str:
+        async for chunk in self.stream:
+            self.text += chunk.decode()
+        return self.text
+
+
+@pytest.fixture
+async def slow_emulator() -> AsyncIterator[Emulator]:
+    """Imports take a visible time (100 orders a second): a batch of 20 runs for 0.2 s."""
+    async with Emulator(app_id=APP_ID, app_token=APP_TOKEN, processing_rate=100) as emulator:
+        yield emulator
+
+
+def import_argv(tmp_path: Path) -> list[str]:
+    source = write_jsonl(tmp_path / "orders.jsonl", make_orders(ORDERS))
+    checkpoint = ["--checkpoint", str(tmp_path / "orders.journal")]
+    return ["import", str(source), *checkpoint, "--batch-size", str(BATCH), "--progress", "plain", *FAST_POLL]
+
+
+async def start(argv: list[str], emulator: Emulator) -> Process:
+    return await anyio.open_process([*COMMAND, *argv], env=command_env(emulator.url))
+
+
+@pytest.mark.anyio
+async def test_ctrl_c_exits_130_and_prints_the_command_that_resumes(
+    slow_emulator: Emulator, tmp_path: Path
+) -> None:
+    argv = import_argv(tmp_path)
+    async with await start(argv, slow_emulator) as process:
+        stderr = Output(process.stderr)
+        await stderr.until("batch 1: 20 orders submitted")
+        process.send_signal(signal.SIGINT)
+        text = await stderr.rest()
+        code = await process.wait()
+    assert code == 130, text
+    assert f"run the same command again:\n  voucherify-async {' '.join(argv)}" in text
+
+
+@pytest.mark.anyio
+async def test_interrupted_run_names_the_import_still_in_flight(
+    slow_emulator: Emulator, tmp_path: Path
+) -> None:
+    async with await start(import_argv(tmp_path), slow_emulator) as process:
+        stderr = Output(process.stderr)
+        await stderr.until("batch 1: 20 orders submitted")
+        process.send_signal(signal.SIGINT)
+        text = await stderr.rest()
+    action_id = slow_emulator.project(APP_ID).async_actions[0]["id"]
+    assert f"Batch 1's import {action_id} was in flight" in text
+
+
+@pytest.mark.anyio
+async def test_run_again_after_a_kill_imports_every_order_exactly_once(
+    slow_emulator: Emulator, tmp_path: Path
+) -> None:
+    argv = import_argv(tmp_path)
+    async with await start(argv, slow_emulator) as process:
+        await Output(process.stderr).until("batch 2: 20 orders submitted")
+        process.kill()
+    resumed = await run_command(*argv, env=command_env(slow_emulator.url))
+    project = slow_emulator.project(APP_ID)
+    done = sum(action["result"]["done_count"] for action in project.async_actions)
+    assert resumed.code == 0, resumed.output
+    assert (len(project.orders), done, project.import_requests) == (ORDERS, ORDERS, ORDERS // BATCH)
+    assert project.imports_submitted_while_busy == 0  # batch 3 waited for the killed run's batch 2

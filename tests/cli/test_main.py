@@ -1,0 +1,75 @@
+"""Usage and configuration errors of the command, found before anything is sent (run in this process)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cli_process import write_jsonl
+
+from voucherify_async.cli.main import main
+
+
+@pytest.fixture
+def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("VOUCHERIFY_APP_ID", "VOUCHERIFY_APP_TOKEN", "VOUCHERIFY_CLUSTER", "VOUCHERIFY_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str]:
+    try:
+        code = main([str(arg) for arg in argv])
+    except SystemExit as exit_:  # argparse's own usage errors
+        code = int(exit_.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+@pytest.mark.usefixtures("no_credentials")
+def test_no_credentials_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, output = run(capsys, "import", write_jsonl(tmp_path / "o.jsonl", []))
+    assert (code, "no app id" in output) == (2, True)
+
+
+def test_missing_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, output = run(capsys, "import", tmp_path / "absent.jsonl")
+    assert (code, "no such file" in output) == (2, True)
+
+
+def test_unknown_extension_exits_2_and_names_the_format_flag(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "orders.txt").touch()
+    code, output = run(capsys, "import", tmp_path / "orders.txt")
+    assert (code, "--format" in output) == (2, True)
+
+
+def test_batch_size_above_the_api_limit_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, output = run(capsys, "import", write_jsonl(tmp_path / "o.jsonl", []), "--batch-size", "2001")
+    assert (code, "at most 2000" in output) == (2, True)
+
+
+def test_checkpoint_with_the_embedded_emulator_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    source = write_jsonl(tmp_path / "o.jsonl", [])
+    code, output = run(capsys, "import", source, "--emulator", "--checkpoint", tmp_path / "j")
+    assert (code, "--checkpoint cannot be used with --emulator" in output) == (2, True)
+
+
+def test_unknown_option_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _ = run(capsys, "import", write_jsonl(tmp_path / "o.jsonl", []), "--bogus")
+    assert code == 2
+
+
+def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, output = run(capsys)
+    assert (code, "import" in output and "demo" in output and "emulator" in output) == (2, True)
+
+
+def test_broken_json_array_is_a_usage_error_in_a_dry_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "cut.json").write_text('[{"source_id": "a"}, {"source_id": "b"')
+    code, output = run(capsys, "import", tmp_path / "cut.json", "--dry-run")
+    assert (code, "ends early" in output) == (2, True)
