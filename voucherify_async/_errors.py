@@ -14,7 +14,8 @@ Every error is a :class:`VoucherifyError`, so one ``except vf.VoucherifyError`` 
     └── APIConnectionError               no HTTP answer; ``request_sent`` says if the server may have got it
         └── APITimeoutError              the request took longer than its timeout
 
-The batcher adds its own subclasses of :class:`VoucherifyError` in ``voucherify_async.importing``.
+The resources and the batcher add their own subclasses of :class:`VoucherifyError` (a FAILED async action,
+a failed export, the 100-page cap of order listing, the batcher's errors in ``voucherify_async.importing``).
 
 ``str()`` of an error is one sentence a person can act on (status, key, message, details, request id);
 no error ever carries a token: the transport never puts headers or credentials into an error.
