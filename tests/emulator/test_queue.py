@@ -64,15 +64,35 @@ async def test_second_import_waits_enqueued_until_the_first_is_done(
     assert (await _status(api, second))[0] == "DONE"
 
 
-async def test_orders_appear_only_when_their_import_is_done(
+async def test_orders_are_stored_progressively_after_the_delay(
     slow: tuple[Emulator, Api], clock: ManualClock
 ) -> None:
     emu, api = slow
-    await _import(api, 100)
-    clock.advance(1.9)
-    assert emu.project().orders == {}
-    clock.advance(0.1)
-    assert len(emu.project().orders) == 100
+    await _import(api, 100)  # 1 s of delay, then 100 orders at 100 per second
+    counts = []
+    for step in (0.9, 0.6, 0.5):
+        clock.advance(step)
+        counts.append(len(emu.project().orders))
+    assert counts == [0, 50, 100]
+
+
+async def test_a_result_lists_failures_found_along_the_way(
+    slow: tuple[Emulator, Api], clock: ManualClock
+) -> None:
+    _, api = slow
+    orders = [
+        order("a", customer_id="cust_x"),
+        *(order(f"o-{i}") for i in range(98)),
+        order("z", customer_id="cust_y"),
+    ]
+    _, answer, _ = await api.call("POST", "/v1/orders/import", json=orders)
+    clock.advance(1.5)
+    _, running, _ = await api.call("GET", f"/v1/async-actions/{answer['async_action_id']}")
+    clock.advance(0.5)
+    _, done, _ = await api.call("GET", f"/v1/async-actions/{answer['async_action_id']}")
+    assert "result" not in running
+    assert [failure["source_id"] for failure in done["result"]["failed"]] == ["a", "z"]
+    assert done["result"]["done_count"] == 98
 
 
 async def test_imports_submitted_while_busy_are_counted(

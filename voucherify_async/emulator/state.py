@@ -31,11 +31,25 @@ class ImportAction:
     start: float
     end: float
     orders: list[dict[str, Any]] | None = field(repr=False)
-    """The orders to import; dropped once applied."""
+    """The orders to import; dropped once all are applied."""
     order_count: int
+    delay: float = 0.0
+    """Seconds at the start before the first order is processed (``processing_delay``)."""
     fail: bool = False
     """The action ends ``FAILED`` (set by the ``action_failed`` fault)."""
     result: dict[str, Any] | None = None
+    applied: int = 0
+    """How many of the orders have been processed so far."""
+    failed: list[dict[str, Any]] = field(default_factory=list, repr=False)
+
+    def due(self, now: float) -> int:
+        """How many orders are processed by ``now``: evenly over the time after the delay."""
+        if now >= self.end:
+            return self.order_count
+        first = self.start + self.delay
+        if now <= first:
+            return 0
+        return min(self.order_count, math.floor(self.order_count * (now - first) / (self.end - first)))
 
     def status(self, now: float) -> str:
         """The state at ``now``."""
@@ -107,7 +121,7 @@ class ProjectState:
 
     @property
     def orders(self) -> dict[str, dict[str, Any]]:
-        """Stored orders by ``source_id`` (by ``id`` without one), with every finished import applied."""
+        """Stored orders by ``source_id`` (by ``id`` without one), with the imports processed so far."""
         self.catch_up()
         return self._orders
 
@@ -120,10 +134,19 @@ class ProjectState:
     # -- time and the import queue -----------------------------------------------------------------
 
     def catch_up(self) -> float:
-        """Apply every import that has finished by now; return now."""
+        """Process the imports' orders that are due by now (finishing those whose time is over); return now.
+
+        A running import stores its orders progressively, as the real one does, so a client that looks
+        while an import is IN_PROGRESS sees part of its orders.
+        """
         now = self.time_source()
-        while self._pending and self._pending[0].end <= now:
-            self._apply(self._pending.popleft())
+        while self._pending:
+            action = self._pending[0]
+            if not action.fail and (now > action.start or now >= action.end):
+                self._process(action, action.due(now), min(now, action.end))
+            if action.end > now:
+                break
+            self._finish(self._pending.popleft())
         return now
 
     def busy(self, now: float) -> bool:
@@ -148,6 +171,7 @@ class ProjectState:
             end=start + duration,
             orders=orders,
             order_count=len(orders),
+            delay=self.processing_delay,
             fail=fail,
         )
         self._actions.append(action)
@@ -167,21 +191,24 @@ class ProjectState:
         newest_first = reversed(self._actions)
         return [action for action in newest_first if end is None or action.created_at < end]
 
-    def _apply(self, action: ImportAction) -> None:
+    def _process(self, action: ImportAction, upto: int, stamp: float) -> None:
+        """Store the action's orders up to index ``upto``; orders that cannot be stored are failures."""
         orders = action.orders or []
+        for body in orders[action.applied : upto]:
+            reason = self.missing_party(body)
+            if reason is not None:
+                action.failed.append({"source_id": body.get("source_id"), "reason": reason})
+                continue
+            self.upsert_order(body, stamp, keep_created_at=False)
+        action.applied = max(action.applied, upto)
+
+    def _finish(self, action: ImportAction) -> None:
         action.orders = None
         if action.fail:
             action.result = {"message": "Import failed.", "failed": [], "done_count": 0, "failed_count": 0}
             return
-        failed: list[dict[str, Any]] = []
-        stamp = action.end
-        for body in orders:
-            reason = self.missing_party(body)
-            if reason is not None:
-                failed.append({"source_id": body.get("source_id"), "reason": reason})
-                continue
-            self.upsert_order(body, stamp, keep_created_at=False)
-        done = len(orders) - len(failed)
+        failed = action.failed
+        done = action.order_count - len(failed)
         action.result = {
             "message": f"{done} order(s) imported successfully, {len(failed)} failed.",
             "failed": failed,
