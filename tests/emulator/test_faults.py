@@ -5,6 +5,7 @@ import anyio
 import pytest
 
 from tests.emulator.conftest import Api, order
+from voucherify_async import ManualClock
 from voucherify_async.emulator import Emulator, Fault
 
 pytestmark = pytest.mark.anyio
@@ -34,10 +35,13 @@ async def test_429_fault_carries_retry_after_and_rate_limit_headers(api: Api, em
     assert headers["X-Rate-Limit-Remaining"] == "0"
 
 
-async def test_fault_headers_replace_the_defaults(api: Api, emulator: Emulator) -> None:
+async def test_a_429_retry_after_given_moves_the_reset_time_with_it(
+    api: Api, emulator: Emulator, clock: ManualClock
+) -> None:
     emulator.add_fault(Fault("status", status=429, headers={"Retry-After": "3600"}))
     _, _, headers = await api.call("GET", "/v1/orders")
     assert headers["Retry-After"] == "3600"
+    assert headers["X-Rate-Limit-Retry"] == str(int(clock.time()) + 3600)
 
 
 async def test_fault_body_replaces_the_error_body(api: Api, emulator: Emulator) -> None:

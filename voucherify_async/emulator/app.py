@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -46,18 +47,23 @@ def _drop(request: web.Request) -> web.Response:
 
 
 def _fault_response(emu: Emulator, fault: Fault, route: str) -> web.Response:
+    given = dict(fault.headers or {})
     headers: dict[str, str] = {}
     if fault.status == 429:
-        now = emu.time_source()
-        kind = "bulk_api_calls" if route in BULK_ROUTES else "api_calls"
+        # A 429 of the API always says when to come back; keep the headers consistent with each other
+        # (a Retry-After given with the fault moves X-Rate-Limit-Retry with it).
+        retry_after = given.get("Retry-After", "1")
+        bulk = route in BULK_ROUTES
+        limits = emu.rate_limiter.limits
+        limit = limits.bulk_calls_per_hour if bulk else limits.api_calls_per_minute
         headers = {
-            "Retry-After": "1",
-            "X-Rate-Limit-Limit": "100",
+            "Retry-After": retry_after,
+            "X-Rate-Limit-Limit": str(limit if limit is not None else 100),
             "X-Rate-Limit-Remaining": "0",
-            "X-Rate-Limit-Retry": str(int(now) + 1),
-            "X-Rate-Limit-Type": kind,
+            "X-Rate-Limit-Retry": str(math.ceil(emu.time_source() + float(retry_after))),
+            "X-Rate-Limit-Type": "bulk_api_calls" if bulk else "api_calls",
         }
-    headers.update(fault.headers or {})
+    headers.update(given)
     body = fault.body if fault.body is not None else error_body(fault.status)
     return json_response(body, status=fault.status, headers=headers)
 

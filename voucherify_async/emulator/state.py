@@ -95,9 +95,19 @@ class ProjectState:
 
     Attributes:
         app_id: the project's application id.
+        time_source: epoch seconds (the emulator's).
+        processing_rate: orders per second an import runs at; ``None`` for at once.
+        processing_delay: extra seconds every import takes before its first order.
         import_requests: accepted POST /v1/orders/import calls.
         imports_submitted_while_busy: imports accepted while another import of the project was
             ``ENQUEUED`` or ``IN_PROGRESS`` (a client that keeps to one import at a time leaves it at 0).
+        customers: customers by id (created from orders' inline customers, or by :meth:`create_customer`).
+        exports: the project's exports by id.
+
+    Example:
+        >>> project = emu.project("app")                       # doctest: +SKIP
+        >>> customer = project.create_customer("c-1", name="Ann")
+        >>> # an order with customer_id=customer["id"] now imports; an unknown id fails in the action
     """
 
     app_id: str
