@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from voucherify_async.emulator import Emulator
+
+USER_TEST = """
+import aiohttp
+import pytest
+
+
+@pytest.mark.anyio
+async def test_users_can_use_the_fixture(voucherify_emulator):
+    headers = {"X-App-Id": "app", "X-App-Token": "token"}
+    async with aiohttp.ClientSession() as session:
+        async with session.get(voucherify_emulator.url + "/v1/orders", headers=headers) as response:
+            assert response.status == 200
+"""
+
+
+def test_url_before_start_is_an_error() -> None:
+    with pytest.raises(RuntimeError, match="not running"):
+        _ = Emulator().url
+
+
+def test_processing_rate_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="processing_rate"):
+        Emulator(processing_rate=0)
+
+
+@pytest.mark.anyio
+async def test_two_emulators_get_different_free_ports() -> None:
+    async with Emulator() as first, Emulator() as second:
+        assert first.url != second.url
+
+
+@pytest.mark.anyio
+async def test_starting_twice_is_an_error() -> None:
+    async with Emulator() as emu:
+        with pytest.raises(RuntimeError, match="already running"):
+            await emu.start()
+
+
+@pytest.mark.anyio
+async def test_close_stops_serving_and_can_be_repeated() -> None:
+    emu = Emulator()
+    await emu.start()
+    url = emu.url
+    await emu.close()
+    await emu.close()
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await session.get(url + "/v1/orders")
+
+
+def test_the_pytest_plugin_serves_users_tests(tmp_path: Path) -> None:
+    (tmp_path / "test_user.py").write_text(USER_TEST)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)]
+    finished = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert "1 passed" in finished.stdout
