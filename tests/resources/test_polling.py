@@ -10,17 +10,19 @@ from voucherify_async._polling import DEFAULT_POLL_POLICY, PollPolicy
 
 
 def _poll_action(
-    duration: float, policy: PollPolicy = DEFAULT_POLL_POLICY, queued: float = 0.0
+    duration: float, policy: PollPolicy = DEFAULT_POLL_POLICY, queued: float = 0.0, start_up: float = 0.0
 ) -> tuple[int, float]:
-    """Wait for an action that starts after ``queued`` s and runs ``duration`` s: (polls, lateness)."""
-    end = queued + duration
+    """Wait for an action that is ENQUEUED ``queued`` s, then IN_PROGRESS at 0% for ``start_up`` s, then
+    rises linearly for ``duration`` s: return (polls, lateness), polling as ``poll_until_finished`` does."""
+    rising = queued + start_up
+    end = rising + duration
     schedule = policy.schedule(started=0.0)
-    now = 0.0
+    now = policy.initial_delay
     while True:
         if now >= end:
             return schedule.polls + 1, now - end
         status = "ENQUEUED" if now < queued else "IN_PROGRESS"
-        progress = 0 if now <= queued else min(99, math.floor(100 * (now - queued) / duration))
+        progress = 0 if now <= rising else min(99, math.floor(100 * (now - rising) / duration))
         schedule.observe(now, status, progress)
         now += schedule.next_delay(now)
 
@@ -39,6 +41,16 @@ def test_the_end_is_noticed_within_a_tenth_of_the_duration_or_250_ms(duration: f
     _, late = _poll_action(duration)
 
     assert late <= max(0.1 * duration, 0.25)
+
+
+def test_observations_at_0_percent_do_not_bound_the_pace() -> None:
+    # 0% for 5 s of start-up, then 1% a second later: the action may finish in a few seconds, not 500.
+    schedule = DEFAULT_POLL_POLICY.schedule(started=0.0)
+    schedule.observe(5.0, "IN_PROGRESS", 0)
+    schedule.observe(6.0, "IN_PROGRESS", 1)
+
+    assert schedule.predicted_end() is None
+    assert schedule.next_delay(6.0) == DEFAULT_POLL_POLICY.first_interval
 
 
 def test_a_prediction_never_lies_after_the_true_end() -> None:
@@ -73,10 +85,18 @@ def test_the_pause_never_exceeds_max_interval() -> None:
 
 def test_the_pause_is_never_below_min_interval() -> None:
     schedule = PollPolicy(min_interval=0.1).schedule(started=0.0)
-    schedule.observe(0.0, "IN_PROGRESS", 0)
-    schedule.observe(0.25, "IN_PROGRESS", 99)
+    schedule.observe(0.25, "IN_PROGRESS", 50)
+    schedule.observe(0.5, "IN_PROGRESS", 99)
 
-    assert schedule.next_delay(0.25) == pytest.approx(0.1)
+    assert schedule.next_delay(0.5) == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize("start_up", [0.25, 0.5, 1.0, 2.0])
+def test_a_start_up_delay_at_0_percent_does_not_make_the_poll_late(start_up: float) -> None:
+    for duration in DURATIONS[::20]:
+        _, late = _poll_action(duration, start_up=start_up)
+
+        assert late <= max(0.1 * (start_up + duration), 0.25), duration
 
 
 def test_a_queued_action_is_still_waited_for_to_the_end() -> None:
