@@ -64,3 +64,17 @@ def test_the_pytest_plugin_serves_users_tests(tmp_path: Path) -> None:
     finished = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert "1 passed" in finished.stdout
+
+
+@pytest.mark.anyio
+async def test_a_body_over_the_size_limit_is_a_413_in_the_api_format(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voucherify_async.emulator import app
+
+    monkeypatch.setattr(app, "MAX_BODY_BYTES", 1000)
+    headers = {"X-App-Id": "app", "X-App-Token": "token", "Content-Type": "application/json"}
+    async with Emulator() as emu, aiohttp.ClientSession() as session:
+        body = b"[" + b",".join([b'{"source_id": "order-0000"}'] * 100) + b"]"
+        async with session.post(emu.url + "/v1/orders/import", data=body, headers=headers) as response:
+            assert response.status == 413
+            assert (await response.json())["code"] == 413
+        assert emu.project().import_requests == 0

@@ -25,6 +25,9 @@ PUBLIC_ROUTES = frozenset({"POST /v1/oauth/token", "GET /download/v1/exports/{id
 BULK_ROUTES = frozenset({"POST /v1/orders/import", "POST /v1/orders/export"})
 """Routes budgeted as bulk API calls."""
 
+MAX_BODY_BYTES = 64 * 1024 * 1024
+"""The largest request body accepted (2,000 rich orders stay far below); larger ones get a 413."""
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 logger = logging.getLogger("voucherify_async.emulator")
@@ -131,6 +134,8 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         response = await _handle(emu, request, handler, route, record)
     except ErrorAnswer as answer:
         response = answer.response
+    except web.HTTPException as refusal:  # aiohttp's own refusals, e.g. 413 for a body over the size limit
+        response = error_response(refusal.status, refusal.reason)
     except Exception:
         # A bug of the emulator must still look like the API to the client under test (and be visible).
         logger.exception("emulator failed on %s %s", request.method, request.path)
@@ -156,7 +161,7 @@ def route_templates() -> frozenset[str]:
 
 def build_app(emu: Emulator) -> web.Application:
     """The aiohttp application serving ``emu``."""
-    app = web.Application(middlewares=[api_middleware], client_max_size=64 * 1024 * 1024)
+    app = web.Application(middlewares=[api_middleware], client_max_size=MAX_BODY_BYTES)
     app[EMULATOR] = emu
     routes.add_routes(app)
     exports.add_routes(app)

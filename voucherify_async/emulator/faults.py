@@ -30,7 +30,9 @@ class Fault:
         route: ``"*"`` or a route template such as ``"POST /v1/orders/import"`` or
             ``"GET /v1/async-actions/{id}"``.
         nth: 1-based indexes among the requests matching ``route`` that get the fault (an int or a
-            sequence); ``None`` gives every matching request the fault with ``probability``.
+            sequence); ``None`` gives every matching request the fault with ``probability``. Note that
+            aiohttp's client resends an idempotent request (GET, PUT, DELETE) once by itself when its
+            connection drops, so a ``drop`` reaches the caller of a GET only on two requests in a row.
         probability: the chance, drawn from the emulator's seeded generator, when ``nth`` is ``None``.
         status: the status answered by a ``"status"`` fault.
         headers: extra headers of a ``"status"`` answer (they replace the defaults of the same name).
