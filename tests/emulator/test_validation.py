@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -56,3 +57,31 @@ def test_import_details_never_say_which_order_is_at_fault() -> None:
 @pytest.mark.parametrize("body", [{}, [], "orders"])
 def test_an_import_body_must_be_a_non_empty_array(body: object) -> None:
     assert validate_import(body) is not None
+
+
+def _value_at(order: Any, path: str) -> Any:
+    """Follow a details path such as ``.items[1].quantity`` into an order."""
+    value = order
+    for name, index in re.findall(r"\.(\w+)|\[(\d+)\]", path):
+        value = value[name] if name else value[int(index)]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("fields", "offender"),
+    [
+        ({"status": "LOST"}, "LOST"),
+        ({"amount": -1}, -1),
+        ({"items": [{"quantity": 1}, {"quantity": 0}]}, 0),
+        ({"items": [{"product": {"price": "x"}}]}, "x"),
+        ({"customer": {"address": {"city": 1}}}, 1),
+        ({"metadata": {"channel": "fax"}}, "fax"),
+    ],
+)
+def test_the_path_in_the_details_leads_to_the_offending_value(
+    fields: dict[str, Any], offender: object
+) -> None:
+    body = {"source_id": "o-1", **fields}
+    details = validate_order(body, {"channel": ["web"]})
+    assert details is not None
+    assert _value_at(body, details.split()[1]) == offender
