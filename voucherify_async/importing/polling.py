@@ -43,7 +43,7 @@ class PollPolicy:
     """
 
     first: float = 1.0
-    minimum: float = 0.25
+    minimum: float = 0.1
     maximum: float = 30.0
     backoff: float = 2.0
     max_poll_errors: int = 5

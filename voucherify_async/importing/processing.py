@@ -121,6 +121,18 @@ async def process_batch(ctx: RunContext, batch: Batch, settings: BatchSettings) 
     return await _finish(ctx, result)
 
 
+def _server_seconds(action: object, waited: float) -> float:
+    """How long the server worked on an action: its ``processing_time`` (ms) when it says, else our wait.
+
+    Our own wait is no measure of the server's speed: it is as long as the pause we chose before looking,
+    so predicting the next batch from it would keep any overlong first pause forever.
+    """
+    processing_time = getattr(action, "processing_time", None)
+    if isinstance(processing_time, int | float) and not isinstance(processing_time, bool):
+        return max(0.0, processing_time / 1000)
+    return waited
+
+
 def _status(statuses: list[str]) -> BatchStatus:
     if not statuses:
         return "REFUSED"
@@ -259,7 +271,7 @@ async def _wait(
         ctx, action_id, batch=index, policy=settings.poll, timeout=settings.batch_timeout, expected=expected
     )
     duration = ctx.clock.monotonic() - started
-    ctx.seconds_per_order = duration / max(1, part.size)
+    ctx.seconds_per_order = _server_seconds(action, duration) / max(1, part.size)
     outcome = read_outcome(action, part.source_ids)
     return BatchResult(
         index=index,
