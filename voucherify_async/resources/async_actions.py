@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from voucherify_async._errors import VoucherifyError
 from voucherify_async._polling import DEFAULT_POLL_POLICY, PollPolicy, WaitTimeout, poll_until_finished
-from voucherify_async.models import AsyncAction, AsyncActionsPage, converter, from_wire
+from voucherify_async.models import AsyncAction, AsyncActionsPage, converter
+from voucherify_async.resources._answers import read_answer
 from voucherify_async.resources._paths import path_with_id
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ class AsyncActions:
             NotFoundError: no such action.
         """
         answer = await self._transport.request("GET", path_with_id(_ASYNC_ACTIONS, action_id))
-        return from_wire(AsyncAction, answer)
+        return read_answer(AsyncAction, answer, "GET /v1/async-actions/{id}")
 
     async def list(
         self, *, limit: int | None = None, end_date: datetime | str | None = None
@@ -72,7 +73,7 @@ class AsyncActions:
         if end_date is not None:
             params["end_date"] = end_date if isinstance(end_date, str) else converter.unstructure(end_date)
         answer = await self._transport.request("GET", "/v1/async-actions", params=params)
-        return from_wire(AsyncActionsPage, answer)
+        return read_answer(AsyncActionsPage, answer, "GET /v1/async-actions")
 
     async def iterate(
         self, *, limit: int = 100, end_date: datetime | str | None = None

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from voucherify_async._errors import VoucherifyError
 from voucherify_async._polling import PollPolicy, poll_until_finished
-from voucherify_async.models import Export, ExportStatus, from_wire
+from voucherify_async.models import Export, ExportStatus
+from voucherify_async.resources._answers import read_answer
 from voucherify_async.resources._csv_stream import csv_rows
 from voucherify_async.resources._paths import path_with_id
 
@@ -47,7 +48,7 @@ class Exports:
             NotFoundError: no such export.
         """
         answer = await self._transport.request("GET", path_with_id(_EXPORTS, export_id))
-        return from_wire(Export, answer)
+        return read_answer(Export, answer, "GET /v1/exports/{id}")
 
     async def wait(
         self,

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from voucherify_async._errors import VoucherifyError
-from voucherify_async.models import Export, Order, OrdersPage, from_wire, to_wire
+from voucherify_async.models import Export, Order, OrdersPage, to_wire
+from voucherify_async.resources._answers import UnexpectedAnswer, read_answer
 from voucherify_async.resources._paths import path_with_id
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ class Orders:
             >>> order = await client.orders.create({"source_id": "o-1", "status": "PAID", "amount": 1000})
         """
         answer = await self._transport.request("POST", "/v1/orders", json=to_wire(order))
-        return from_wire(Order, answer)
+        return read_answer(Order, answer, "POST /v1/orders")
 
     async def get(self, order_id: str) -> Order:
         """Get an order by its Voucherify id (``ord_...``) or its ``source_id``.
@@ -76,7 +77,7 @@ class Orders:
             NotFoundError: no such order.
         """
         answer = await self._transport.request("GET", path_with_id(_ORDERS, order_id))
-        return from_wire(Order, answer)
+        return read_answer(Order, answer, "GET /v1/orders/{id}")
 
     async def update(self, order_id: str, changes: OrderInput) -> Order:
         """Change an order (``PUT /v1/orders/{id}``): only the fields given are changed.
@@ -90,7 +91,7 @@ class Orders:
         """
         path = path_with_id(_ORDERS, order_id)
         answer = await self._transport.request("PUT", path, json=to_wire(changes))
-        return from_wire(Order, answer)
+        return read_answer(Order, answer, "PUT /v1/orders/{id}")
 
     async def list(
         self, *, limit: int | None = None, page: int | None = None, order: str | None = None
@@ -112,7 +113,7 @@ class Orders:
             name: value for name, value in (("limit", limit), ("page", page), ("order", order)) if value
         }
         answer = await self._transport.request("GET", "/v1/orders", params=params)
-        return from_wire(OrdersPage, answer)
+        return read_answer(OrdersPage, answer, "GET /v1/orders")
 
     async def iterate(self, *, limit: int = 100, order: str | None = None) -> AsyncIterator[Order]:
         """Every order of the project, page after page.
@@ -184,7 +185,10 @@ class Orders:
                 )
             content = orjson.dumps([to_wire(order) for order in orders])
         answer = await self._transport.request("POST", "/v1/orders/import", content=content)
-        return str(answer["async_action_id"])
+        action_id = answer.get("async_action_id") if isinstance(answer, dict) else None
+        if not isinstance(action_id, str):
+            raise UnexpectedAnswer("The answer to POST /v1/orders/import has no async_action_id.")
+        return action_id
 
     async def export(
         self,
@@ -214,7 +218,7 @@ class Orders:
         if filters is not None:
             parameters["filters"] = dict(filters)
         answer = await self._transport.request("POST", "/v1/orders/export", json={"parameters": parameters})
-        return from_wire(Export, answer)
+        return read_answer(Export, answer, "POST /v1/orders/export")
 
 
 def _check_range(name: str, value: int | None, highest: int) -> None:
