@@ -79,7 +79,13 @@ from voucherify_async.models import (
     Referrer,
     RelatedObject,
 )
-from voucherify_async.resources import AsyncActionFailed, ExportFailed, PageLimitReached, WaitTimeout
+from voucherify_async.resources import (
+    AsyncActionFailed,
+    ExportFailed,
+    PageLimitReached,
+    UnexpectedAnswer,
+    WaitTimeout,
+)
 
 __all__ = [
     "DEFAULT_MAX_RETRIES",
@@ -151,6 +157,7 @@ __all__ = [
     "SourceError",
     "SystemClock",
     "Timeout",
+    "UnexpectedAnswer",
     "VoucherifyError",
     "WaitTimeout",
     "WaitingForOtherImport",
