@@ -10,7 +10,7 @@ from benchmarks.stats import Summary, paired_ratios, summarise
 
 SDK = "voucherify_async"
 NAMES = {
-    "voucherify_async": "voucherify-async (ImportBatcher)",
+    "voucherify_async": "voucherify-async",
     "official": "official `voucherify` SDK",
     "hand_written": "hand-written aiohttp + orjson",
 }

@@ -115,7 +115,13 @@ def polling(settings: Settings, log: Log) -> list[dict[str, Any]]:
             runs = {
                 contender: start_worker(
                     _import_spec(
-                        contender, url, count, 1.0, project, batch_size=settings.polling_batch_orders
+                        contender,
+                        url,
+                        count,
+                        1.0,
+                        project,
+                        batch_size=settings.polling_batch_orders,
+                        random_phase=True,
                     )
                 )
                 for project, contender in enumerate(("voucherify_async", "hand_written"), start=1)

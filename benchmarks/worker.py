@@ -1,7 +1,7 @@
 """One measurement in a fresh child process: ``python -m benchmarks.worker '<json spec>'``.
 
 A fresh process per measurement keeps runs independent (no warm caches or pools carried over) and makes
-its peak RSS (``ru_maxrss``) the peak of exactly that one import. The result is printed as one JSON line.
+its peak RSS (``VmHWM``) the peak of exactly that one import. The result is printed as one JSON line.
 
 Spec keys: ``measure`` (``import`` or ``single_calls``), ``contender``, ``base_url``, ``app_id``,
 ``app_token``, and per measure: ``source`` (``list``, ``generator`` or ``jsonl``), ``count``, ``seed``,
@@ -28,7 +28,18 @@ from benchmarks.order_stream import generate_orders, read_jsonl
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size so far, in MiB (``ru_maxrss`` is KiB on Linux)."""
+    """This process's peak resident set size so far, in MiB.
+
+    Linux's ``VmHWM`` is the peak of this program alone; ``ru_maxrss`` is not: it keeps the peak of the
+    process before ``exec``, i.e. of the forking parent, so it is only the fallback off Linux.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -55,7 +66,12 @@ def run_import(spec: dict[str, Any]) -> ImportOutcome:
     if spec["contender"] == "official":
         return module.import_orders(*args, poll_interval=spec["poll_interval"], batch_size=batch_size)
     if spec["contender"] == "hand_written":
-        coroutine = module.import_orders(*args, poll_interval=spec["poll_interval"], batch_size=batch_size)
+        coroutine = module.import_orders(
+            *args,
+            poll_interval=spec["poll_interval"],
+            batch_size=batch_size,
+            random_phase=spec.get("random_phase", False),
+        )
     else:
         coroutine = module.import_orders(*args, batch_size=batch_size)
     return asyncio.run(coroutine)

@@ -8,6 +8,7 @@ time), and a fixed polling interval. It has no validation, retries or reporting:
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -31,8 +32,16 @@ async def import_orders(
     *,
     poll_interval: float,
     batch_size: int = API_BATCH_LIMIT,
+    random_phase: bool = False,
 ) -> ImportOutcome:
-    """Import ``orders`` chunk by chunk, waiting for each async action with fixed-interval polling."""
+    """Import ``orders`` chunk by chunk, waiting for each async action with fixed-interval polling.
+
+    With ``random_phase`` the first poll of each batch comes after a random fraction of the interval (seeded),
+    so the polls fall at a random phase of the server's work, as they do against a real server whose
+    processing times vary. Without it, against the emulator's exact processing times, a processing time that
+    is a multiple of the interval would always be noticed at once, which no real fixed-interval loop enjoys.
+    """
+    phases = random.Random(1)
     outcome = ImportOutcome()
     started = time.perf_counter()
     async with aiohttp.ClientSession(base_url, headers=auth_headers(app_id, app_token)) as session:
@@ -46,8 +55,10 @@ async def import_orders(
                 action_id = orjson.loads(await response.read())["async_action_id"]
             outcome.action_ids.append(action_id)
             outcome.polls[action_id] = 0
+            wait = poll_interval * phases.random() if random_phase else poll_interval
             while True:
-                await asyncio.sleep(poll_interval)
+                await asyncio.sleep(wait)
+                wait = poll_interval
                 async with session.get(f"/v1/async-actions/{action_id}") as response:
                     response.raise_for_status()
                     action = orjson.loads(await response.read())

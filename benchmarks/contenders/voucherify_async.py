@@ -18,6 +18,7 @@ import orjson
 
 import voucherify_async as vf
 from benchmarks.contenders import API_BATCH_LIMIT, FINISHED, ImportOutcome
+from voucherify_async.importing.batcher import ImportBatcher
 from voucherify_async.importing.sources import read_jsonl
 
 __all__ = ["import_orders", "read_jsonl", "time_single_calls"]  # read_jsonl: the SDK's own streaming reader
@@ -72,7 +73,7 @@ async def import_orders(
     outcome = ImportOutcome()
     started = time.perf_counter()
     async with open_client(base_url, app_id, app_token, outcome) as client:
-        report = await vf.ImportBatcher(client, batch_size=batch_size).run(orders)
+        report = await ImportBatcher(client, batch_size=batch_size).run(orders)
     outcome.wall_seconds = time.perf_counter() - started
     outcome.orders = report.orders
     outcome.imported = report.imported
