@@ -1,16 +1,36 @@
 """A local stand-in for the Voucherify API, for development, tests, demos and benchmarks.
 
 Written from the official OpenAPI spec and independent of the SDK's client, transport, models and batcher,
-so it cannot share their mistakes. It serves the Orders, Async Actions, Exports and OAuth endpoints over
-loopback, with imports queued one at a time per project, per-order failures, 400s in the API's own format,
-rate limits with the real headers and seeded fault injection.
+so it cannot share their mistakes. It serves, on a loopback port:
+
+- ``POST/GET /v1/orders``, ``GET/PUT /v1/orders/{id}`` (Voucherify id or ``source_id``),
+  ``POST /v1/orders/import`` (at most 2,000 orders; upsert by ``source_id``), ``POST /v1/orders/export``;
+- ``GET /v1/async-actions`` (``limit``, ``end_date``) and ``GET /v1/async-actions/{id}``;
+- ``GET /v1/exports``, ``GET/DELETE /v1/exports/{id}`` and the CSV download behind a token;
+- ``POST /v1/oauth/token`` (client credentials, scopes, expiry).
+
+What it does as the real API does: each ``X-App-Id``/``X-App-Token`` pair is a project with its own data;
+imports of a project run one at a time (``ENQUEUED`` -> ``IN_PROGRESS`` with rising ``progress`` ->
+``DONE``), storing their orders progressively at ``processing_rate``; an order that references a customer
+id that does not exist fails inside the action (``result.failed``, a list); one malformed order fails a whole
+import with ``400 invalid_payload`` whose ``details`` name the property path inside the order, never its
+place in the array; rate limits answer with the real ``X-Rate-Limit-*`` and ``Retry-After`` headers.
+
+Time: imports, exports, rate-limit windows and token expiry follow ``time_source`` (``time.time`` by
+default). Give it a ``ManualClock``'s ``time`` and an import at 100 orders per second finishes exactly when
+the test (or an SDK sharing the clock) moves that clock 20 s on: no test waits for real.
+
+Faults (:class:`Fault`) go on a route, on a fixed schedule (``nth``) or with a seeded probability:
+``status`` (e.g. 429 with its headers, 503), ``latency``, ``drop`` (no answer, nothing processed),
+``lost_ack`` (processed, e.g. the import is queued, but no answer) and ``action_failed``.
 
 Example:
     >>> from voucherify_async.emulator import Emulator, Fault
     >>> async def main() -> None:                                   # doctest: +SKIP
     ...     async with Emulator(app_id="app", app_token="token", processing_rate=1000) as emu:
     ...         emu.add_fault(Fault("lost_ack", route="POST /v1/orders/import", nth=1))
-    ...         print(emu.url)                                      # pass as base_url=
+    ...         ...                                                 # a client with base_url=emu.url
+    ...         assert emu.project("app").imports_submitted_while_busy == 0
 """
 
 from __future__ import annotations

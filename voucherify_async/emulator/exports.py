@@ -176,8 +176,7 @@ async def create_export(request: web.Request) -> web.Response:
 
 
 def _find(request: web.Request) -> ExportRecord | None:
-    found: ExportRecord | None = project_of(request).exports.get(request.match_info["id"])
-    return found
+    return project_of(request).exports.get(request.match_info["id"])
 
 
 async def get_export(request: web.Request) -> web.Response:
@@ -228,7 +227,7 @@ async def download_export(request: web.Request) -> web.Response:
     export_id = request.match_info["id"]
     token = request.query.get("token", "")
     for project in emu.projects.values():
-        export: ExportRecord | None = project.exports.get(export_id)
+        export = project.exports.get(export_id)
         if export is None:
             continue
         if not secrets.compare_digest(token, export.token):

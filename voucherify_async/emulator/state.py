@@ -15,10 +15,13 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voucherify_async.emulator.order_records import build_order, merge_bodies
 from voucherify_async.emulator.wire import hex_id, iso_time, parse_iso_time, random_id
+
+if TYPE_CHECKING:
+    from voucherify_async.emulator.exports import ExportRecord
 
 
 @dataclass
@@ -117,7 +120,7 @@ class ProjectState:
     import_requests: int = 0
     imports_submitted_while_busy: int = 0
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
-    exports: dict[str, Any] = field(default_factory=dict)
+    exports: dict[str, ExportRecord] = field(default_factory=dict)
     _orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     _key_by_id: dict[str, str] = field(default_factory=dict)
     _bodies: dict[str, dict[str, Any]] = field(default_factory=dict)
