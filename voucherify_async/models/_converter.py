@@ -284,10 +284,8 @@ def _is_open_enum(tp: Any) -> bool:
 converter.register_unstructure_hook_factory(attrs.has, _unstructure_factory)
 converter.register_structure_hook_factory(attrs.has, _structure_factory)
 converter.register_structure_hook(OrderFailure, _structure_order_failure)
-converter.register_structure_hook_factory(
-    lambda tp: _enum_of_union(tp) is not None, _structure_open_enum_factory
-)
-converter.register_unstructure_hook_func(lambda tp: _enum_of_union(tp) is not None, _unstructure_open_enum)
+converter.register_structure_hook_factory(_is_open_enum, _structure_open_enum_factory)
+converter.register_unstructure_hook_func(_is_open_enum, _unstructure_open_enum)
 converter.register_structure_hook_func(_is_number, _structure_number)
 converter.register_structure_hook(datetime, _parse_datetime)
 converter.register_unstructure_hook(datetime, _datetime_to_wire)
