@@ -173,3 +173,13 @@ async def test_a_journal_is_readable_json_lines(client: vf.AsyncVoucherify, tmp_
         "finished",
         "complete",
     ]
+
+
+@pytest.mark.anyio
+async def test_resuming_with_another_batch_size_is_refused(
+    client: vf.AsyncVoucherify, tmp_path: Path
+) -> None:
+    journal = tmp_path / "import.journal"
+    await ImportBatcher(client, batch_size=3, checkpoint=journal).run(make_orders(6))
+    with pytest.raises(vf.CheckpointError, match="batch_size=3"):
+        await ImportBatcher(client, batch_size=2, checkpoint=journal).run(make_orders(6))

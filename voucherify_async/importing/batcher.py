@@ -199,7 +199,13 @@ class ImportBatcher:
         async with results:
             try:
                 if ctx.journal is not None:
-                    ctx.journal.write("start", at=ctx.clock.time(), batch_size=self.batch_size)
+                    ctx.journal.check_settings(self.batch_size, self.max_batch_bytes)
+                    ctx.journal.write(
+                        "start",
+                        at=ctx.clock.time(),
+                        batch_size=self.batch_size,
+                        max_batch_bytes=self.max_batch_bytes,
+                    )
                 await self._pipeline(ctx, orders, results)
                 ctx.source_exhausted = True
                 ctx.report.elapsed = ctx.elapsed

@@ -112,6 +112,10 @@ class Journal:
         """What earlier runs (and this one) recorded, by batch number."""
         self.completed = False
         """Whether a run recorded that it reached the end of the source."""
+        self.batch_size: int | None = None
+        """The batch size of the first run that wrote the journal (batches are only comparable with it)."""
+        self.max_batch_bytes: int | None = None
+        """The byte limit of batches of the first run that wrote the journal."""
         self._file: IO[bytes] | None = None
         if self.path.exists():
             self._load()
@@ -138,6 +142,9 @@ class Journal:
         event = step["event"]
         if event == "start":
             self.completed = False
+            if self.batch_size is None:
+                self.batch_size = step.get("batch_size")
+                self.max_batch_bytes = step.get("max_batch_bytes")
             return
         if event == "complete":
             self.completed = True
@@ -190,6 +197,22 @@ class Journal:
         data = self.path.read_bytes()
         if data and not data.endswith(b"\n"):
             self._file.truncate(data.rfind(b"\n") + 1)
+
+    def check_settings(self, batch_size: int, max_batch_bytes: int) -> None:
+        """Refuse to resume with other batch settings: the batches would not line up with the journal's.
+
+        Raises:
+            CheckpointError: The journal was written with another ``batch_size`` or ``max_batch_bytes``.
+        """
+        for name, recorded, given in (
+            ("batch_size", self.batch_size, batch_size),
+            ("max_batch_bytes", self.max_batch_bytes, max_batch_bytes),
+        ):
+            if recorded is not None and recorded != given:
+                raise CheckpointError(
+                    f"the checkpoint journal {self.path} was written with {name}={recorded}; resume with the "
+                    f"same setting (given {name}={given})"
+                )
 
     def record_submitting(
         self, index: int, fingerprint: str, size: int, at: float, positions: list[int] | None = None

@@ -18,7 +18,13 @@ from voucherify_async.importing.errors import SourceChangedError
 from voucherify_async.importing.isolation import find_offenders, split_positions
 from voucherify_async.importing.outcome import read_outcome
 from voucherify_async.importing.polling import PollPolicy, wait_for_action
-from voucherify_async.importing.progress import BatchFinished, BatchRefused, BatchSubmitted, OrdersRejected
+from voucherify_async.importing.progress import (
+    BatchFinished,
+    BatchPrepared,
+    BatchRefused,
+    BatchSubmitted,
+    OrdersRejected,
+)
 from voucherify_async.importing.report import BatchResult, BatchStatus, OrderFailure
 from voucherify_async.importing.submission import find_adoptable_action, submit_import
 
@@ -78,6 +84,7 @@ async def process_batch(ctx: RunContext, batch: Batch, settings: BatchSettings) 
         await ctx.emit(OrdersRejected, rejections=tuple(batch.rejected))
     if batch.size == 0:
         return None
+    await ctx.emit(BatchPrepared, batch=batch.index, size=batch.size, size_bytes=batch.body_size())
     fingerprint = batch.fingerprint()
     record = ctx.journal.batches.get(batch.index) if ctx.journal is not None else None
     if record is not None:
