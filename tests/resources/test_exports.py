@@ -141,3 +141,51 @@ async def test_wait_raises_export_failed_for_an_export_in_error(
             await client.exports.wait("exp_1")
 
     assert caught.value.export.id == "exp_1"
+
+
+async def test_rows_of_an_unknown_export_raise_not_found(client: vf.AsyncVoucherify) -> None:
+    with pytest.raises(vf.NotFoundError):
+        _ = [row async for row in client.exports.rows("exp_unknown")]
+
+
+async def test_rows_raise_a_connection_error_when_the_download_breaks(
+    web_server: StartServer, clock: vf.ManualClock
+) -> None:
+    async def get_export(request: web.Request) -> web.Response:
+        url = f"{request.url.origin()}/download/exp_1?token=t"
+        return web.json_response({"id": "exp_1", "status": "DONE", "result": {"url": url}})
+
+    async def download(request: web.Request) -> web.StreamResponse:
+        # Promise 1000 bytes, send a header and one row, then hang up.
+        response = web.StreamResponse(headers={"Content-Length": "1000", "Content-Type": "text/csv"})
+        await response.prepare(request)
+        await response.write(b"ID,Status\nord_1,PAID\n")
+        assert request.transport is not None
+        request.transport.close()
+        return response
+
+    app = web.Application()
+    app.router.add_get("/v1/exports/{id}", get_export)
+    app.router.add_get("/download/{id}", download)
+    base_url = await web_server(app)
+    rows: list[dict[str, str]] = []
+
+    async def read_all(client: vf.AsyncVoucherify) -> None:
+        async for row in client.exports.rows("exp_1"):
+            rows.append(row)
+
+    async with vf.AsyncVoucherify("app", "token", base_url=base_url, clock=clock) as client:
+        with pytest.raises(vf.APIConnectionError):
+            await read_all(client)
+
+    assert rows == [{"ID": "ord_1", "Status": "PAID"}]
+
+
+async def test_wait_calls_on_poll_with_each_polled_export(slow_client: vf.AsyncVoucherify) -> None:
+    statuses: list[object] = []
+    export = await slow_client.orders.export(fields=["id"])
+
+    await slow_client.exports.wait(export.id, on_poll=lambda polled: statuses.append(polled.status))
+
+    assert statuses[-1] == vf.ExportStatus.DONE
+    assert len(statuses) >= 2

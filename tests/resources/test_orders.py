@@ -243,3 +243,11 @@ async def test_export_starts_an_order_export(client: vf.AsyncVoucherify) -> None
 async def test_export_with_an_unknown_field_raises_bad_request(client: vf.AsyncVoucherify) -> None:
     with pytest.raises(vf.BadRequestError):
         await client.orders.export(fields=["id", "colour"])
+
+
+async def test_a_wrong_app_token_raises_authentication_error(
+    emulator: Emulator, clock: vf.ManualClock
+) -> None:
+    async with vf.AsyncVoucherify("app", "wrong", base_url=emulator.url, clock=clock) as client:
+        with pytest.raises(vf.AuthenticationError):
+            await client.orders.list()
