@@ -199,3 +199,15 @@ async def test_a_hit_bulk_limit_is_waited_out(emulators: Any, clients: Any) -> N
     assert [request.status for request in _imports(emu)] == [200, 429, 200]
     assert report.rate_limit_wait > 3000
     assert report.imported == 2
+
+
+@pytest.mark.anyio
+async def test_isolation_gives_up_after_max_refusals(client: vf.AsyncVoucherify, emulator: Emulator) -> None:
+    emulator.add_fault(
+        import_fault("status", status=400, body={"code": 400, "key": "invalid_payload", "details": "odd"})
+    )
+    report = await ImportBatcher(client, max_refusals=3).run(make_orders(64))
+    assert report.bulk_calls == 4
+    assert len(report.rejected) == 64
+    assert "not isolated further after 4 refusals" in report.rejected[0].reason
+    assert_accounted(report)

@@ -87,6 +87,9 @@ class ImportBatcher:
         lost_ack_margin: Seconds of clock difference tolerated when looking for an action created since a
             request whose answer was lost.
         max_submit_attempts: Sends of one batch tried on connection failures and 5xx before giving up.
+        max_refusals: 400s accepted per batch while isolating its offenders; past it, the orders not yet
+            imported are rejected with the server's details instead of splitting further (each probe spends
+            a bulk call).
         to_wire: Turns objects that are not mappings (``vf.Order``) into wire dicts; defaults to the models'
             ``to_wire``.
 
@@ -112,6 +115,7 @@ class ImportBatcher:
         total_orders: int | None = None,
         lost_ack_margin: float = 5.0,
         max_submit_attempts: int = 5,
+        max_refusals: int = 16,
         to_wire: Callable[[Any], dict[str, Any]] | None = None,
     ) -> None:
         if not 1 <= batch_size <= MAX_BATCH_SIZE:
@@ -133,6 +137,7 @@ class ImportBatcher:
             coordinate=coordinate_with_other_processes,
             lost_ack_margin=lost_ack_margin,
             max_submit_attempts=max_submit_attempts,
+            max_refusals=max_refusals,
         )
         self.report: ImportReport | None = None
         """The report of the latest run (also while it runs, and after it stopped early)."""

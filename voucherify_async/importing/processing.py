@@ -40,6 +40,7 @@ class BatchSettings:
     coordinate: bool
     lost_ack_margin: float
     max_submit_attempts: int
+    max_refusals: int = 16
 
 
 @attrs.define
@@ -54,6 +55,7 @@ class _Tally:
     messages: list[str] = attrs.field(factory=list)
     polls: int = 0
     bulk_calls: int = 0
+    refusals: int = 0
     resumed: bool = False
 
     def add(self, result: BatchResult) -> None:
@@ -218,7 +220,12 @@ async def _work_through(
                 max_attempts=settings.max_submit_attempts,
             )
         except BadRequestError as error:
-            await _isolate(ctx, batch, positions, part, error, pending, tally)
+            tally.refusals += 1
+            if tally.refusals > settings.max_refusals:
+                await _give_up(ctx, batch, [positions, *pending], error, tally)
+                pending.clear()
+            else:
+                await _isolate(ctx, batch, positions, part, error, pending, tally)
             continue
         ctx.orders_sent += part.size
         await ctx.emit(BatchSubmitted, batch=batch.index, size=part.size, async_action_id=action_id, how=how)
@@ -226,6 +233,20 @@ async def _work_through(
         tally.add(result)
         if ctx.journal is not None and (pending or len(positions) != batch.size):
             ctx.journal.record_part(positions, result)
+
+
+async def _give_up(
+    ctx: RunContext, batch: Batch, parts: list[list[int]], error: BadRequestError, tally: _Tally
+) -> None:
+    """Reject what is left of a batch after too many 400s: splitting further would waste the bulk budget."""
+    details = error.details or error.message or str(error)
+    reason = f"refused by the server: {details} (not isolated further after {tally.refusals} refusals)"
+    dropped = sorted(position for part in parts for position in part)
+    rejected = [OrderFailure(batch.source_ids[position], reason) for position in dropped]
+    tally.rejected.extend(rejected)
+    if ctx.journal is not None:
+        ctx.journal.record_refused(batch.index, details, rejected, dropped)
+    await ctx.emit(BatchRefused, batch=batch.index, details=details, offenders=len(dropped), resending=0)
 
 
 async def _isolate(
