@@ -112,7 +112,8 @@ class Exports:
         """Stream the rows of an export's CSV as dicts (header -> value), waiting for the export first.
 
         The header row names the columns the way the API writes them (e.g. ``ID``, ``Source ID``). Rows are
-        parsed as they arrive, in bounded memory, whatever the size of the file.
+        parsed as they arrive, in bounded memory, whatever the size of the file. To stop before the end and
+        free the connection at once, iterate inside ``contextlib.aclosing(client.exports.rows(...))``.
 
         Args:
             export: The export, or its id.
