@@ -183,3 +183,19 @@ async def test_resuming_with_another_batch_size_is_refused(
     await ImportBatcher(client, batch_size=3, checkpoint=journal).run(make_orders(6))
     with pytest.raises(vf.CheckpointError, match="batch_size=3"):
         await ImportBatcher(client, batch_size=2, checkpoint=journal).run(make_orders(6))
+
+
+@pytest.mark.anyio
+async def test_a_run_stopped_after_isolating_a_400_resumes_with_its_rejections(
+    emulators: Any, clients: Any, tmp_path: Path
+) -> None:
+    emu = await emulators(metadata_schema={"channel": ["web"]})
+    client = await clients(emu)
+    journal = tmp_path / "import.journal"
+    orders = make_orders(5, metadata={"channel": "web"})
+    orders[1]["metadata"] = {"channel": "fax"}
+    await _stop_at(ImportBatcher(client, checkpoint=journal), orders, vf.BatchSubmitted, 1)
+    report = await ImportBatcher(client, checkpoint=journal).run(orders)
+    assert [failure.source_id for failure in report.rejected] == ["o-1"]
+    assert (report.imported, emu.project("app").import_requests) == (4, 1)
+    assert_accounted(report)
