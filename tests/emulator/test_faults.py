@@ -173,3 +173,11 @@ async def test_an_emulator_bug_is_answered_as_an_api_500(
     status, error, _ = await api.call("GET", "/v1/orders/o-1")
     assert (status, error["key"]) == (500, "internal_error")
     assert emulator.requests[-1].status == 500
+
+
+async def test_a_header_given_empty_is_left_out(api: Api, emulator: Emulator) -> None:
+    emulator.add_fault(Fault("status", status=429, headers={"Retry-After": ""}))
+    status, _, headers = await api.call("GET", "/v1/orders")
+    assert status == 429
+    assert "Retry-After" not in headers
+    assert "X-Rate-Limit-Retry" in headers

@@ -49,24 +49,33 @@ def _drop(request: web.Request) -> web.Response:
     return web.Response(status=500)
 
 
+def _seconds(text: str | None) -> float:
+    try:
+        return max(0.0, float(text or "1"))
+    except ValueError:
+        return 1.0
+
+
 def _fault_response(emu: Emulator, fault: Fault, route: str) -> web.Response:
     given = dict(fault.headers or {})
     headers: dict[str, str] = {}
     if fault.status == 429:
         # A 429 of the API always says when to come back; keep the headers consistent with each other
         # (a Retry-After given with the fault moves X-Rate-Limit-Retry with it).
-        retry_after = given.get("Retry-After", "1")
+        retry_after = _seconds(given.get("Retry-After"))
         bulk = route in BULK_ROUTES
         limits = emu.rate_limiter.limits
         limit = limits.bulk_calls_per_hour if bulk else limits.api_calls_per_minute
         headers = {
-            "Retry-After": retry_after,
+            "Retry-After": str(math.ceil(retry_after)),
             "X-Rate-Limit-Limit": str(limit if limit is not None else 100),
             "X-Rate-Limit-Remaining": "0",
-            "X-Rate-Limit-Retry": str(math.ceil(emu.time_source() + float(retry_after))),
+            "X-Rate-Limit-Retry": str(math.ceil(emu.time_source() + retry_after)),
             "X-Rate-Limit-Type": "bulk_api_calls" if bulk else "api_calls",
         }
     headers.update(given)
+    # A header given as an empty string is left out (e.g. a 429 without Retry-After).
+    headers = {name: value for name, value in headers.items() if value != ""}
     body = fault.body if fault.body is not None else error_body(fault.status)
     return json_response(body, status=fault.status, headers=headers)
 

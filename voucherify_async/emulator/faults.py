@@ -35,7 +35,8 @@ class Fault:
             connection drops, so a ``drop`` reaches the caller of a GET only on two requests in a row.
         probability: the chance, drawn from the emulator's seeded generator, when ``nth`` is ``None``.
         status: the status answered by a ``"status"`` fault.
-        headers: extra headers of a ``"status"`` answer (they replace the defaults of the same name).
+        headers: extra headers of a ``"status"`` answer (they replace the defaults of the same name; one
+            given as an empty string is left out, e.g. ``{"Retry-After": ""}`` for a 429 without it).
         delay: seconds of a ``"latency"`` fault (real time).
         body: the JSON body of a ``"status"`` answer instead of the API's error body.
 
