@@ -73,7 +73,7 @@ def run_import(spec: dict[str, Any]) -> ImportOutcome:
             random_phase=spec.get("random_phase", False),
         )
     else:
-        coroutine = module.import_orders(*args, batch_size=batch_size)
+        coroutine = module.import_orders(*args, batch_size=batch_size, poll_first=spec.get("poll_first"))
     return asyncio.run(coroutine)
 
 
