@@ -1,4 +1,4 @@
-"""Stopping ``voucherify-async import`` half-way (Ctrl-C, a kill) and running the same command again."""
+"""``voucherify-async import`` stopped half-way (Ctrl-C, SIGTERM, a kill, an API error), and run again."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from cli_process import (
     write_jsonl,
 )
 
-from voucherify_async.emulator import Emulator
+from voucherify_async.emulator import Emulator, Fault
 
 ORDERS, BATCH = 60, 20
 
@@ -80,13 +80,13 @@ async def test_ctrl_c_exits_130_and_prints_the_command_that_resumes(
 
 
 @pytest.mark.anyio
-async def test_interrupted_run_names_the_import_still_in_flight(
+async def test_terminated_run_names_the_import_still_in_flight(
     slow_emulator: Emulator, tmp_path: Path
 ) -> None:
     async with await start(import_argv(tmp_path), slow_emulator) as process:
         stderr = Output(process.stderr)
         await stderr.until("batch 1: 20 orders submitted")
-        process.send_signal(signal.SIGINT)
+        process.terminate()
         text = await stderr.rest()
     action_id = slow_emulator.project(APP_ID).async_actions[0]["id"]
     assert f"Batch 1's import {action_id} was in flight" in text
@@ -106,3 +106,24 @@ async def test_run_again_after_a_kill_imports_every_order_exactly_once(
     assert resumed.code == 0, resumed.output
     assert (len(project.orders), done, project.import_requests) == (ORDERS, ORDERS, ORDERS // BATCH)
     assert project.imports_submitted_while_busy == 0  # batch 3 waited for the killed run's batch 2
+
+
+@pytest.mark.anyio
+async def test_api_error_stops_the_import_with_exit_1_and_the_resume_command(tmp_path: Path) -> None:
+    refuse = Fault("status", route="POST /v1/orders/import", status=409)
+    async with Emulator(app_id=APP_ID, app_token=APP_TOKEN, faults=[refuse]) as emulator:
+        stopped = await run_command(*import_argv(tmp_path), env=command_env(emulator.url))
+    assert stopped.code == 1, stopped.output
+    assert "run the same command again" in stopped.stderr
+
+
+@pytest.mark.anyio
+async def test_changed_file_with_the_same_checkpoint_exits_2(tmp_path: Path) -> None:
+    argv = import_argv(tmp_path)
+    async with Emulator(app_id=APP_ID, app_token=APP_TOKEN) as emulator:
+        env = command_env(emulator.url)
+        first = await run_command(*argv, env=env)
+        write_jsonl(tmp_path / "orders.jsonl", make_orders(ORDERS, start=1000))
+        second = await run_command(*argv, env=env)
+    assert first.code == 0, first.output
+    assert second.code == 2, second.output

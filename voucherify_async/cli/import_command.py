@@ -86,7 +86,7 @@ def run_import(
             _explain_interruption(args, argv, display, stderr)
             return EXIT_INTERRUPTED
         if isinstance(cause, vf.VoucherifyError):
-            return _explain_error(cause, args, argv, stderr)
+            return _explain_error(cause, args, argv, display, stderr)
         raise
     display.finish()
     return _finish(args, fmt, report, stdout)
@@ -245,7 +245,11 @@ def _explain_interruption(
 
 
 def _explain_error(
-    error: vf.VoucherifyError, args: argparse.Namespace, argv: Sequence[str], stderr: TextIO
+    error: vf.VoucherifyError,
+    args: argparse.Namespace,
+    argv: Sequence[str],
+    display: ProgressDisplay,
+    stderr: TextIO,
 ) -> int:
     cause = error.__cause__ if isinstance(error, ImportInterruptedError) else error
     if isinstance(cause, (vf.AuthenticationError, vf.PermissionDeniedError)):
@@ -258,12 +262,14 @@ def _explain_error(
     if isinstance(error, (CheckpointError, SourceError)):
         print(f"error: {error}", file=stderr)
         return EXIT_USAGE
-    print(f"error: the import stopped: {error}", file=stderr)
+    stopped = "" if isinstance(error, ImportInterruptedError) else "the import stopped: "
+    print(f"error: {stopped}{error}", file=stderr)
+    if isinstance(cause, vf.APIConnectionError):
+        print("Check the network, and the cluster or --base-url the command talks to.", file=stderr)
     if isinstance(error, ImportInterruptedError):
         print(render_summary(error.report), file=stderr)
+    else:
+        print(f"{plural(display.state.progress.accounted, 'order')} accounted for so far.", file=stderr)
     if args.checkpoint is not None:
-        print(
-            f"To resume from the checkpoint, run the same command again:\n  {resume_command(argv)}",
-            file=stderr,
-        )
+        print(f"To resume, run the same command again:\n  {resume_command(argv)}", file=stderr)
     return EXIT_NOT_ALL_IMPORTED
