@@ -10,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only: no display on a benchmark machine
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from benchmarks import analysis
 from benchmarks.analysis import NAMES, SDK
@@ -28,9 +29,7 @@ def throughput_plot(results: dict[str, Any], path: Path) -> None:
             [m - row["orders_per_second"].low for m, row in zip(medians, rows, strict=True)],
             [row["orders_per_second"].high - m for m, row in zip(medians, rows, strict=True)],
         ]
-        labels = [
-            NAMES[row["contender"]].replace(" (", "\n(").replace(" aiohttp", "\naiohttp") for row in rows
-        ]
+        labels = [NAMES[row["contender"]].replace("`", "").replace(" aiohttp", "\naiohttp") for row in rows]
         colours = [_COLOURS[row["contender"]] for row in rows]
         axis.bar(labels, medians, yerr=errors, color=colours, capsize=4)
         axis.set_title(
@@ -87,6 +86,10 @@ def polling_plot(results: dict[str, Any], path: Path) -> None:
     polls_axis.axhline(8, color="#c0504d", linestyle="--", linewidth=1, label="8 polls")
     for axis, label in ((polls_axis, "polls per batch"), (delay_axis, "detection delay (s, median)")):
         axis.set_xscale("log")
+        axis.set_xticks(times)
+        axis.xaxis.set_major_formatter(ScalarFormatter())
+        axis.xaxis.set_minor_formatter(NullFormatter())
+        axis.set_ylim(bottom=0)
         axis.set_xlabel("server processing time per batch (s)")
         axis.set_ylabel(label)
         axis.legend()
