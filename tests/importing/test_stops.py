@@ -69,3 +69,14 @@ async def test_polls_are_paced_when_the_general_budget_is_spent(emulators: Any, 
     assert [request.status for request in emu.requests if request.status == 429] == []
     assert report.rate_limit_wait > 0
     assert report.imported == 10
+
+
+@pytest.mark.anyio
+async def test_a_server_that_stays_unreachable_stops_the_run_cleanly(
+    client: vf.AsyncVoucherify, emulator: Emulator
+) -> None:
+    emulator.add_fault(Fault("drop", route="POST /v1/orders/import"))
+    with pytest.raises(vf.ImportInterruptedError) as caught:
+        await ImportBatcher(client, max_submit_attempts=3).run(make_orders(2))
+    assert isinstance(caught.value.__cause__, vf.APIConnectionError)
+    assert emulator.project("app").import_requests == 0

@@ -17,7 +17,7 @@ from typing import Any
 import anyio
 from anyio.abc import ObjectReceiveStream, ObjectSendStream
 
-from voucherify_async._errors import APIError, VoucherifyError
+from voucherify_async._errors import APIConnectionError, APIError, VoucherifyError
 from voucherify_async.importing.checkpoint import Journal
 from voucherify_async.importing.chunking import (
     DEFAULT_MAX_BATCH_BYTES,
@@ -146,9 +146,12 @@ class ImportBatcher:
         """Import every order of ``orders`` and return the account of each.
 
         Raises:
-            ImportInterruptedError: An API error the batcher cannot handle stopped the run (its ``report`` and
-                ``async_action_id`` say how far it got).
+            ImportInterruptedError: An API error the batcher cannot handle (say a 401), or a connection that
+                kept failing, stopped the run; its ``report`` and ``async_action_id`` say how far it got, and
+                ``__cause__`` is the client's error.
             SourceChangedError: The source differs from the one the checkpoint was written for.
+            BatchTimeoutError: A batch's action did not finish within ``batch_timeout``.
+            SourceError: A file source is broken as a whole (the orders before the break are imported).
         """
         async with self.stream(orders) as batches:
             async for _ in batches:
@@ -219,7 +222,7 @@ class ImportBatcher:
                 await ctx.emit(ImportFinished, report=ctx.report)
             except Exception as error:
                 self._stopped(ctx, error)
-                if isinstance(error, APIError):
+                if isinstance(error, APIError | APIConnectionError):
                     message = _interrupted_message(ctx, error)
                     interrupted = ImportInterruptedError(
                         message, report=ctx.report, async_action_id=ctx.in_flight_action_id
