@@ -172,3 +172,9 @@ def test_repr_shows_only_the_fields_that_are_set() -> None:
         repr(order)
         == "Order(source_id='o-1', status=OrderStatus.PAID, items=[OrderItem(quantity=1)], extra={'x': 1})"
     )
+
+
+def test_an_iso_string_in_a_datetime_field_goes_out_as_it_is() -> None:
+    order = Order(created_at="2021-03-04T05:06:07Z", customer=Customer(birthdate="1990-01-02"))  # type: ignore[arg-type]
+
+    assert to_wire(order) == {"created_at": "2021-03-04T05:06:07Z", "customer": {"birthdate": "1990-01-02"}}

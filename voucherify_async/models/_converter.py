@@ -52,6 +52,7 @@ def to_wire(obj: Any) -> dict[str, Any]:
 
     Returns:
         The wire dict: unset fields omitted, ``extra`` fields merged in, enums and datetimes as strings.
+        Free-form values (``metadata``) are the model's own objects, not copies: copy before changing them.
 
     Raises:
         TypeError: ``obj`` is neither a model nor a mapping.
@@ -241,7 +242,10 @@ def _parse_datetime(value: Any, _: Any = None) -> datetime:
         return datetime.fromisoformat(_FRACTION.sub(lambda m: "." + m[1][:6].ljust(6, "0"), text, count=1))
 
 
-def _datetime_to_wire(value: datetime) -> str:
+def _datetime_to_wire(value: datetime | str) -> str:
+    if isinstance(value, str):
+        # An ISO 8601 string put in a datetime field (say, read from a file) goes out as it is.
+        return value
     if value.tzinfo is not None and value.utcoffset():
         value = value.astimezone(timezone.utc)
     # %-formatting is about twice as fast as isoformat(timespec=...) and gives the API's own form.
@@ -260,6 +264,10 @@ def _parse_date(value: Any, _: Any = None) -> date:
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
+
+
+def _date_to_wire(value: date | str) -> str:
+    return value if isinstance(value, str) else value.isoformat()
 
 
 def _is_json_object(tp: Any) -> bool:
@@ -290,7 +298,7 @@ converter.register_structure_hook_func(_is_number, _structure_number)
 converter.register_structure_hook(datetime, _parse_datetime)
 converter.register_unstructure_hook(datetime, _datetime_to_wire)
 converter.register_structure_hook(date, _parse_date)
-converter.register_unstructure_hook(date, date.isoformat)
+converter.register_unstructure_hook(date, _date_to_wire)
 # Metadata and other free-form objects are JSON already: pass them through instead of copying them.
 converter.register_structure_hook_func(_is_json_object, _passthrough)
 converter.register_unstructure_hook_func(_is_json_object, _passthrough)
