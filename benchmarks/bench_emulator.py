@@ -2,8 +2,9 @@
 
 Starts the emulator as its own process (``python -m voucherify_async.emulator``), imports 100,000 orders
 (50 requests of 2,000, each waited for until its async action is ``DONE``) with a raw aiohttp client, and
-reports the emulator process's CPU time per order: validation, queueing, storing, answering polls. The
-request bodies are serialised before the clock starts, so the client's own work is not counted.
+reports the emulator process's CPU time per order (validation, queueing, storing, answering polls) and
+the memory holding the orders. The request bodies are serialised before the clock starts, so the client's
+own work is not counted.
 
 Run: ``uv run python benchmarks/bench_emulator.py [--orders 100000] [--batch 2000]``.
 """
@@ -48,6 +49,14 @@ def cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def resident_megabytes(pid: int) -> float:
+    """Resident memory of a process, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 async def import_all(base_url: str, bodies: list[bytes]) -> None:
     """Submit each batch and poll its async action until it is DONE, one at a time."""
     async with aiohttp.ClientSession(base_url) as session:
@@ -85,6 +94,7 @@ def main() -> int:
         asyncio.run(import_all(base_url, bodies))
         wall = time.perf_counter() - wall_before
         cpu = cpu_seconds(server.pid) - cpu_before
+        memory = resident_megabytes(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -92,6 +102,7 @@ def main() -> int:
     print(f"imported {args.orders:,} orders in {len(bodies)} requests ({megabytes:.1f} MB of JSON)")
     print(f"emulator CPU time: {cpu:.2f} s = {cpu / args.orders * 1e6:.1f} us per order")
     print(f"wall time (client and server): {wall:.2f} s = {wall / args.orders * 1e6:.1f} us per order")
+    print(f"emulator resident memory holding them: {memory:.0f} MB")
     return 0
 
 
