@@ -156,6 +156,7 @@ class WaitTimeout(VoucherifyError, TimeoutError):
         resource_id: The id of the action or export waited for.
         last_status: Its status at the last poll.
         polls: How many polls the wait made.
+        timeout: The timeout that passed, in seconds.
     """
 
     def __init__(self, resource_id: str, last_status: object, polls: int, timeout: float) -> None:
@@ -166,6 +167,10 @@ class WaitTimeout(VoucherifyError, TimeoutError):
         self.resource_id = resource_id
         self.last_status = last_status
         self.polls = polls
+        self.timeout = timeout
+
+    def __reduce__(self) -> tuple[type[WaitTimeout], tuple[str, object, int, float]]:
+        return (type(self), (self.resource_id, self.last_status, self.polls, self.timeout))
 
 
 class Pollable(Protocol):

@@ -35,6 +35,9 @@ class AsyncActionFailed(VoucherifyError):
         super().__init__(f"Async action {action.id} ({action.type}) FAILED.")
         self.action = action
 
+    def __reduce__(self) -> tuple[type[AsyncActionFailed], tuple[AsyncAction]]:
+        return (type(self), (self.action,))
+
 
 class AsyncActions:
     """Methods for async actions (``client.async_actions``)."""

@@ -34,6 +34,9 @@ class ExportFailed(VoucherifyError):
         super().__init__(f"Export {export.id} ended with status ERROR.")
         self.export = export
 
+    def __reduce__(self) -> tuple[type[ExportFailed], tuple[Export]]:
+        return (type(self), (self.export,))
+
 
 class Exports:
     """Methods for exports (``client.exports``); create an order export with ``client.orders.export``."""

@@ -50,6 +50,9 @@ class PageLimitReached(VoucherifyError):
         self.listed = listed
         self.total = total
 
+    def __reduce__(self) -> tuple[type[PageLimitReached], tuple[int, int]]:
+        return (type(self), (self.listed, self.total))
+
 
 class Orders:
     """Methods for orders (``client.orders``).
