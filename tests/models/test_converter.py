@@ -178,3 +178,13 @@ def test_an_iso_string_in_a_datetime_field_goes_out_as_it_is() -> None:
     order = Order(created_at="2021-03-04T05:06:07Z", customer=Customer(birthdate="1990-01-02"))  # type: ignore[arg-type]
 
     assert to_wire(order) == {"created_at": "2021-03-04T05:06:07Z", "customer": {"birthdate": "1990-01-02"}}
+
+
+def test_mappings_inside_a_model_go_out_as_they_are() -> None:
+    order = Order(source_id="o-1", items=[{"source_id": "a", "quantity": 1}], customer={"source_id": "c"})  # type: ignore[list-item,arg-type]
+
+    assert to_wire(order) == {
+        "source_id": "o-1",
+        "items": [{"source_id": "a", "quantity": 1}],
+        "customer": {"source_id": "c"},
+    }

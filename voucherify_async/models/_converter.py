@@ -103,8 +103,13 @@ def _unstructure_factory(cls: type) -> Callable[[Any], dict[str, Any]]:
     items then costs a few microseconds, which matters when the batcher converts millions of them.
     """
     attrs.resolve_types(cls)
-    lines = [f"def unstructure_{cls.__name__}(instance):", "    res = {}"]
-    hooks: dict[str, Callable[[Any], Any]] = {}
+    lines = [
+        f"def unstructure_{cls.__name__}(instance):",
+        # A mapping (or another model) where this model is declared, e.g. items=[{"source_id": ...}].
+        "    if instance.__class__ is not _cls: return _to_wire(instance)",
+        "    res = {}",
+    ]
+    hooks: dict[str, Any] = {"_cls": cls, "_to_wire": to_wire}
     for field in attrs.fields(cls):
         name = field.name
         if name == _EXTRA:
