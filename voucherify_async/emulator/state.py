@@ -17,11 +17,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from voucherify_async.emulator.order_records import build_order, merge_bodies
 from voucherify_async.emulator.wire import hex_id, iso_time, parse_iso_time, random_id
 
 if TYPE_CHECKING:
     from voucherify_async.emulator.exports import ExportRecord
+
+
+def _compact(body: dict[str, Any]) -> bytes:
+    """``body`` serialised, in a buffer of its own size (orjson's output keeps a 4 KiB buffer)."""
+    return memoryview(orjson.dumps(body)).tobytes()
 
 
 @dataclass
@@ -123,7 +130,9 @@ class ProjectState:
     exports: dict[str, ExportRecord] = field(default_factory=dict)
     _orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     _key_by_id: dict[str, str] = field(default_factory=dict)
-    _bodies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The body each order was built from, for merging updates; kept serialised because parsed bodies of
+    # 100,000 imported orders would take most of the emulator's memory.
+    _bodies: dict[str, bytes] = field(default_factory=dict)
     _updated: dict[str, tuple[float, int]] = field(default_factory=dict)
     _customer_by_source: dict[str, str] = field(default_factory=dict)
     _actions: list[ImportAction] = field(default_factory=list)
@@ -297,7 +306,7 @@ class ProjectState:
         key = body.get("source_id") or order_id
         self._orders[key] = record
         self._key_by_id[order_id] = key
-        self._bodies[order_id] = body
+        self._bodies[order_id] = _compact(body)
         self._created[order_id] = len(self._created)
         self._touch(order_id, now)
         return record
@@ -306,7 +315,7 @@ class ProjectState:
         """Merge ``body`` into a stored order (PUT /v1/orders/{id}, or an import's upsert)."""
         key = self._key_by_id[order_id]
         old = self._orders[key]
-        merged = merge_bodies(self._bodies[order_id], body)
+        merged = merge_bodies(orjson.loads(self._bodies[order_id]), body)
         merged.pop("id", None)
         record = build_order(
             merged,
@@ -321,7 +330,7 @@ class ProjectState:
             del self._orders[key]
             self._key_by_id[order_id] = new_key
         self._orders[new_key] = record
-        self._bodies[order_id] = merged
+        self._bodies[order_id] = _compact(merged)
         self._touch(order_id, now)
         return record
 
