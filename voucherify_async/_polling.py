@@ -109,13 +109,9 @@ class PollSchedule:
         self.polls += 1
         if status == _RUNNING and progress is not None and progress > 0:
             self._running.append((now, min(100, int(progress))))
-        elif status == _RUNNING and progress is not None:
-            # Running at 0%: the processing may not have begun (a start-up delay), so the pace is not known to
-            # be linear since then; only observations with progress > 0 bound the rate.
-            self._running.clear()
         else:
-            # Waiting (ENQUEUED, SCHEDULED) or no progress: earlier pace observations no longer describe
-            # what comes next.
+            # Waiting (ENQUEUED, SCHEDULED), no progress, or running at 0% (the processing may not have begun:
+            # a start-up delay): the pace is unknown from here on.
             self._running.clear()
 
     def predicted_end(self) -> float | None:
