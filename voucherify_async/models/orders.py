@@ -5,9 +5,9 @@ One class serves both sides of the wire. The request schemas (``OrdersCreateRequ
 fetched order can be changed and sent back as it is. Fields the server computes are marked "set by the
 server" and are ``None`` on an order you build yourself.
 
-Every field defaults to ``None``, which means "not set": it is left out of the JSON the SDK sends, never sent
-as ``null``. Fields the server sends that this SDK does not know are kept in ``extra`` and sent back on a
-round trip.
+Models are built with keyword arguments. Every field defaults to ``None``, which means "not set": it is
+left out of the JSON the SDK sends, never sent as ``null``. Fields the server sends that this SDK does not
+know are kept in ``extra`` and sent back on a round trip.
 
 Example:
     >>> order = Order(source_id="o-1", status="PAID", amount=1000,
