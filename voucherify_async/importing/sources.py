@@ -120,7 +120,11 @@ def read_jsonl(path: str | Path) -> Iterator[Any]:
 
 # One token of JSON structure: a whole string, a bracket, a comma, or a lone quote (a string that goes on
 # past the end of the buffer: read more and look again).
-_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{},"]', re.DOTALL)
+_STRING = rb'"[^"\\]*(?:\\.[^"\\]*)*"'
+_JSON_TOKEN = re.compile(_STRING + rb'|[\[\]{},"]', re.DOTALL)
+# Inside an element only brackets matter: skip strings and everything else up to the next bracket in one
+# match (or a lone quote, as above). Anchored with .match(), so a buffer without a bracket costs one pass.
+_INSIDE_ELEMENT = re.compile(rb'[^"\[\]{}]*(?:' + _STRING + rb'[^"\[\]{}]*)*([\[\]{}"])', re.DOTALL)
 
 
 def read_json_array(path: str | Path) -> Iterator[Any]:
@@ -139,6 +143,15 @@ def read_json_array(path: str | Path) -> Iterator[Any]:
         yield from _split_json_array(file, str(path))
 
 
+def _next_token(buffer: bytes, scan: int, depth: int) -> tuple[bytes, int, int] | None:
+    """The next structural token at or after ``scan``: ``(token, start, end)``, or ``None`` if none yet."""
+    if depth >= 2:
+        match = _INSIDE_ELEMENT.match(buffer, scan)
+        return None if match is None else (match.group(1), match.start(1), match.end())
+    match = _JSON_TOKEN.search(buffer, scan)
+    return None if match is None else (match.group(), match.start(), match.end())
+
+
 def _split_json_array(file: BinaryIO, name: str) -> Iterator[Any]:
     buffer = b""
     scan = 0  # where the scanner goes on in `buffer`
@@ -147,16 +160,19 @@ def _split_json_array(file: BinaryIO, name: str) -> Iterator[Any]:
     record = 0
     line = 1  # line number at buffer[0]
     while True:
-        chunk = file.read(_CHUNK)
+        # Read at least as much as is kept: an element far larger than a chunk is rescanned only a few
+        # times (the scan of an unfinished element restarts where its last complete token ended).
+        chunk = file.read(max(_CHUNK, len(buffer)))
         if not chunk and scan >= len(buffer):
             break
         buffer += chunk
-        for match in _JSON_TOKEN.finditer(buffer, scan):
-            token = match.group()
-            if token == b'"' and chunk:
-                scan = match.start()  # a string cut by the end of the buffer
-                break
-            scan = match.end()
+        while (found := _next_token(buffer, scan, depth)) is not None:
+            token, token_start, scan = found
+            if token == b'"':
+                if chunk:
+                    scan = token_start  # a string cut by the end of the buffer
+                    break
+                continue
             if start < 0:
                 if token != b"[":
                     raise SourceError(f"{name}: expected a JSON array of orders")
@@ -166,16 +182,17 @@ def _split_json_array(file: BinaryIO, name: str) -> Iterator[Any]:
             elif token in (b"]", b"}"):
                 depth -= 1
                 if depth == 0:
-                    if record or buffer[start : match.start()].strip():
+                    if record or buffer[start:token_start].strip():
                         record += 1
-                        yield _parse_element(buffer[start : match.start()], record, line, buffer, start)
+                        yield _parse_element(buffer[start:token_start], record, line, buffer, start)
                     return
             elif token == b"," and depth == 1:
                 record += 1
-                yield _parse_element(buffer[start : match.start()], record, line, buffer, start)
+                yield _parse_element(buffer[start:token_start], record, line, buffer, start)
                 start = scan
         else:
-            scan = len(buffer)
+            if depth < 2:
+                scan = len(buffer)  # nothing structural left in the buffer
         if start < 0:
             if buffer.strip():
                 raise SourceError(f"{name}: expected a JSON array of orders")
