@@ -140,3 +140,16 @@ async def test_unknown_async_action_is_a_404(api: Api) -> None:
     status, error, _ = await api.call("GET", "/v1/async-actions/aa_missing")
     assert status == 404
     assert error["resource_type"] == "async_action"
+
+
+async def test_paging_back_by_end_date_sees_every_action_once_when_time_stands_still(api: Api) -> None:
+    submitted = [(await api.call("POST", "/v1/orders/import", json=[order(f"o-{i}")]))[1] for i in range(5)]
+    seen: list[str] = []
+    params = {"limit": "2"}
+    while True:
+        _, page, _ = await api.call("GET", "/v1/async-actions", params=params)
+        seen += [action["id"] for action in page["async_actions"]]
+        if not page["has_more"]:
+            break
+        params = {"limit": "2", "end_date": page["async_actions"][-1]["created_at"]}
+    assert seen == [answer["async_action_id"] for answer in reversed(submitted)]

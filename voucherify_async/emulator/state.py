@@ -188,7 +188,7 @@ class ProjectState:
         action = ImportAction(
             id=hex_id("aa_"),
             request_id=hex_id("v-"),
-            created_at=now,
+            created_at=self._next_created_ms(now) / 1000,
             start=start,
             end=start + duration,
             orders=orders,
@@ -208,10 +208,22 @@ class ProjectState:
                 return action
         return None
 
+    def _next_created_ms(self, now: float) -> int:
+        # Clients page back through GET /v1/async-actions by end_date = the last created_at they saw, in
+        # milliseconds: actions of a project get distinct whole milliseconds, so no page skips or repeats
+        # one (a test's fake clock often stands still between imports).
+        created_ms = math.floor(now * 1000)
+        if self._actions:
+            created_ms = max(created_ms, round(self._actions[-1].created_at * 1000) + 1)
+        return created_ms
+
     def actions_before(self, end: float | None) -> list[ImportAction]:
-        """Actions created before ``end`` (all when ``None``), newest first."""
+        """Actions created before ``end`` (all when ``None``; compared in milliseconds), newest first."""
         newest_first = reversed(self._actions)
-        return [action for action in newest_first if end is None or action.created_at < end]
+        if end is None:
+            return list(newest_first)
+        end_ms = round(end * 1000)
+        return [action for action in newest_first if round(action.created_at * 1000) < end_ms]
 
     def _process(self, action: ImportAction, upto: int, stamp: float) -> None:
         """Store the action's orders up to index ``upto``; orders that cannot be stored are failures."""
