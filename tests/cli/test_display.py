@@ -61,7 +61,7 @@ def test_bar_counts_down_a_rate_limit_wait() -> None:
             ImportProgress(), seconds=3000, until=NOW + 2500, limit_type="bulk_api_calls", reason="429"
         )
     )
-    assert "waiting for bulk_api_calls limit 41:40 left" in render_bar(state, now=NOW, width=200)
+    assert "429 on bulk_api_calls, retry in 41:40" in render_bar(state, now=NOW, width=200)
 
 
 def test_bar_shows_no_eta_before_a_batch_finished() -> None:
@@ -72,6 +72,17 @@ def test_bar_shows_no_eta_before_a_batch_finished() -> None:
     line = render_bar(state, now=NOW, width=200)
     assert "ETA ?" in line
     assert "/s" not in line
+
+
+def test_narrow_bar_keeps_the_wait_and_the_eta() -> None:
+    state = DisplayState(total_orders=6000)
+    state.update(polled(4000))
+    state.update(
+        RateLimitWait(state.progress, 3600, until=NOW + 3599, limit_type="bulk_api_calls", reason="paced")
+    )
+    line = render_bar(state, now=NOW, width=80)
+    assert "bulk_api_calls spent, next in 59:59" in line
+    assert line.endswith("ETA 0:06")
 
 
 def test_bar_never_exceeds_the_terminal_width() -> None:

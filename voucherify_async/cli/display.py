@@ -97,11 +97,13 @@ class DisplayState:
         if isinstance(event, RateLimitWait):
             self.waiting_until = event.until
             limit = event.limit_type or "rate"
-            self.waiting_for = f"{limit} limit" if event.reason == "429" else f"{limit} budget"
+            self.waiting_for = (
+                f"429 on {limit}, retry in" if event.reason == "429" else f"{limit} spent, next in"
+            )
             return
         if isinstance(event, WaitingForOtherImport):
             self.waiting_until = None
-            self.waiting_for = f"another import ({event.async_action_id}, {event.status})"
+            self.waiting_for = f"waiting for import {event.async_action_id} ({event.status})"
             return
         self.waiting_until = self.waiting_for = None
         if isinstance(event, BatchSubmitted):
@@ -115,25 +117,43 @@ class DisplayState:
 
 
 def render_bar(state: DisplayState, *, now: float, width: int) -> str:
-    """The live line for ``state`` at epoch time ``now``, cut to ``width`` characters."""
+    """The live line for ``state`` at epoch time ``now``, at most ``width - 1`` characters.
+
+    When the terminal is narrow the least useful parts go first: the bar's graphic, the rate, the batch count;
+    what the import waits for and the ETA stay.
+    """
     progress = state.progress
     total = state.total_orders
+    graphic = rate = None
     if total:
         done = min(1.0, progress.accounted / total)
         filled = int(done * BAR_WIDTH)
-        head = f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done:4.0%} {progress.accounted:,}/{total:,}"
+        graphic = f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}]"
+        counts = f"{done:.0%} {progress.accounted:,}/{total:,}"
     else:
-        head = f"{progress.accounted:,} orders"
-    parts = [head, f"batches {progress.batches_done}"]
+        counts = f"{progress.accounted:,} orders"
     if state.waiting_for is not None:
-        left = "" if state.waiting_until is None else f" {format_duration(state.waiting_until - now)} left"
-        parts.append(f"waiting for {state.waiting_for}{left}")
+        left = "" if state.waiting_until is None else f" {format_duration(state.waiting_until - now)}"
+        activity = f"{state.waiting_for}{left}"
     elif state.batch is not None and state.status is not None:
-        parts.append(f"batch {state.batch} {state.status} {state.action_progress}%")
+        activity = f"batch {state.batch} {state.status} {state.action_progress}%"
+    else:
+        activity = None
     if progress.rate is not None and progress.batches_done:
-        parts.append(f"{progress.rate:,.0f}/s")
-    parts.append(f"ETA {format_duration(_eta(state))}")
-    line = "  ".join(parts)
+        rate = f"{progress.rate:,.0f}/s"
+    parts = [
+        graphic,
+        counts,
+        f"batches {progress.batches_done}",
+        activity,
+        rate,
+        f"ETA {format_duration(_eta(state))}",
+    ]
+    for optional in (0, 4, 2):  # the graphic, the rate, the batch count
+        if len("  ".join(part for part in parts if part)) < width:
+            break
+        parts[optional] = None
+    line = "  ".join(part for part in parts if part)
     return line if len(line) < width else line[: max(0, width - 2)] + "…"
 
 
