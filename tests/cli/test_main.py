@@ -73,3 +73,13 @@ def test_broken_json_array_is_a_usage_error_in_a_dry_run(
     (tmp_path / "cut.json").write_text('[{"source_id": "a"}, {"source_id": "b"')
     code, output = run(capsys, "import", tmp_path / "cut.json", "--dry-run")
     assert (code, "ends early" in output) == (2, True)
+
+
+def test_unknown_cluster_exits_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("VOUCHERIFY_APP_ID", "a")
+    monkeypatch.setenv("VOUCHERIFY_APP_TOKEN", "t")
+    monkeypatch.delenv("VOUCHERIFY_BASE_URL", raising=False)
+    code, output = run(capsys, "import", write_jsonl(tmp_path / "o.jsonl", []), "--cluster", "eu/evil")
+    assert (code, "Not a Voucherify cluster" in output) == (2, True)

@@ -9,7 +9,6 @@ go to the ``--rejects`` and ``--failures`` files. The exit code is one of
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import secrets
 import shlex
@@ -20,7 +19,6 @@ from contextlib import AsyncExitStack
 from typing import TextIO
 
 import anyio
-import orjson
 
 import voucherify_async as vf
 from voucherify_async.cli import PROG
@@ -28,7 +26,6 @@ from voucherify_async.cli.credentials import ConfigurationError, Credentials, re
 from voucherify_async.cli.display import ProgressDisplay, choose_mode, plural, render_summary
 from voucherify_async.cli.exit_codes import EXIT_INTERRUPTED, EXIT_NOT_ALL_IMPORTED, EXIT_OK, EXIT_USAGE
 from voucherify_async.cli.order_files import (
-    IMPORT_ERROR_FIELD,
     OrderFileError,
     count_records,
     file_format,
@@ -36,12 +33,10 @@ from voucherify_async.cli.order_files import (
     write_left_out_orders,
 )
 from voucherify_async.importing.batcher import ImportBatcher
+from voucherify_async.importing.chunking import MAX_BATCH_SIZE, prepare_batches
 from voucherify_async.importing.errors import CheckpointError, ImportInterruptedError, SourceError
 from voucherify_async.importing.polling import PollPolicy
-from voucherify_async.importing.validation import OrderRules, validate_order
-
-MAX_BATCH_SIZE = 2000
-"""The API's limit of orders per import request (``POST /v1/orders/import``)."""
+from voucherify_async.importing.validation import OrderRules
 
 
 class Terminated(Exception):
@@ -82,6 +77,9 @@ def run_import(
     except BaseException as raised:
         display.finish()
         cause = _sole_error(raised)
+        if isinstance(cause, ConfigurationError):
+            print(f"error: {cause}", file=stderr)
+            return EXIT_USAGE
         if isinstance(cause, (KeyboardInterrupt, Terminated)):
             _explain_interruption(args, argv, display, stderr)
             return EXIT_INTERRUPTED
@@ -124,14 +122,16 @@ async def _import(
             credentials = Credentials("cli", secrets.token_urlsafe(16))
             emulator = await stack.enter_async_context(Emulator(credentials.app_id, credentials.app_token))
             credentials = Credentials(credentials.app_id, credentials.app_token, base_url=emulator.url)
-        client = await stack.enter_async_context(
-            vf.AsyncVoucherify(
+        try:
+            client = vf.AsyncVoucherify(
                 credentials.app_id,
                 credentials.app_token,
                 cluster=credentials.cluster,
                 base_url=credentials.base_url,
             )
-        )
+        except vf.VoucherifyError as error:  # e.g. a cluster name that is not one
+            raise ConfigurationError(str(error)) from None
+        await stack.enter_async_context(client)
         batcher = ImportBatcher(
             client,
             batch_size=args.batch_size,
@@ -185,32 +185,30 @@ def _finish(args: argparse.Namespace, fmt: str, report: vf.ImportReport, stdout:
 
 
 def _dry_run(args: argparse.Namespace, fmt: str, stdout: TextIO) -> int:
-    rules = OrderRules(created_at_metadata=args.created_at_metadata)
-    read = valid = rejected = 0
-    reasons: list[str] = []
-    with args.rejects.open("wb") if args.rejects else open(os.devnull, "wb") as rejects:
-        for number, record in enumerate(read_records(args.file, fmt), 1):
-            read += 1
-            outcome = validate_order(record, number, rules)
-            if isinstance(outcome, vf.OrderFailure):
-                rejected += 1
-                if len(reasons) < 5:
-                    reasons.append(outcome.reason)
-                fields = dict(record) if isinstance(record, Mapping) else {}
-                rejects.write(orjson.dumps({**fields, IMPORT_ERROR_FIELD: outcome.reason}) + b"\n")
-            else:
-                valid += 1
-    batches = math.ceil(valid / args.batch_size)
-    print(
-        f"dry run: nothing was sent. {read:,} orders read, {valid:,} valid, {rejected:,} rejected.",
-        file=stdout,
-    )
-    print(f"An import would send them in {batches:,} batches ({batches:,} bulk calls).", file=stdout)
-    for reason in reasons:
-        print(f"  rejected: {reason}", file=stdout)
+    # The batcher's own preparation (validation, serialisation, batches by count and bytes), without sending.
+    batches, valid, rejected = anyio.run(_prepare_only, args, fmt)
+    read = valid + len(rejected)
+    counts = f"{plural(read, 'order')} read, {valid:,} valid, {len(rejected):,} rejected"
+    print(f"dry run: nothing was sent. {counts}.", file=stdout)
+    sends = f"{plural(batches, 'batch', 'batches')} ({plural(batches, 'bulk call')})"
+    print(f"An import would send the valid orders in {sends}.", file=stdout)
+    for failure in rejected[:5]:
+        print(f"  rejected: {failure.reason}", file=stdout)
     if args.rejects:
-        print(f"{plural(rejected, 'rejected order')} written to {args.rejects}", file=stdout)
-    return EXIT_OK if rejected == 0 else EXIT_NOT_ALL_IMPORTED
+        written, _ = write_left_out_orders(args.file, fmt, rejects=(args.rejects, rejected), failures=None)
+        print(f"{plural(written, 'rejected order')} written to {args.rejects}", file=stdout)
+    return EXIT_OK if not rejected else EXIT_NOT_ALL_IMPORTED
+
+
+async def _prepare_only(args: argparse.Namespace, fmt: str) -> tuple[int, int, list[vf.OrderFailure]]:
+    rules = OrderRules(created_at_metadata=args.created_at_metadata)
+    batches = valid = 0
+    rejected: list[vf.OrderFailure] = []
+    async for batch in prepare_batches(read_records(args.file, fmt), rules=rules, batch_size=args.batch_size):
+        rejected.extend(batch.rejected)
+        batches += 1 if batch.size else 0
+        valid += batch.size
+    return batches, valid, rejected
 
 
 def resume_command(argv: Sequence[str]) -> str:
