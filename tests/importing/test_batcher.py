@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from batcher_scenarios import assert_accounted, import_fault, make_orders
 
 import voucherify_async as vf
-from voucherify_async.emulator import Emulator
+from voucherify_async.emulator import Emulator, RateLimits
 from voucherify_async.importing.batcher import ImportBatcher
 
 
@@ -110,3 +111,39 @@ async def test_a_failed_action_counts_its_orders_as_failed(
     assert [failure.source_id for failure in report.failed] == ["o-2", "o-3"]
     assert report.imported == 3
     assert_accounted(report)
+
+
+@pytest.mark.anyio
+async def test_a_csv_file_is_imported_with_nested_fields(
+    client: vf.AsyncVoucherify, emulator: Emulator, tmp_path: Path
+) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "source_id,status,amount,items[0].source_id,items[0].related_object,items[0].quantity\n"
+        "c-1,PAID,1500,sku-1,sku,3\n"
+    )
+    report = await ImportBatcher(client).run(vf.read_csv(path))
+    assert report.imported == 1
+    assert emulator.project("app").orders["c-1"]["items"][0]["quantity"] == 3
+
+
+@pytest.mark.anyio
+async def test_created_at_is_kept_in_the_named_metadata_key(
+    client: vf.AsyncVoucherify, emulator: Emulator
+) -> None:
+    orders = make_orders(1, created_at="2019-05-06T07:08:09Z")
+    await ImportBatcher(client, created_at_metadata="original_created_at").run(orders)
+    stored = emulator.project("app").orders["o-0"]
+    assert stored["metadata"]["original_created_at"] == "2019-05-06T07:08:09Z"
+
+
+@pytest.mark.anyio
+async def test_the_eta_counts_the_spent_bulk_budget(emulators: Any, clients: Any) -> None:
+    emu = await emulators(rate_limits=RateLimits(bulk_calls_per_hour=1))
+    client = await clients(emu)
+    events: list[vf.ProgressEvent] = []
+    await ImportBatcher(client, batch_size=2, total_orders=6, on_progress=events.append).run(make_orders(6))
+    first = next(event for event in events if isinstance(event, vf.BatchFinished))
+    # Two batches left at one bulk call an hour: the second waits for the next window but one.
+    assert first.progress.eta is not None
+    assert first.progress.eta > 3600
