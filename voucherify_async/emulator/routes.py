@@ -39,9 +39,8 @@ async def create_order(request: web.Request) -> web.Response:
     body = await read_json(request)
     if problem := validate_order(body, emulator_of(request).metadata_schema):
         raise _invalid(problem)
-    if reason := project.missing_party(body):
-        missing = reason.rsplit(" ", 1)[-1]
-        return error_response(404, reason, resource_id=missing, resource_type="customer")
+    if missing := project.unknown_customer(body):
+        return not_found("customer", missing)
     now = project.catch_up()
     return json_response(project.upsert_order(body, now))
 
@@ -65,9 +64,8 @@ async def update_order(request: web.Request) -> web.Response:
     order = project.find_order(key)
     if order is None:
         return not_found("order", key)
-    if reason := project.missing_party(body):
-        missing = reason.rsplit(" ", 1)[-1]
-        return error_response(404, reason, resource_id=missing, resource_type="customer")
+    if missing := project.unknown_customer(body):
+        return not_found("customer", missing)
     now = project.catch_up()
     return json_response(project.update_order(order["id"], body, now))
 

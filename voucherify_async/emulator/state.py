@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from voucherify_async.emulator.exports import ExportRecord
 
 
+def customer_not_found(customer_id: str) -> str:
+    """Why an order referring to a customer that does not exist cannot be stored."""
+    return f"Cannot find customer with id {customer_id}"
+
+
 def _compact(body: dict[str, Any]) -> bytes:
     """``body`` serialised, in a buffer of its own size (orjson's output keeps a 4 KiB buffer)."""
     return memoryview(orjson.dumps(body)).tobytes()
@@ -90,7 +95,7 @@ class ImportAction:
         if with_result and self.result is not None and status in ("DONE", "FAILED"):
             data["result"] = self.result
         data["created_at"] = iso_time(self.created_at)
-        data["updated_at"] = iso_time(updated)
+        data["updated_at"] = iso_time(max(updated, self.created_at))
         data["request_id"] = self.request_id
         data["progress"] = self.progress(now)
         if status in ("DONE", "FAILED"):
@@ -136,6 +141,7 @@ class ProjectState:
     _updated: dict[str, tuple[float, int]] = field(default_factory=dict)
     _customer_by_source: dict[str, str] = field(default_factory=dict)
     _actions: list[ImportAction] = field(default_factory=list)
+    _actions_by_id: dict[str, ImportAction] = field(default_factory=dict)
     _pending: deque[ImportAction] = field(default_factory=deque)
     _changes: int = 0
     _created: dict[str, int] = field(default_factory=dict)
@@ -197,16 +203,14 @@ class ProjectState:
             fail=fail,
         )
         self._actions.append(action)
+        self._actions_by_id[action.id] = action
         self._pending.append(action)
         self.catch_up()
         return action
 
     def find_action(self, action_id: str) -> ImportAction | None:
         """The action with this id."""
-        for action in self._actions:
-            if action.id == action_id:
-                return action
-        return None
+        return self._actions_by_id.get(action_id)
 
     def _next_created_ms(self, now: float) -> int:
         # Clients page back through GET /v1/async-actions by end_date = the last created_at they saw, in
@@ -229,8 +233,9 @@ class ProjectState:
         """Store the action's orders up to index ``upto``; orders that cannot be stored are failures."""
         orders = action.orders or []
         for body in orders[action.applied : upto]:
-            reason = self.missing_party(body)
-            if reason is not None:
+            missing = self.unknown_customer(body)
+            if missing is not None:
+                reason = customer_not_found(missing)
                 action.failed.append({"source_id": body.get("source_id"), "reason": reason})
                 continue
             self.upsert_order(body, stamp, keep_created_at=False)
@@ -258,14 +263,14 @@ class ProjectState:
         stored_key = self._key_by_id.get(key, key)
         return self._orders.get(stored_key)
 
-    def missing_party(self, body: dict[str, Any]) -> str | None:
-        """Why the order cannot be stored: a customer or referrer id that does not exist."""
+    def unknown_customer(self, body: dict[str, Any]) -> str | None:
+        """The customer or referrer id the order refers to that does not exist, if any."""
         for name in ("customer", "referrer"):
             party = body.get(name)
             party_id = party.get("id") if isinstance(party, dict) else None
             party_id = party_id or body.get(f"{name}_id")
             if party_id is not None and party_id not in self.customers:
-                return f"Cannot find customer with id {party_id}"
+                return str(party_id)
         return None
 
     def create_customer(self, source_id: str | None = None, **fields: Any) -> dict[str, Any]:
