@@ -78,3 +78,20 @@ async def test_a_body_over_the_size_limit_is_a_413_in_the_api_format(monkeypatch
             assert response.status == 413
             assert (await response.json())["code"] == 413
         assert emu.project().import_requests == 0
+
+
+def test_the_emulator_imports_nothing_of_the_sdk() -> None:
+    import ast
+
+    import voucherify_async.emulator as package
+
+    imported: set[str] = set()
+    for module in Path(package.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+    sdk = {name for name in imported if name.startswith("voucherify_async")}
+    assert sdk
+    assert all(name.startswith("voucherify_async.emulator") for name in sdk), sorted(sdk)
