@@ -129,9 +129,7 @@ def test_rejections_line_names_an_example_order_and_its_reason() -> None:
     event = OrdersRejected(
         ImportProgress(rejected=2), (OrderFailure("o-1", "bad status"), OrderFailure(None, "x"))
     )
-    assert (
-        describe_event(event, DisplayState(), now=NOW) == "rejected 2 orders before sending: o-1: bad status"
-    )
+    assert describe_event(event, DisplayState()) == "rejected 2 orders before sending: o-1: bad status"
 
 
 def test_summary_table_lists_totals_batches_and_common_reasons() -> None:
@@ -142,3 +140,11 @@ def test_summary_table_lists_totals_batches_and_common_reasons() -> None:
     assert "orders read            5" in summary
     assert "aa_1" in summary
     assert "2  quantity must be at least 1" in summary
+
+
+def test_bar_mode_prints_a_rate_limit_wait_above_the_bar() -> None:
+    terminal = FakeTerminal()
+    display = ProgressDisplay(terminal, mode="bar", clock=vf.ManualClock(start=NOW))
+    display(polled(1000))
+    display(RateLimitWait(ImportProgress(), 60, until=NOW + 60, limit_type="bulk_api_calls", reason="429"))
+    assert "waiting 1:00 for the bulk_api_calls limit (the server answered 429)" in terminal.getvalue()

@@ -168,7 +168,7 @@ def _eta(state: DisplayState) -> float | None:
     return max(0, state.total_orders - progress.accounted) / progress.rate
 
 
-def describe_event(event: ProgressEvent, state: DisplayState, *, now: float) -> str | None:
+def describe_event(event: ProgressEvent, state: DisplayState) -> str | None:
     """One plain line for an event worth a line of a log, else ``None`` (polls, prepared batches)."""
     if isinstance(event, OrdersRejected):
         return (
@@ -200,6 +200,13 @@ def describe_event(event: ProgressEvent, state: DisplayState, *, now: float) -> 
     if isinstance(event, WaitingForOtherImport):
         return f"waiting for another import to finish: {event.async_action_id} ({event.status})"
     return None
+
+
+def _worth_a_line_above_the_bar(event: ProgressEvent) -> bool:
+    # What the bar alone would let pass unnoticed: waits, a refused batch, a failed action.
+    if isinstance(event, BatchFinished):
+        return event.result.status != "DONE"
+    return isinstance(event, (BatchRefused, RateLimitWait, WaitingForOtherImport))
 
 
 def _example(failures: Iterable[OrderFailure]) -> str:
@@ -251,12 +258,14 @@ class ProgressDisplay:
         """Take in one progress event and show what it changed."""
         self.state.update(event)
         if self.mode == "plain":
-            line = describe_event(event, self.state, now=self._clock.time())
+            line = describe_event(event, self.state)
             if line is not None:
                 self.print_line(line)
         elif self.mode == "bar":
-            urgent = not isinstance(event, BatchPolled)
-            self.redraw(force=urgent)
+            if _worth_a_line_above_the_bar(event):
+                self.print_line(describe_event(event, self.state) or "")
+            else:
+                self.redraw(force=not isinstance(event, BatchPolled))
 
     def redraw(self, *, force: bool = False) -> None:
         """Redraw the live line (at most every ``min_redraw_interval`` seconds unless ``force``)."""

@@ -1,8 +1,8 @@
 """Entry point of the ``voucherify-async`` command: parses the sub-command and runs it.
 
 The exit codes are listed in :mod:`voucherify_async.cli.exit_codes`. Each sub-command's module is
-imported only when that sub-command runs, so ``voucherify-async import`` does
-not load the emulator's web server and ``--help`` answers at once.
+imported only when that sub-command runs, so ``voucherify-async import`` does not load the emulator's web
+server and ``--help`` answers at once.
 """
 
 from __future__ import annotations
@@ -43,7 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--orders", type=_positive_int, default=20_000, help="how many orders (default 20000)")
     demo.add_argument("--seed", type=int, default=2024, help="seed of the generated orders (default 2024)")
     demo.add_argument(
-        "--rate", type=float, default=5_000.0, metavar="ORDERS_PER_S", help="emulator processing rate"
+        "--rate",
+        type=_positive_float,
+        default=5_000.0,
+        metavar="ORDERS_PER_S",
+        help="orders per second the emulator processes an import at (default 5000)",
     )
     _add_display_argument(demo)
     return parser
@@ -78,7 +82,7 @@ def _add_import_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
     parser.add_argument("--dry-run", action="store_true", help="read and validate the file; send nothing")
     parser.add_argument(
         "--first-poll",
-        type=float,
+        type=_positive_float,
         metavar="SECONDS",
         help="when to first look at an import's async action (default 1; later looks adapt to its progress)",
     )
@@ -118,6 +122,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0: {value}")
     return value
 
 
