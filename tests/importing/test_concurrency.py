@@ -34,6 +34,23 @@ async def test_two_batchers_of_one_project_never_overlap(emulators: Any, clients
 
 
 @pytest.mark.anyio
+async def test_two_batchers_of_one_project_run_one_after_the_other(emulators: Any, clients: Any) -> None:
+    emu = await emulators(processing_rate=100.0)
+    first, second = await clients(emu), await clients(emu)
+    runs: dict[str, vf.ImportReport] = {}
+
+    async def run(name: str, client: vf.AsyncVoucherify, start: int) -> None:
+        runs[name] = await ImportBatcher(client, batch_size=50).run(make_orders(150, start=start))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(run, "a", first, 0)
+        group.start_soon(run, "b", second, 1000)
+    owner = {batch.async_action_id: name for name, report in runs.items() for batch in report.batches}
+    order = [owner[action["id"]] for action in emu.project("app").async_actions]
+    assert order in (["a"] * 3 + ["b"] * 3, ["b"] * 3 + ["a"] * 3)
+
+
+@pytest.mark.anyio
 async def test_batchers_of_two_projects_import_at_the_same_time(emulators: Any, clients: Any) -> None:
     emu = await emulators(processing_rate=100.0, projects={"other": "other-token"})
     ours, theirs = await clients(emu), await clients(emu, "other", "other-token")

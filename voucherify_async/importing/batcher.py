@@ -68,6 +68,10 @@ class ImportRun:
 class ImportBatcher:
     """Imports any number of orders through ``POST /v1/orders/import``, one batch at a time per project.
 
+    Each batch is submitted only after the previous one's async action is DONE or FAILED. Two batchers of
+    one project in one process never interleave: a run holds the project's lock (keyed on
+    ``client.project_key``) from its first submission to its end; batchers of other projects run meanwhile.
+
     Args:
         client: A ``vf.AsyncVoucherify`` (anything offering its orders and async actions resources).
         batch_size: Orders per import request, 1..2000 (the API's limit, and the default).
@@ -234,6 +238,8 @@ class ImportBatcher:
             except BaseException as error:
                 self._stopped(ctx, error)
                 raise
+            finally:
+                ctx.release_project_lock()
 
     async def _pipeline(
         self, ctx: RunContext, orders: OrderSource, results: ObjectSendStream[BatchResult]

@@ -76,12 +76,13 @@ _LOCKS: anyio.lowlevel.RunVar[dict[str, anyio.Lock]] = anyio.lowlevel.RunVar("vo
 
 
 def project_lock(project_key: str) -> anyio.Lock:
-    """The process-wide lock of one project: held from submitting a batch until its action has finished.
+    """The process-wide lock of one project: a run holds it from its first submission to its end.
 
     The API runs one order import per project at a time and queues the rest (``POST /v1/orders/import``:
     "There can be only a single on-going order import per tenant per project"): two batchers of one project
-    in one process take turns batch by batch; batchers of different projects hold different locks. The locks
-    live per event loop (an anyio ``RunVar``), so each ``anyio.run`` starts afresh.
+    in one process never interleave, the second starts sending when the first run is over; batchers of
+    different projects hold different locks and run concurrently. The locks live per event loop (an anyio
+    ``RunVar``), so each ``anyio.run`` starts afresh.
     """
     try:
         locks = _LOCKS.get()
@@ -125,11 +126,25 @@ class RunContext:
         self.known_action_ids: set[str] = set()
         """Every action this run (or the journal) knows as its own: never adopted as another's."""
         self.in_flight_action_id: str | None = None
+        self.holds_project_lock = False
+        """Whether this run took the project's lock (taken before its first submission, kept to its end)."""
         self.started = self.clock.monotonic()
         self.batch_seconds: list[float] = []
         """Duration of each batch this run finished (for the ETA)."""
         self.seconds_per_order: float | None = None
         """How long the last action took per order (for the first poll of the next one)."""
+
+    async def take_project_lock(self) -> None:
+        """Take the project's lock before the run's first submission (a no-op once taken)."""
+        if not self.holds_project_lock:
+            await project_lock(self.client.project_key).acquire()
+            self.holds_project_lock = True
+
+    def release_project_lock(self) -> None:
+        """Release the project's lock at the end of the run, if it was taken."""
+        if self.holds_project_lock:
+            project_lock(self.client.project_key).release()
+            self.holds_project_lock = False
 
     @property
     def elapsed(self) -> float:

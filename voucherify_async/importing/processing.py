@@ -13,7 +13,7 @@ import attrs
 from voucherify_async._errors import BadRequestError
 from voucherify_async.importing.checkpoint import BatchRecord
 from voucherify_async.importing.chunking import Batch
-from voucherify_async.importing.context import RunContext, project_lock
+from voucherify_async.importing.context import RunContext
 from voucherify_async.importing.errors import SourceChangedError
 from voucherify_async.importing.isolation import find_offenders, split_positions
 from voucherify_async.importing.outcome import read_outcome
@@ -102,13 +102,13 @@ async def process_batch(ctx: RunContext, batch: Batch, settings: BatchSettings) 
                 ctx.known_action_ids.add(part.async_action_id)
         if record.result is not None:
             return await _finish(ctx, record.result)
-    async with project_lock(ctx.client.project_key):
-        started = ctx.clock.monotonic()
-        calls_before = ctx.report.bulk_calls
-        tally, pending = await _resume(ctx, batch, record, settings)
-        await _work_through(ctx, batch, fingerprint, pending, tally, settings)
-        duration = ctx.clock.monotonic() - started
-        tally.bulk_calls += ctx.report.bulk_calls - calls_before
+    await ctx.take_project_lock()
+    started = ctx.clock.monotonic()
+    calls_before = ctx.report.bulk_calls
+    tally, pending = await _resume(ctx, batch, record, settings)
+    await _work_through(ctx, batch, fingerprint, pending, tally, settings)
+    duration = ctx.clock.monotonic() - started
+    tally.bulk_calls += ctx.report.bulk_calls - calls_before
     result = BatchResult(
         index=batch.index,
         async_action_id=tally.action_ids[-1] if tally.action_ids else None,
