@@ -92,13 +92,14 @@ def test_fault_syntax_rejects_nonsense(text: str) -> None:
 def test_options_build_the_emulator_they_describe() -> None:
     options = _options(
         "--project", "other:secret", "--processing-rate", "50", "--bulk-calls-per-hour", "1",
-        "--metadata-schema", "channel=web,store",
+        "--metadata-schema", "channel=web,store", "--oauth-token-ttl", "60",
     )  # fmt: skip
     emu = build_emulator(options)
     assert sorted(emu.projects) == ["app", "other"]
     assert emu.project("other").processing_rate == 50
     assert emu.rate_limiter.limits.bulk_calls_per_hour == 1
     assert emu.metadata_schema == {"channel": ["web", "store"]}
+    assert emu.tokens.ttl == 60
 
 
 def test_a_taken_port_is_exit_code_1() -> None:

@@ -13,13 +13,20 @@ USER_TEST = """
 import aiohttp
 import pytest
 
+HEADERS = {"X-App-Id": "app", "X-App-Token": "token"}
+
 
 @pytest.mark.anyio
 async def test_users_can_use_the_fixture(voucherify_emulator):
-    headers = {"X-App-Id": "app", "X-App-Token": "token"}
     async with aiohttp.ClientSession() as session:
-        async with session.get(voucherify_emulator.url + "/v1/orders", headers=headers) as response:
+        async with session.get(voucherify_emulator.url + "/v1/orders", headers=HEADERS) as response:
             assert response.status == 200
+
+
+@pytest.mark.anyio
+@pytest.mark.voucherify_emulator(app_id="shop", processing_rate=5)
+async def test_users_can_configure_it_with_the_marker(voucherify_emulator):
+    assert voucherify_emulator.project("shop").processing_rate == 5
 """
 
 
@@ -60,10 +67,19 @@ async def test_close_stops_serving_and_can_be_repeated() -> None:
 
 def test_the_pytest_plugin_serves_users_tests(tmp_path: Path) -> None:
     (tmp_path / "test_user.py").write_text(USER_TEST)
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "--strict-markers",
+        "-p",
+        "no:cacheprovider",
+        str(tmp_path),
+    ]
     finished = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert finished.returncode == 0, finished.stdout + finished.stderr
-    assert "1 passed" in finished.stdout
+    assert "2 passed" in finished.stdout
 
 
 @pytest.mark.anyio

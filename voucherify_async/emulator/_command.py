@@ -98,6 +98,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="allowed values of an order metadata key, enforced only by the server (repeatable)",
     )  # fmt: skip
     parser.add_argument("--export-delay", type=float, default=0.0, help="seconds an export takes")
+    parser.add_argument(
+        "--oauth-token-ttl", type=float, default=900.0, metavar="SECONDS", help="lifetime of OAuth tokens"
+    )
 
 
 def build_emulator(args: argparse.Namespace) -> Emulator:
@@ -115,6 +118,7 @@ def build_emulator(args: argparse.Namespace) -> Emulator:
         seed=args.seed,
         metadata_schema=dict(args.metadata_schema) or None,
         export_delay=args.export_delay,
+        oauth_token_ttl=args.oauth_token_ttl,
     )
 
 
