@@ -51,7 +51,9 @@ async def test_a_sigkilled_import_resumes_with_nothing_lost_or_imported_twice(tm
         process.send_signal(signal.SIGKILL)
         await process.wait()
         async with vf.AsyncVoucherify("app", "token", base_url=emu.url) as client:
-            batcher = ImportBatcher(client, batch_size=100, checkpoint=journal, poll=FAST_POLL)
+            batcher = ImportBatcher(
+                client, batch_size=100, checkpoint=journal, poll=FAST_POLL, lost_ack_margin=0.2
+            )
             report = await batcher.run(orders)
         project = emu.project("app")
         assert project.import_requests == 6  # one per batch: none lost, none sent twice

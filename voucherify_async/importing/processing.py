@@ -175,6 +175,11 @@ async def _resume(
         # Killed between sending and recording the answer: the server may have queued it. Adopt it if so.
         assert record.submitting_at is not None
         adopted = await find_adoptable_action(ctx, record.submitting_at, settings.lost_ack_margin)
+        wait = record.submitting_at + settings.lost_ack_margin - ctx.clock.time()
+        if adopted is None and wait > 0:
+            # Restarted at once: a request sent just before the kill may still be on its way to the queue.
+            await ctx.clock.sleep(wait)
+            adopted = await find_adoptable_action(ctx, record.submitting_at, settings.lost_ack_margin)
         if adopted is not None:
             action_id, how = adopted.id, "adopted"
             ctx.known_action_ids.add(action_id)
