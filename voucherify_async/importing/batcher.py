@@ -170,6 +170,7 @@ class ImportBatcher:
 
         Leaving the block early (``break``, an exception, cancellation) cancels the import safely: the
         checkpoint stays consistent and ``report.in_flight_action_id`` names the action still running.
+        Up to 64 results wait for the caller; a caller further behind than that pauses the import.
 
         Example:
             >>> async with batcher.stream(orders) as results:
