@@ -18,6 +18,12 @@ Schema, and corrects the places where the spec disagrees with the real API (each
 4. ``ExportOrderFields`` is an enum without ``metadata.<key>``, which the spec's own example of
    POST /v1/orders/export uses (``"metadata.payment_mean"``); such fields are allowed.
 5. ``ExportScheduledBase.user_id`` is typed a string, but the examples (and the API) send ``null``.
+6. ``Any`` (the values of a filter condition, e.g. ``{"$in": ["PAID"]}``) is an array whose items are a
+   ``oneOf`` of ``string``, ``string`` with ``format: date``, ``string`` with ``format: date-time``, number
+   and object. JSON Schema leaves formats unchecked by default, so every string matches the three string
+   variants and fails ``oneOf``: no string condition could validate, though the API's own 400 for a bad
+   filter names ``$in``, ``$is`` and the other string conditions (orders.json, POST /v1/orders/export).
+   The items become an ``anyOf`` of the same variants.
 
 Example:
     >>> validate({"async_action_id": "aa_0a875d56c805df6601"}, "OrdersImportCreateResponseBody")
@@ -86,6 +92,8 @@ def _correct(schemas: dict[str, Any]) -> None:
         "anyOf": [enum_fields, {"type": "string", "pattern": r"^metadata\..+"}],
     }
     schemas["ExportScheduledBase"]["properties"]["user_id"] = {"type": ["string", "null"]}
+    condition_values = schemas["Any"]["items"]
+    condition_values["anyOf"] = condition_values.pop("oneOf")
 
 
 @functools.cache

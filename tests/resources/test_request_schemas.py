@@ -119,13 +119,27 @@ async def test_export_body_is_an_orders_export_create_request_body(
 
     await client.orders.export(
         fields=["id", "source_id", "status", "metadata.channel"],
-        # A number condition: the spec's `Any` is a oneOf of three string schemas that differ only by an
-        # unchecked `format`, so every string condition matches three of them and fails the oneOf.
-        filters={"junction": "and", "amount": {"conditions": {"$more_than": [1000]}}},
+        filters={
+            "junction": "and",
+            "status": {"conditions": {"$in": ["PAID", "FULFILLED"]}},
+            "created_at": {"conditions": {"$after": ["2021-01-01T00:00:00.000Z"]}},
+            "amount": {"conditions": {"$more_than": [1000]}},
+        },
         order="-created_at",
     )
 
     validate(bodies["export"], "OrdersExportCreateRequestBody")
+
+
+async def test_a_condition_that_is_not_a_list_would_be_caught_by_the_schema_check(
+    captured: tuple[vf.AsyncVoucherify, dict[str, Any]],
+) -> None:
+    client, bodies = captured
+
+    await client.orders.export(filters={"status": {"conditions": {"$in": "PAID"}}})
+
+    with pytest.raises(AssertionError, match=r"\$in"):
+        validate(bodies["export"], "OrdersExportCreateRequestBody")
 
 
 async def test_an_invalid_status_would_be_caught_by_the_schema_check(
