@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 import pytest
 from batcher_scenarios import assert_accounted, import_fault, make_orders
 
@@ -211,3 +212,23 @@ async def test_isolation_gives_up_after_max_refusals(client: vf.AsyncVoucherify,
     assert len(report.rejected) == 64
     assert "not isolated further after 4 refusals" in report.rejected[0].reason
     assert_accounted(report)
+
+
+@pytest.mark.anyio
+async def test_a_long_rate_limit_wait_can_be_cancelled(
+    client: vf.AsyncVoucherify, emulator: Emulator
+) -> None:
+    emulator.add_fault(import_fault("status", status=429, headers={"Retry-After": "3000"}))
+    batcher = ImportBatcher(client)
+    with anyio.CancelScope() as scope:
+
+        def cancel_on_wait(event: vf.ProgressEvent) -> None:
+            if isinstance(event, vf.RateLimitWait):
+                scope.cancel()
+
+        batcher.on_progress = cancel_on_wait
+        await batcher.run(make_orders(3))
+    assert scope.cancelled_caught
+    assert emulator.project("app").import_requests == 0
+    assert batcher.report is not None
+    assert batcher.report.in_flight_action_id is None
