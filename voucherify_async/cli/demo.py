@@ -18,7 +18,7 @@ import anyio
 
 import voucherify_async as vf
 from voucherify_async.cli.demo_orders import DemoDataset, generate_orders, order_source_id, plan_dataset
-from voucherify_async.cli.display import ProgressDisplay, choose_mode, render_summary
+from voucherify_async.cli.display import ProgressDisplay, choose_mode, plural, render_summary
 from voucherify_async.cli.exit_codes import EXIT_INTERRUPTED, EXIT_NOT_ALL_IMPORTED, EXIT_OK
 from voucherify_async.importing.batcher import ImportBatcher
 from voucherify_async.importing.chunking import MAX_BATCH_SIZE
@@ -109,20 +109,20 @@ async def _read_back(
             order = await client.orders.get(source_id)
         except vf.NotFoundError:
             reasons = [f.reason for f in (*report.rejected, *report.failed) if f.source_id == source_id]
-            print(
-                f"  {source_id}: not in the project ({reasons[0] if reasons else 'not imported'})", file=out
-            )
+            print(f"  {source_id}  not in the project (404)", file=out)
+            print(f"  {'':11}  {reasons[0] if reasons else 'not imported'}", file=out)
             continue
-        print(f"  {_describe(order)}", file=out)
+        print(_describe(order), file=out)
 
 
 def _describe(order: vf.Order) -> str:
     metadata: dict[str, Any] = order.metadata or {}
-    items = len(order.items or [])
+    items = plural(len(order.items or []), "item")
     status = getattr(order.status, "value", order.status)
     imported_at = order.created_at.isoformat(timespec="seconds") if order.created_at else "?"
+    indent = " " * 15
     return (
-        f"{order.source_id}: {status}, amount {order.amount}, {items} item{'s' if items != 1 else ''}, "
-        f"created_at {imported_at} (the import), "
-        f"metadata.{CREATED_AT_KEY} {metadata.get(CREATED_AT_KEY)} (its own date)"
+        f"  {order.source_id}  {status}, amount {order.amount}, {items}\n"
+        f"{indent}created_at {imported_at} (the time of the import)\n"
+        f"{indent}metadata.{CREATED_AT_KEY} {metadata.get(CREATED_AT_KEY)} (the order's own date)"
     )
