@@ -17,7 +17,13 @@ from typing import Any, TextIO
 import anyio
 
 import voucherify_async as vf
-from voucherify_async.cli.demo_orders import DemoDataset, generate_orders, order_source_id, plan_dataset
+from voucherify_async.cli.demo_orders import (
+    CHANNEL_SCHEMA,
+    DemoDataset,
+    generate_orders,
+    order_source_id,
+    plan_dataset,
+)
 from voucherify_async.cli.display import ProgressDisplay, choose_mode, plural, render_summary
 from voucherify_async.cli.exit_codes import EXIT_INTERRUPTED, EXIT_NOT_ALL_IMPORTED, EXIT_OK
 from voucherify_async.importing.batcher import ImportBatcher
@@ -46,7 +52,7 @@ async def _demo(dataset: DemoDataset, rate: float, display: ProgressDisplay, out
     from voucherify_async.emulator import Emulator
 
     app_id, app_token = "demo", secrets.token_urlsafe(16)
-    async with Emulator(app_id, app_token, processing_rate=rate) as emulator:
+    async with Emulator(app_id, app_token, processing_rate=rate, metadata_schema=CHANNEL_SCHEMA) as emulator:
         print(f"Embedded Voucherify emulator listening on {emulator.url}", file=out)
         print(_introduction(dataset), file=out, flush=True)
         async with vf.AsyncVoucherify(app_id, app_token, base_url=emulator.url) as client:
@@ -84,14 +90,22 @@ def _introduction(dataset: DemoDataset) -> str:
 def _planned_versus_found(dataset: DemoDataset, report: vf.ImportReport) -> str:
     rejected = {failure.source_id for failure in report.rejected}
     failed = {failure.source_id for failure in report.failed}
-    planned_on_server = {sid for sid, kind in dataset.defects.items() if kind == "missing_customer"}
-    planned_locally = set(dataset.defects) - planned_on_server
+
+    def planned(*kinds: str) -> set[str]:
+        return {source_id for source_id, kind in dataset.defects.items() if kind in kinds}
+
+    local = planned("zero_quantity", "negative_amount", "unknown_status")
+    customer, channel = planned("missing_customer"), planned("unknown_channel")
+    refused = sum(1 for batch in report.batches if batch.rejected)
     lines = [
         "",
-        f"Broken on purpose and rejected before sending: {len(planned_locally & rejected)} of "
-        f"{len(planned_locally)} (no bulk call spent on them)",
-        f"Broken on purpose and failed on the server: {len(planned_on_server & failed)} of "
-        f"{len(planned_on_server)} (a customer id that does not exist, which only the server can tell)",
+        f"Broken on purpose and rejected before sending: {len(local & rejected)} of {len(local)} "
+        "(no bulk call spent on them)",
+        f"Broken on purpose, refused by the server (a metadata schema only it knows) and isolated: "
+        f"{len(channel & rejected)} of {len(channel)}, in {plural(refused, 'batch', 'batches')} that cost "
+        f"{plural(report.extra_bulk_calls, 'extra bulk call')}",
+        f"Broken on purpose and failed on the server (a customer id that does not exist): "
+        f"{len(customer & failed)} of {len(customer)}",
         f"Invariant orders == imported + failed + rejected: {report.orders:,} == {report.imported:,} + "
         f"{len(report.failed):,} + {len(report.rejected):,} ({'holds' if report.consistent else 'BROKEN'})",
     ]

@@ -44,10 +44,15 @@ CHANNELS = ("web", "store", "phone", "marketplace")
 HISTORY_START = datetime(2019, 1, 1, tzinfo=timezone.utc)
 HISTORY_END = datetime(2024, 12, 31, tzinfo=timezone.utc)
 
-DEFECTS = ("zero_quantity", "negative_amount", "unknown_status", "missing_customer")
+DEFECTS = ("zero_quantity", "negative_amount", "unknown_status", "missing_customer", "unknown_channel")
 """How the broken orders are broken. The first three break a documented rule (quantity >= 1, integer
 non-negative amounts, the status enum) and are rejected before sending; ``missing_customer`` refers to a
-customer id that does not exist, which only the server can tell: it fails inside the import action."""
+customer id that does not exist, which only the server can tell: it fails inside the import action;
+``unknown_channel`` breaks the demo project's metadata schema (:data:`CHANNEL_SCHEMA`), a rule only the
+server knows: the server refuses the whole batch with a 400, and the batcher isolates the order."""
+
+CHANNEL_SCHEMA = {"channel": CHANNELS}
+"""The demo project's metadata schema: the allowed sales channels."""
 
 
 @attrs.frozen
@@ -150,5 +155,7 @@ def _break(order: dict[str, Any], defect: str) -> None:
         order["status"] = "SHIPPED"
     elif defect == "missing_customer":
         order["customer"] = {"id": "cust_0000000000000deleted"}
+    elif defect == "unknown_channel":
+        order["metadata"]["channel"] = "fax"
     else:
         raise ValueError(f"unknown defect: {defect}")
