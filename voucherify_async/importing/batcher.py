@@ -9,6 +9,7 @@ second, bounded stream.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,13 +27,14 @@ from voucherify_async.importing.chunking import (
     prepare_batches,
 )
 from voucherify_async.importing.context import ImportClient, RunContext
-from voucherify_async.importing.errors import ImportInterruptedError
+from voucherify_async.importing.errors import CheckpointError, ImportInterruptedError
 from voucherify_async.importing.polling import PollPolicy
 from voucherify_async.importing.processing import BatchSettings, process_batch
 from voucherify_async.importing.progress import ImportFinished, ProgressCallback
 from voucherify_async.importing.report import BatchResult, ImportReport
 from voucherify_async.importing.sources import OrderSource
 from voucherify_async.importing.validation import OrderRules
+from voucherify_async.models import to_wire as models_to_wire
 
 __all__ = ["ImportBatcher", "ImportRun"]
 
@@ -135,7 +137,7 @@ class ImportBatcher:
         self.rules = OrderRules(
             require_source_id=require_source_id,
             created_at_metadata=created_at_metadata,
-            to_wire=to_wire or _models_to_wire(),
+            to_wire=to_wire or models_to_wire,
         )
         self.settings = BatchSettings(
             poll=poll or PollPolicy(),
@@ -283,7 +285,10 @@ class ImportBatcher:
         ctx.report.elapsed = ctx.elapsed
         if ctx.journal is not None:
             reason = "cancelled" if isinstance(error, anyio.get_cancelled_exc_class()) else repr(error)
-            ctx.journal.write("stopped", async_action_id=ctx.in_flight_action_id, reason=reason[:500])
+            # The journal's last word is informational: a journal that cannot be written any more must not
+            # hide the error that stopped the run.
+            with contextlib.suppress(CheckpointError):
+                ctx.journal.write("stopped", async_action_id=ctx.in_flight_action_id, reason=reason[:500])
 
 
 def _totals(report: ImportReport) -> dict[str, int]:
@@ -304,12 +309,3 @@ def _interrupted_message(ctx: RunContext, error: VoucherifyError) -> str:
         else "no action was in flight"
     )
     return f"the import stopped after {len(ctx.report.batches)} batches ({where}): {error}"
-
-
-def _models_to_wire() -> Callable[[Any], dict[str, Any]] | None:
-    try:
-        from voucherify_async.models import to_wire  # the models may not offer it in every version
-    except ImportError:  # pragma: no cover
-        return None
-    converter: Callable[[Any], dict[str, Any]] = to_wire
-    return converter
