@@ -99,3 +99,15 @@ def test_base_url_comes_from_the_environment_unless_flagged() -> None:
     }
     flagged = resolve(parse("--base-url", "http://127.0.0.1:2"), env).base_url
     assert (resolve(parse(), env).base_url, flagged) == ("http://127.0.0.1:1", "http://127.0.0.1:2")
+
+
+def test_token_stdin_at_a_terminal_is_asked_without_echo() -> None:
+    asked: list[str] = []
+    credentials = resolve_credentials(
+        parse("--app-id", "a", "--app-token-stdin"),
+        {},
+        stdin=Terminal(SECRET + "\n"),
+        stderr=io.StringIO(),
+        prompt=lambda text: asked.append(text) or "typed-token",
+    )
+    assert (credentials.app_token, len(asked)) == ("typed-token", 1)

@@ -126,7 +126,8 @@ def _read_token(
     elif args.app_token_file is not None:
         token = _first_line_of_file(args.app_token_file)
     elif args.app_token_stdin:
-        token = stdin.readline()
+        # Typed at a terminal, a line read from stdin would be echoed on the screen: ask without echo.
+        token = prompt("Voucherify app token (not shown): ") if stdin.isatty() else stdin.readline()
     elif environ.get(ENV_APP_TOKEN):
         token = environ[ENV_APP_TOKEN]
     elif stdin.isatty():

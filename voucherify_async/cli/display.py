@@ -323,7 +323,7 @@ def render_summary(report: ImportReport, *, max_batches: int = 12, max_reasons: 
         ("failed on the server", f"{len(report.failed):,}"),
         ("rejected as malformed", f"{len(report.rejected):,}"),
         ("batches", f"{len(report.batches):,}"),
-        ("bulk calls", f"{report.bulk_calls:,} ({report.extra_bulk_calls} extra, isolating refused orders)"),
+        ("bulk calls", _bulk_calls(report)),
         ("async action polls", f"{report.polls:,}"),
         ("rate-limit waits", format_duration(report.rate_limit_wait)),
         ("elapsed", f"{format_duration(report.elapsed)}{rate}"),
@@ -336,6 +336,13 @@ def render_summary(report: ImportReport, *, max_batches: int = 12, max_reasons: 
     lines += _reason_table("failed", report.failed, max_reasons)
     lines += _reason_table("rejected", report.rejected, max_reasons)
     return "\n".join(lines)
+
+
+def _bulk_calls(report: ImportReport) -> str:
+    extra = report.extra_bulk_calls
+    return f"{report.bulk_calls:,}" + (
+        f" ({extra:,} extra, isolating orders the server refused)" if extra else ""
+    )
 
 
 def _batch_table(report: ImportReport, max_batches: int) -> list[str]:
