@@ -83,3 +83,23 @@ def test_unknown_cluster_exits_2(
     monkeypatch.delenv("VOUCHERIFY_BASE_URL", raising=False)
     code, output = run(capsys, "import", write_jsonl(tmp_path / "o.jsonl", []), "--cluster", "eu/evil")
     assert (code, "Not a Voucherify cluster" in output) == (2, True)
+
+
+def test_csv_row_with_too_many_cells_is_reported_by_its_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "o.csv").write_text("source_id,amount\na,1\nb,2,surplus\nc,3\n")
+    code, output = run(capsys, "import", tmp_path / "o.csv", "--dry-run")
+    assert code == 1
+    assert "(line 3): the row has more cells" in output
+    assert "2 valid, 1 rejected" in output
+
+
+def test_bad_element_of_a_json_array_is_reported_by_its_record_and_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "o.json").write_text('[\n{"source_id": "a"},\n{"source_id": nope},\n{"source_id": "c"}\n]\n')
+    code, output = run(capsys, "import", tmp_path / "o.json", "--dry-run")
+    assert code == 1
+    assert "(record 2 (line 3)): not valid JSON" in output
+    assert "2 valid, 1 rejected" in output
