@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from cli_process import write_jsonl
 
+from voucherify_async.cli.import_command import resume_command
 from voucherify_async.cli.main import main
 
 
@@ -103,3 +104,12 @@ def test_bad_element_of_a_json_array_is_reported_by_its_record_and_line(
     assert code == 1
     assert "(record 2 (line 3)): not valid JSON" in output
     assert "2 valid, 1 rejected" in output
+
+
+def test_resume_command_leaves_out_the_token_in_either_spelling() -> None:
+    argv = ["import", "o.jsonl", "--app-token", "s3cret", "--checkpoint", "j", "--app-token=s3cret2"]
+    assert resume_command(argv) == "voucherify-async import o.jsonl --checkpoint j"
+
+
+def test_resume_command_quotes_paths_for_the_shell() -> None:
+    assert resume_command(["import", "my orders.jsonl"]) == "voucherify-async import 'my orders.jsonl'"
