@@ -19,7 +19,12 @@ server behaviour state is checked here:
   ``sku`` are objects whose ``price`` is a non-negative number and ``override`` a boolean;
 - ``customer`` and ``referrer`` are objects whose fields named in the spec are strings, ``address`` an object
   or null; every ``metadata`` is an object;
-- ``created_at`` is an ISO 8601 date-time.
+- ``created_at`` is an ISO 8601 date-time;
+- a field given as ``null`` is refused wherever the server refuses it (everywhere but ``customer_id``,
+  ``referrer_id``, ``customer``, ``referrer``, an address and a product's or SKU's ``price``).
+
+``tests/importing/test_validation_against_server.py`` checks these rules against the emulator's own
+validation: every order it refuses is rejected here, and nothing it accepts is, but an empty ``source_id``.
 
 Optionally the order's own ``created_at`` moves into a metadata key (Voucherify sets ``created_at`` to the
 import time, and its docs advise keeping the real date in metadata).
@@ -42,8 +47,9 @@ _ORDER_AMOUNTS = ("amount", "initial_amount", "discount_amount")
 _ITEM_AMOUNTS = ("amount", "discount_amount", "initial_amount", "price", "discount_quantity")
 _ITEM_AT_LEAST_ONE = ("quantity", "initial_quantity")
 _ITEM_STRINGS = ("sku_id", "product_id", "source_id")
-_PRODUCT_STRINGS = ("id", "source_id", "name")
-_SKU_STRINGS = ("id", "source_id", "sku")
+# The spec names `name` for products and `sku` for SKUs; the server checks both names on both objects.
+_PRODUCT_STRINGS = ("id", "source_id", "name", "sku")
+_SKU_STRINGS = _PRODUCT_STRINGS
 _CUSTOMER_STRINGS = ("id", "source_id", "name", "description", "email", "phone", "birthday", "birthdate")
 _ADDRESS_STRINGS = ("city", "state", "line_1", "line_2", "country", "postal_code")
 
@@ -116,23 +122,22 @@ def _check_order(order: dict[str, Any], rules: OrderRules) -> None:
             raise _Invalid("source_id is missing (needed to account for the order and to resume an import)")
     elif not isinstance(source_id, str) or not source_id:
         raise _Invalid(f"source_id must be a non-empty string, got {source_id!r}")
-    for name in ("id", "customer_id", "referrer_id"):
+    _optional_string(order, "id", "id")
+    for name in ("customer_id", "referrer_id"):
         _optional_string(order, name, name, nullable=True)
-    status = order.get("status")
-    if status is not None and status not in _STATUSES:
-        raise _Invalid(f"status must be one of {', '.join(_STATUSES)}, got {status!r}")
+    if "status" in order and order["status"] not in _STATUSES:
+        raise _Invalid(f"status must be one of {', '.join(_STATUSES)}, got {order['status']!r}")
     for name in _ORDER_AMOUNTS:
         _integer(order, name, name, minimum=0)
     _metadata(order, "metadata")
-    created_at = order.get("created_at")
-    if created_at is not None:
-        _check_date_time(created_at)
+    if "created_at" in order:
+        _check_date_time(order["created_at"])
     for name in ("customer", "referrer"):
         if name in order and order[name] is not None:
             _check_customer(order[name], name)
-    items = order.get("items")
-    if items is None:
+    if "items" not in order:
         return
+    items = order["items"]
     if not isinstance(items, list):
         raise _Invalid(f"items must be a list, got {_kind(items)}")
     if len(items) > MAX_ITEMS:
@@ -150,14 +155,14 @@ def _check_item(item: object, path: str) -> None:
         _integer(item, name, f"{path}.{name}", minimum=0)
     for name in _ITEM_STRINGS:
         _optional_string(item, name, f"{path}.{name}")
-    related = item.get("related_object")
-    if related is not None and related not in ("product", "sku"):
+    if "related_object" in item and item["related_object"] not in ("product", "sku"):
+        related = item["related_object"]
         raise _Invalid(f"{path}.related_object must be 'product' or 'sku', got {related!r}")
     _metadata(item, f"{path}.metadata")
     for name, strings in (("product", _PRODUCT_STRINGS), ("sku", _SKU_STRINGS)):
-        part = item.get(name)
-        if part is None:
+        if name not in item:
             continue
+        part = item[name]
         if not isinstance(part, Mapping):
             raise _Invalid(f"{path}.{name} must be an object, got {_kind(part)}")
         for field in strings:
@@ -165,8 +170,8 @@ def _check_item(item: object, path: str) -> None:
         price = part.get("price")
         if price is not None and (not _is_number(price) or price < 0):
             raise _Invalid(f"{path}.{name}.price must be a non-negative number, got {price!r}")
-        override = part.get("override")
-        if override is not None and not isinstance(override, bool):
+        override = part.get("override", False)
+        if not isinstance(override, bool):
             raise _Invalid(f"{path}.{name}.override must be true or false, got {override!r}")
         _metadata(part, f"{path}.{name}.metadata")
 
@@ -187,9 +192,9 @@ def _check_customer(customer: object, path: str) -> None:
 
 
 def _integer(obj: Mapping[str, Any], name: str, path: str, *, minimum: int) -> None:
-    value = obj.get(name)
-    if value is None:
+    if name not in obj:
         return
+    value = obj[name]
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         rule = "a non-negative integer" if minimum == 0 else f"an integer >= {minimum}"
         unit = " in the smallest currency unit (cents)" if "amount" in name or name == "price" else ""
@@ -207,8 +212,11 @@ def _optional_string(obj: Mapping[str, Any], name: str, path: str, *, nullable: 
 
 
 def _metadata(obj: Mapping[str, Any], path: str) -> None:
-    value = obj.get(path.rpartition(".")[2])
-    if value is not None and not isinstance(value, Mapping):
+    name = path.rpartition(".")[2]
+    if name not in obj:
+        return
+    value = obj[name]
+    if not isinstance(value, Mapping):
         raise _Invalid(f"{path} must be an object of key/value pairs, got {_kind(value)}")
 
 
