@@ -49,8 +49,8 @@ class Output:
 
 @pytest.fixture
 async def slow_emulator() -> AsyncIterator[Emulator]:
-    """Imports take a visible time (100 orders a second): a batch of 20 runs for 0.2 s."""
-    async with Emulator(app_id=APP_ID, app_token=APP_TOKEN, processing_rate=100) as emulator:
+    """Imports take a visible time (40 orders a second): a batch of 20 runs for half a second."""
+    async with Emulator(app_id=APP_ID, app_token=APP_TOKEN, processing_rate=40) as emulator:
         yield emulator
 
 
