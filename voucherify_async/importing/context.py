@@ -23,6 +23,7 @@ from voucherify_async.importing.progress import (
     estimate_eta,
 )
 from voucherify_async.importing.report import ImportReport
+from voucherify_async.models import AsyncAction, AsyncActionsPage
 
 __all__ = ["ImportClient", "RunContext", "project_lock"]
 
@@ -34,9 +35,9 @@ class _OrdersAPI(Protocol):
 
 
 class _AsyncActionsAPI(Protocol):
-    async def get(self, action_id: str) -> Any: ...
+    async def get(self, action_id: str) -> AsyncAction: ...
 
-    async def list(self, *, limit: int = ...) -> Any: ...
+    async def list(self, *, limit: int | None = ...) -> AsyncActionsPage: ...
 
 
 class ImportClient(Protocol):

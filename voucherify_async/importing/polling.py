@@ -21,6 +21,7 @@ from voucherify_async._polling import PollSchedule
 from voucherify_async.importing.context import RunContext
 from voucherify_async.importing.errors import BatchTimeoutError
 from voucherify_async.importing.progress import BatchPolled, RateLimitWait
+from voucherify_async.models import AsyncAction
 
 __all__ = ["FINISHED", "PollPolicy", "action_status", "wait_for_action"]
 
@@ -86,7 +87,7 @@ async def wait_for_action(
     policy: PollPolicy,
     timeout: float | None,
     expected: float | None = None,
-) -> tuple[object, int]:
+) -> tuple[AsyncAction, int]:
     """Poll ``action_id`` until it is DONE or FAILED.
 
     Args:
@@ -135,7 +136,7 @@ async def wait_for_action(
         polls += 1
         ctx.report.polls += 1
         status = action_status(action)
-        progress = int(getattr(action, "progress", None) or 0)
+        progress = action.progress or 0
         if status in FINISHED:
             await ctx.emit(
                 BatchPolled, batch=batch, async_action_id=action_id, status=status, action_progress=progress

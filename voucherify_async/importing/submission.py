@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from typing import Any
 
 from voucherify_async._errors import APIConnectionError, BadRequestError, RateLimitError, ServerError
 from voucherify_async.importing.context import RunContext
 from voucherify_async.importing.polling import FINISHED, PollPolicy, action_status
 from voucherify_async.importing.progress import RateLimitWait, WaitingForOtherImport
+from voucherify_async.models import AsyncAction
 
 __all__ = ["find_adoptable_action", "find_unfinished_import", "submit_import"]
 
@@ -32,31 +32,25 @@ _RECENT = 100  # the largest page of GET /v1/async-actions (limit 1..100)
 _DEFAULT_RATE_WAIT = 60.0
 
 
-def _created_at(action: Any) -> float | None:
-    created = getattr(action, "created_at", None)
-    if isinstance(created, datetime.datetime):
-        if created.tzinfo is None:
-            created = created.replace(tzinfo=datetime.timezone.utc)
-        return created.timestamp()
-    if isinstance(created, str):
-        try:
-            return datetime.datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            return None
-    return None
+def _created_at(action: AsyncAction) -> float | None:
+    created = action.created_at
+    if created is None:
+        return None
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=datetime.timezone.utc)
+    return created.timestamp()
 
 
-def _action_type(action: Any) -> str:
-    kind = getattr(action, "type", None)
-    return str(getattr(kind, "value", kind))
+def _action_type(action: AsyncAction) -> str:
+    return str(getattr(action.type, "value", action.type))
 
 
-async def _recent_imports(ctx: RunContext) -> list[Any]:
+async def _recent_imports(ctx: RunContext) -> list[AsyncAction]:
     page = await ctx.client.async_actions.list(limit=_RECENT)
     return [action for action in page.async_actions if _action_type(action) == ORDERS_IMPORT]
 
 
-async def find_adoptable_action(ctx: RunContext, since: float, margin: float) -> Any | None:
+async def find_adoptable_action(ctx: RunContext, since: float, margin: float) -> AsyncAction | None:
     """The ``ORDERS.IMPORT`` action created at or after ``since - margin`` that is not one of ours.
 
     When several match, the oldest is taken: it is the one that request created (later ones would be other
@@ -73,7 +67,7 @@ async def find_adoptable_action(ctx: RunContext, since: float, margin: float) ->
     return min(candidates, key=lambda pair: pair[0])[1]
 
 
-async def find_unfinished_import(ctx: RunContext, exclude: Iterable[str] = ()) -> Any | None:
+async def find_unfinished_import(ctx: RunContext, exclude: Iterable[str] = ()) -> AsyncAction | None:
     """An ``ORDERS.IMPORT`` of the project that is ENQUEUED or IN_PROGRESS and not one of ours."""
     excluded = set(exclude) | ctx.known_action_ids
     for action in await _recent_imports(ctx):
