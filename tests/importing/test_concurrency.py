@@ -154,3 +154,26 @@ async def test_progress_events_tell_the_totals(client: vf.AsyncVoucherify) -> No
     progress = final.progress
     assert (progress.orders_read, progress.imported, progress.rejected, progress.batches_done) == (4, 3, 1, 2)
     assert progress.eta == 0.0
+
+
+@pytest.mark.anyio
+async def test_the_next_batch_is_read_while_the_server_works_and_no_further(
+    emulators: Any, clients: Any
+) -> None:
+    emu = await emulators(processing_rate=10.0)
+    client = await clients(emu)
+    log: list[str] = []
+
+    async def orders() -> Any:
+        for order in make_orders(8):
+            log.append(f"read {order['source_id']}")
+            yield order
+
+    def record(event: vf.ProgressEvent) -> None:
+        if isinstance(event, vf.BatchFinished):
+            log.append(f"finished {event.result.index}")
+
+    await ImportBatcher(client, batch_size=2, on_progress=record).run(orders())
+    before_first_finished = log[: log.index("finished 1")]
+    # Batch 2 (o-2, o-3) was read during batch 1, batch 3 (o-4...) was not: two batches in memory at most.
+    assert before_first_finished == ["read o-0", "read o-1", "read o-2", "read o-3"]
