@@ -148,7 +148,7 @@ async def test_pytest_fixture_example_passes(tmp_path: Path) -> None:
     argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_example.py"]
     code, output = await run_program(argv, "http://127.0.0.1:9", tmp_path)
     assert code == 0, output
-    assert "1 passed" in output
+    assert "2 passed" in output
 
 
 def test_configuration_examples_build_clients() -> None:
