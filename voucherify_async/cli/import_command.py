@@ -34,7 +34,12 @@ from voucherify_async.cli.order_files import (
 )
 from voucherify_async.importing.batcher import ImportBatcher
 from voucherify_async.importing.chunking import MAX_BATCH_SIZE, prepare_batches
-from voucherify_async.importing.errors import CheckpointError, ImportInterruptedError, SourceError
+from voucherify_async.importing.errors import (
+    CheckpointError,
+    ImportInterruptedError,
+    SourceChangedError,
+    SourceError,
+)
 from voucherify_async.importing.polling import PollPolicy
 from voucherify_async.importing.validation import OrderRules
 
@@ -259,6 +264,9 @@ def _explain_error(
         return EXIT_USAGE
     if isinstance(error, (CheckpointError, SourceError)):
         print(f"error: {error}", file=stderr)
+        if isinstance(error, SourceChangedError):
+            # The journal's fingerprints are of the orders as sent, so options that reshape them count too.
+            print("(or --created-at-metadata differs from the first run's: it reshapes orders)", file=stderr)
         return EXIT_USAGE
     stopped = "" if isinstance(error, ImportInterruptedError) else "the import stopped: "
     print(f"error: {stopped}{error}", file=stderr)
