@@ -145,6 +145,7 @@ async def _import(
             created_at_metadata=args.created_at_metadata,
             total_orders=display.state.total_orders,
             poll=PollPolicy(first=args.first_poll) if args.first_poll is not None else None,
+            coordinate_with_other_processes=args.wait_for_other_imports,
         )
         terminated = False
         async with anyio.create_task_group() as tasks:

@@ -81,6 +81,12 @@ def _add_import_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
     )
     parser.add_argument("--dry-run", action="store_true", help="read and validate the file; send nothing")
     parser.add_argument(
+        "--wait-for-other-imports",
+        action="store_true",
+        help="before each batch, wait while an order import that is not this command's runs in the project "
+        "(other workers import into it too)",
+    )
+    parser.add_argument(
         "--first-poll",
         type=_positive_float,
         metavar="SECONDS",
