@@ -148,3 +148,15 @@ def test_bar_mode_prints_a_rate_limit_wait_above_the_bar() -> None:
     display(polled(1000))
     display(RateLimitWait(ImportProgress(), 60, until=NOW + 60, limit_type="bulk_api_calls", reason="429"))
     assert "waiting 1:00 for the bulk_api_calls limit (the server answered 429)" in terminal.getvalue()
+
+
+class ClosedPipe(io.StringIO):
+    def write(self, text: str) -> int:
+        raise BrokenPipeError
+
+
+def test_a_stream_that_went_away_silences_the_display_without_stopping_the_import() -> None:
+    display = ProgressDisplay(ClosedPipe(), mode="plain", clock=vf.ManualClock(start=NOW))
+    display(BatchSubmitted(ImportProgress(), batch=1, size=10, async_action_id="aa_1"))
+    display(BatchSubmitted(ImportProgress(), batch=2, size=10, async_action_id="aa_2"))
+    assert display.mode == "none"

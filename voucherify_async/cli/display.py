@@ -281,9 +281,7 @@ class ProgressDisplay:
         self._last_redraw = now
         width = shutil.get_terminal_size((100, 24)).columns
         line = render_bar(self.state, now=self._clock.time(), width=width)
-        self.stream.write(f"\r{line}{ERASE_TO_END_OF_LINE}")
-        self.stream.flush()
-        self._bar_shown = True
+        self._bar_shown = self._write(f"\r{line}{ERASE_TO_END_OF_LINE}")
 
     async def keep_alive(self, interval: float = 1.0) -> None:
         """Redraw every ``interval`` seconds, so a long rate-limit wait counts down; runs until cancelled."""
@@ -295,23 +293,30 @@ class ProgressDisplay:
         """Print a line of its own (above the live bar, if one is shown)."""
         if self.mode == "none":
             return
-        if self._bar_shown:
-            self.stream.write(f"\r{ERASE_TO_END_OF_LINE}")
-            self._bar_shown = False
         if self.mode == "plain":
             line = f"{time.strftime('%H:%M:%S', time.gmtime(self._clock.time()))} {line}"
-        self.stream.write(line + "\n")
-        self.stream.flush()
-        if self.mode == "bar":
+        erase = f"\r{ERASE_TO_END_OF_LINE}" if self._bar_shown else ""
+        self._bar_shown = False
+        if self._write(f"{erase}{line}\n") and self.mode == "bar":
             self.redraw(force=True)
 
     def finish(self) -> None:
         """End the live line, so what follows starts on a line of its own."""
         if self.mode == "bar" and self._bar_shown:
             self.redraw(force=True)
-            self.stream.write("\n")
-            self.stream.flush()
+            self._write("\n")
             self._bar_shown = False
+
+    def _write(self, text: str) -> bool:
+        # An import can run for hours; a terminal or pipe that goes away must not stop it: the display goes
+        # quiet instead (the summary and the files still tell the outcome).
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):
+            self.mode = "none"
+            return False
+        return True
 
 
 def render_summary(report: ImportReport, *, max_batches: int = 12, max_reasons: int = 5) -> str:
