@@ -2,6 +2,10 @@ from __future__ import annotations
 
 import io
 
+import anyio
+import anyio.lowlevel
+import pytest
+
 import voucherify_async as vf
 from voucherify_async.cli.display import (
     DisplayState,
@@ -160,3 +164,17 @@ def test_a_stream_that_went_away_silences_the_display_without_stopping_the_impor
     display(BatchSubmitted(ImportProgress(), batch=1, size=10, async_action_id="aa_1"))
     display(BatchSubmitted(ImportProgress(), batch=2, size=10, async_action_id="aa_2"))
     assert display.mode == "none"
+
+
+@pytest.mark.anyio
+async def test_keep_alive_counts_a_wait_down_each_second() -> None:
+    clock, terminal = vf.ManualClock(start=NOW), FakeTerminal()
+    display = ProgressDisplay(terminal, mode="bar", clock=clock)
+    display(RateLimitWait(ImportProgress(), 60, until=NOW + 60, limit_type="bulk_api_calls", reason="paced"))
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(display.keep_alive)
+        while len(clock.sleeps) < 3:
+            await anyio.lowlevel.checkpoint()
+        tasks.cancel_scope.cancel()
+    assert "next in 0:59" in terminal.getvalue()
+    assert "next in 0:58" in terminal.getvalue()
