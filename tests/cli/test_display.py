@@ -45,7 +45,7 @@ def test_format_duration_shows_hours_only_when_needed() -> None:
     assert [format_duration(75), format_duration(3725), format_duration(None)] == ["1:15", "1:02:05", "?"]
 
 
-def test_auto_mode_is_a_bar_on_a_terminal_and_plain_lines_in_a_pipe(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_auto_mode_is_a_bar_on_a_terminal_and_plain_lines_in_a_pipe(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TERM", "xterm")
     assert (choose_mode("auto", FakeTerminal()), choose_mode("auto", io.StringIO())) == ("bar", "plain")
 
