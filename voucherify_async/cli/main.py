@@ -58,7 +58,10 @@ def _add_import_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "import",
         help="import the orders of a JSON Lines, JSON or CSV file",
         description="Import the orders of FILE, in batches of up to 2000, one import at a time, and report "
-        "what happened to every order. Exit code 0 means every order was imported.",
+        "what happened to every order.",
+        epilog="exit codes: 0 every order was imported; 1 some failed or were rejected (see --rejects and "
+        "--failures); 2 a usage, configuration or authentication problem; 130 interrupted (with "
+        "--checkpoint, run the same command again to resume)",
     )
     parser.add_argument("file", metavar="FILE", type=Path, help="orders: .jsonl, .json (an array) or .csv")
     parser.add_argument(
