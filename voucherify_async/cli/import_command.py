@@ -14,9 +14,9 @@ import secrets
 import shlex
 import signal
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AsyncExitStack
-from typing import TextIO
+from typing import Any, TextIO
 
 import anyio
 
@@ -121,22 +121,7 @@ async def _import(
     args: argparse.Namespace, fmt: str, credentials: Credentials | None, display: ProgressDisplay
 ) -> vf.ImportReport:
     async with AsyncExitStack() as stack:
-        if credentials is None:
-            from voucherify_async.emulator import Emulator
-
-            credentials = Credentials("cli", secrets.token_urlsafe(16))
-            emulator = await stack.enter_async_context(Emulator(credentials.app_id, credentials.app_token))
-            credentials = Credentials(credentials.app_id, credentials.app_token, base_url=emulator.url)
-        try:
-            client = vf.AsyncVoucherify(
-                credentials.app_id,
-                credentials.app_token,
-                cluster=credentials.cluster,
-                base_url=credentials.base_url,
-            )
-        except vf.VoucherifyError as error:  # e.g. a cluster name that is not one
-            raise ConfigurationError(str(error)) from None
-        await stack.enter_async_context(client)
+        client = await _open_client(stack, credentials)
         batcher = ImportBatcher(
             client,
             batch_size=args.batch_size,
@@ -147,26 +132,53 @@ async def _import(
             poll=PollPolicy(first=args.first_poll) if args.first_poll is not None else None,
             coordinate_with_other_processes=args.wait_for_other_imports,
         )
-        terminated = False
-        async with anyio.create_task_group() as tasks:
+        return await _run_until_done_or_terminated(batcher, read_records(args.file, fmt), display)
 
-            async def stop_on_sigterm() -> None:
-                nonlocal terminated
-                with anyio.open_signal_receiver(signal.SIGTERM) as signals:
-                    async for _ in signals:
-                        terminated = True
-                        tasks.cancel_scope.cancel()
-                        return
 
-            if sys.platform != "win32":
-                tasks.start_soon(stop_on_sigterm)
-            if display.mode == "bar":
-                tasks.start_soon(display.keep_alive)
-            report = await batcher.run(read_records(args.file, fmt))
-            tasks.cancel_scope.cancel()
-        if terminated:
-            raise Terminated
-        return report
+async def _open_client(stack: AsyncExitStack, credentials: Credentials | None) -> vf.AsyncVoucherify:
+    """The client the import talks through; without credentials, to an emulator started here."""
+    if credentials is None:
+        from voucherify_async.emulator import Emulator
+
+        app_id, app_token = "cli", secrets.token_urlsafe(16)
+        emulator = await stack.enter_async_context(Emulator(app_id, app_token))
+        credentials = Credentials(app_id, app_token, base_url=emulator.url)
+    try:
+        client = vf.AsyncVoucherify(
+            credentials.app_id,
+            credentials.app_token,
+            cluster=credentials.cluster,
+            base_url=credentials.base_url,
+        )
+    except vf.VoucherifyError as error:  # e.g. a cluster name that is not one
+        raise ConfigurationError(str(error)) from None
+    return await stack.enter_async_context(client)
+
+
+async def _run_until_done_or_terminated(
+    batcher: ImportBatcher, records: Iterator[Any], display: ProgressDisplay
+) -> vf.ImportReport:
+    """Run the import; SIGTERM cancels it like Ctrl-C does (the batcher leaves its checkpoint consistent)."""
+    terminated = False
+    async with anyio.create_task_group() as tasks:
+
+        async def stop_on_sigterm() -> None:
+            nonlocal terminated
+            with anyio.open_signal_receiver(signal.SIGTERM) as signals:
+                async for _ in signals:
+                    terminated = True
+                    tasks.cancel_scope.cancel()
+                    return
+
+        if sys.platform != "win32":
+            tasks.start_soon(stop_on_sigterm)
+        if display.mode == "bar":
+            tasks.start_soon(display.keep_alive)
+        report = await batcher.run(records)
+        tasks.cancel_scope.cancel()
+    if terminated:
+        raise Terminated
+    return report
 
 
 def _finish(args: argparse.Namespace, fmt: str, report: vf.ImportReport, stdout: TextIO) -> int:
