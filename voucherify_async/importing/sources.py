@@ -28,13 +28,14 @@ import itertools
 import re
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import anyio.lowlevel
 import attrs
 import orjson
 
 from voucherify_async.importing.errors import SourceError
+from voucherify_async.importing.json_array import split_json_array
 
 __all__ = [
     "MalformedRecord",
@@ -118,20 +119,11 @@ def read_jsonl(path: str | Path) -> Iterator[Any]:
                 yield MalformedRecord(f"line {number}", f"not valid JSON: {error}")
 
 
-# One token of JSON structure: a whole string, a bracket, a comma, or a lone quote (a string that goes on
-# past the end of the buffer: read more and look again).
-_STRING = rb'"[^"\\]*(?:\\.[^"\\]*)*"'
-_JSON_TOKEN = re.compile(_STRING + rb'|[\[\]{},"]', re.DOTALL)
-# Inside an element only brackets matter: skip strings and everything else up to the next bracket in one
-# match (or a lone quote, as above). Anchored with .match(), so a buffer without a bracket costs one pass.
-_INSIDE_ELEMENT = re.compile(rb'[^"\[\]{}]*(?:' + _STRING + rb'[^"\[\]{}]*)*([\[\]{}"])', re.DOTALL)
-
-
 def read_json_array(path: str | Path) -> Iterator[Any]:
     """Stream the elements of a file holding one JSON array, without loading the file whole.
 
-    The array is split into its elements by a small incremental scanner (strings, brackets, commas); each
-    element is then parsed on its own with orjson. Memory holds the read buffer and one element.
+    The array is split into its elements incrementally (see ``json_array``); memory holds the read buffer
+    and one element.
 
     Yields:
         Each element, or a :class:`MalformedRecord` (``"record N (line L)"``) for an element that is not JSON.
@@ -140,80 +132,7 @@ def read_json_array(path: str | Path) -> Iterator[Any]:
         SourceError: When the file does not hold a JSON array or the array is cut short.
     """
     with open(path, "rb") as file:
-        yield from _split_json_array(file, str(path))
-
-
-def _next_token(buffer: bytes, scan: int, depth: int) -> tuple[bytes, int, int] | None:
-    """The next structural token at or after ``scan``: ``(token, start, end)``, or ``None`` if none yet."""
-    if depth >= 2:
-        match = _INSIDE_ELEMENT.match(buffer, scan)
-        return None if match is None else (match.group(1), match.start(1), match.end())
-    match = _JSON_TOKEN.search(buffer, scan)
-    return None if match is None else (match.group(), match.start(), match.end())
-
-
-def _split_json_array(file: BinaryIO, name: str) -> Iterator[Any]:
-    buffer = b""
-    scan = 0  # where the scanner goes on in `buffer`
-    start = -1  # where the current element starts in `buffer`; -1 before the opening bracket
-    depth = 0
-    record = 0
-    line = 1  # line number at buffer[0]
-    while True:
-        # Read at least as much as is kept: an element far larger than a chunk is rescanned only a few
-        # times (the scan of an unfinished element restarts where its last complete token ended).
-        chunk = file.read(max(_CHUNK, len(buffer)))
-        if not chunk and scan >= len(buffer):
-            break
-        buffer += chunk
-        while (found := _next_token(buffer, scan, depth)) is not None:
-            token, token_start, scan = found
-            if token == b'"':
-                if chunk:
-                    scan = token_start  # a string cut by the end of the buffer
-                    break
-                continue
-            if start < 0:
-                if token != b"[":
-                    raise SourceError(f"{name}: expected a JSON array of orders")
-                depth, start = 1, scan
-            elif token in (b"[", b"{"):
-                depth += 1
-            elif token in (b"]", b"}"):
-                depth -= 1
-                if depth == 0:
-                    if record or buffer[start:token_start].strip():
-                        record += 1
-                        yield _parse_element(buffer[start:token_start], record, line, buffer, start)
-                    return
-            elif token == b"," and depth == 1:
-                record += 1
-                yield _parse_element(buffer[start:token_start], record, line, buffer, start)
-                start = scan
-        else:
-            if depth < 2:
-                scan = len(buffer)  # nothing structural left in the buffer
-        if start < 0:
-            if buffer.strip():
-                raise SourceError(f"{name}: expected a JSON array of orders")
-            line += buffer.count(b"\n")
-            buffer, scan = b"", 0
-        else:
-            # Keep only the unfinished element; count the lines dropped for error messages.
-            line += buffer.count(b"\n", 0, start)
-            buffer, scan, start = buffer[start:], scan - start, 0
-        if not chunk:
-            break
-    raise SourceError(f"{name}: the JSON array ends early (after {record} records; the file is cut short?)")
-
-
-def _parse_element(text: bytes, record: int, line: int, buffer: bytes, start: int) -> Any:
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError as error:
-        leading = len(text) - len(text.lstrip())
-        at = line + buffer.count(b"\n", 0, start + leading)
-        return MalformedRecord(f"record {record} (line {at})", f"not valid JSON: {error}")
+        yield from split_json_array(file, str(path), MalformedRecord)
 
 
 # --- CSV ---------------------------------------------------------------------------------------------------
