@@ -19,6 +19,7 @@ from voucherify_async.importing.progress import (
     ImportProgress,
     ProgressCallback,
     ProgressEvent,
+    RateLimitWait,
     emit_progress,
     estimate_eta,
 )
@@ -28,6 +29,7 @@ from voucherify_async.models import AsyncAction, AsyncActionsPage
 __all__ = ["ImportClient", "RunContext", "project_lock"]
 
 BULK = "bulk_api_calls"
+API_CALLS = "api_calls"
 
 
 class _OrdersAPI(Protocol):
@@ -127,6 +129,9 @@ class RunContext:
         self.known_action_ids: set[str] = set()
         """Every action this run (or the journal) knows as its own: never adopted as another's."""
         self.in_flight_action_id: str | None = None
+        self.api_calls_seen: RateLimitInfo | None = None
+        """The general budget as last reported, and the import requests sent since (they may count in it)."""
+        self.calls_since_api_calls_seen = 0
         self.holds_project_lock = False
         """Whether this run took the project's lock (taken before its first submission, kept to its end)."""
         self.started = self.clock.monotonic()
@@ -151,6 +156,40 @@ class RunContext:
     def elapsed(self) -> float:
         """Seconds since the run started."""
         return self.clock.monotonic() - self.started
+
+    def spent_budget_wait(self, limit_type: str) -> tuple[float, RateLimitInfo] | None:
+        """How long to wait for ``limit_type``'s window when the last report says the budget is spent.
+
+        Import requests answer with the bulk budget's headers, yet the general budget may count them too
+        (the emulator does), so those sent since the general budget was last reported are taken off it.
+
+        Returns:
+            The seconds to wait and the budget, or ``None`` when calls are left (or nothing is known).
+        """
+        budget = self.client.rate_limits.get(limit_type)
+        if budget is None or budget.remaining is None or budget.reset_at is None:
+            return None
+        remaining = budget.remaining
+        if limit_type == API_CALLS:
+            if self.api_calls_seen is not budget:
+                self.api_calls_seen, self.calls_since_api_calls_seen = budget, 0
+            remaining -= self.calls_since_api_calls_seen
+        wait = budget.reset_at - self.clock.time()
+        return (wait, budget) if remaining <= 0 and wait > 0 else None
+
+    async def wait_for_rate_limit(self, seconds: float, limit_type: str | None, reason: str) -> None:
+        """Wait ``seconds`` for a rate limit through the clock, after telling the progress callback."""
+        seconds = max(0.0, seconds)
+        until = self.clock.time() + seconds
+        await self.emit(RateLimitWait, seconds=seconds, until=until, limit_type=limit_type, reason=reason)
+        self.report.rate_limit_wait += seconds
+        await self.clock.sleep(seconds)
+
+    async def pace(self, limit_type: str) -> None:
+        """Wait for ``limit_type``'s window if its budget is spent, instead of provoking a 429."""
+        spent = self.spent_budget_wait(limit_type)
+        if spent is not None:
+            await self.wait_for_rate_limit(spent[0], limit_type, "paced")
 
     def bulk_budget(self) -> RateLimitInfo | None:
         """The last seen bulk call budget (``X-Rate-Limit-*`` of an import answer), if any."""

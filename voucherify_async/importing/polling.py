@@ -18,15 +18,14 @@ import attrs
 from voucherify_async._errors import APIConnectionError, ServerError
 from voucherify_async._polling import PollPolicy as SchedulePolicy
 from voucherify_async._polling import PollSchedule
-from voucherify_async.importing.context import RunContext
+from voucherify_async.importing.context import API_CALLS, RunContext
 from voucherify_async.importing.errors import BatchTimeoutError
-from voucherify_async.importing.progress import BatchPolled, RateLimitWait
+from voucherify_async.importing.progress import BatchPolled
 from voucherify_async.models import AsyncAction
 
 __all__ = ["FINISHED", "PollPolicy", "action_status", "wait_for_action"]
 
 FINISHED = ("DONE", "FAILED")
-_API_CALLS = "api_calls"
 
 
 @attrs.frozen
@@ -65,18 +64,6 @@ def action_status(action: object) -> str:
     """The action's status as a plain string (the models may hold an enum member)."""
     status = getattr(action, "status", None)
     return str(getattr(status, "value", status))
-
-
-async def _pace_polls(ctx: RunContext) -> None:
-    budget = ctx.client.rate_limits.get(_API_CALLS)
-    if budget is None or budget.remaining is None or budget.remaining > 0 or budget.reset_at is None:
-        return
-    wait = budget.reset_at - ctx.clock.time()
-    if wait <= 0:
-        return
-    await ctx.emit(RateLimitWait, seconds=wait, until=budget.reset_at, limit_type=_API_CALLS, reason="paced")
-    ctx.report.rate_limit_wait += wait
-    await ctx.clock.sleep(wait)
 
 
 async def wait_for_action(
@@ -122,7 +109,7 @@ async def wait_for_action(
                 )
             delay = min(delay, left)
         await clock.sleep(delay)
-        await _pace_polls(ctx)
+        await ctx.pace(API_CALLS)
         try:
             action = await ctx.client.async_actions.get(action_id)
         except (APIConnectionError, ServerError):

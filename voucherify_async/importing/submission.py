@@ -20,9 +20,9 @@ import datetime
 from collections.abc import Iterable
 
 from voucherify_async._errors import APIConnectionError, BadRequestError, RateLimitError, ServerError
-from voucherify_async.importing.context import RunContext
+from voucherify_async.importing.context import API_CALLS, BULK, RunContext
 from voucherify_async.importing.polling import FINISHED, PollPolicy, action_status
-from voucherify_async.importing.progress import RateLimitWait, WaitingForOtherImport
+from voucherify_async.importing.progress import WaitingForOtherImport
 from voucherify_async.models import AsyncAction
 
 __all__ = ["find_adoptable_action", "find_unfinished_import", "submit_import"]
@@ -88,23 +88,10 @@ async def wait_for_other_imports(ctx: RunContext, policy: PollPolicy) -> None:
             delay = policy.clamp(delay * policy.backoff)
 
 
-async def rate_limit_wait(ctx: RunContext, seconds: float, limit_type: str | None, reason: str) -> None:
-    """Wait ``seconds`` for a rate limit through the clock, after telling the progress callback."""
-    seconds = max(0.0, seconds)
-    until = ctx.clock.time() + seconds
-    await ctx.emit(RateLimitWait, seconds=seconds, until=until, limit_type=limit_type, reason=reason)
-    ctx.report.rate_limit_wait += seconds
-    await ctx.clock.sleep(seconds)
-
-
-async def pace_bulk_calls(ctx: RunContext) -> None:
-    """Wait for the bulk window to reset when the last import answer said the budget is spent."""
-    budget = ctx.bulk_budget()
-    if budget is None or budget.remaining is None or budget.remaining > 0 or budget.reset_at is None:
-        return
-    wait = budget.reset_at - ctx.clock.time()
-    if wait > 0:
-        await rate_limit_wait(ctx, wait, budget.limit_type, "paced")
+async def pace_calls(ctx: RunContext) -> None:
+    """Before an import request: wait when the bulk budget, or the general one, is spent."""
+    await ctx.pace(BULK)
+    await ctx.pace(API_CALLS)
 
 
 def _retry_after(ctx: RunContext, error: RateLimitError) -> float:
@@ -140,18 +127,19 @@ async def submit_import(
     importer = ctx.client.with_options(max_retries=0)  # this function owns the retries of the import
     attempts = 0
     while True:
-        await pace_bulk_calls(ctx)
+        await pace_calls(ctx)
         if coordinate:
             await wait_for_other_imports(ctx, policy)
         sent_at = ctx.clock.time()
         if ctx.journal is not None:
             ctx.journal.record_submitting(batch, fingerprint, size, sent_at, positions)
         attempts += 1
+        ctx.calls_since_api_calls_seen += 1
         try:
             action_id = await importer.orders.import_orders(body)
         except RateLimitError as error:
             # Refused before processing: no bulk call spent, nothing queued.
-            await rate_limit_wait(ctx, _retry_after(ctx, error), error.limit_type, "429")
+            await ctx.wait_for_rate_limit(_retry_after(ctx, error), error.limit_type, "429")
             attempts -= 1
             continue
         except (APIConnectionError, ServerError) as error:
