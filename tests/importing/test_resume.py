@@ -154,9 +154,13 @@ async def test_cancellation_leaves_the_action_in_flight_in_the_report(
 async def test_cancellation_keeps_the_report_accounted(client: vf.AsyncVoucherify) -> None:
     batcher = ImportBatcher(client, batch_size=3)
     await _stop_at(batcher, make_orders(9), vf.BatchSubmitted, 3)
-    assert batcher.report is not None
-    assert [batch.index for batch in batcher.report.batches] == [1, 2]
-    assert batcher.report.imported == 6
+    report = batcher.report
+    assert report is not None
+    assert [batch.index for batch in report.batches] == [1, 2]
+    assert (report.imported, report.in_flight_orders) == (6, 3)
+    assert (
+        report.orders == report.imported + len(report.failed) + len(report.rejected) + report.in_flight_orders
+    )
 
 
 @pytest.mark.anyio

@@ -281,7 +281,9 @@ class ImportBatcher:
                 failures.append(error)
 
     def _stopped(self, ctx: RunContext, error: BaseException) -> None:
-        ctx.report.in_flight_action_id = ctx.in_flight_action_id
+        report = ctx.report
+        report.in_flight_action_id = ctx.in_flight_action_id
+        report.in_flight_orders = report.orders - report.imported - len(report.failed) - len(report.rejected)
         ctx.report.elapsed = ctx.elapsed
         if ctx.journal is not None:
             reason = "cancelled" if isinstance(error, anyio.get_cancelled_exc_class()) else repr(error)

@@ -90,6 +90,9 @@ class ImportReport:
         elapsed: Seconds the run took, by the client's clock.
         in_flight_action_id: The async action that was still unfinished when the run stopped early
             (cancelled or failed), else ``None``; a run resumed from the checkpoint reattaches to it.
+        in_flight_orders: Orders read but not accounted for when the run stopped early: those of the batch
+            in flight (0 for a finished run). For a stopped run,
+            ``orders == imported + len(failed) + len(rejected) + in_flight_orders``.
     """
 
     orders: int = 0
@@ -102,6 +105,7 @@ class ImportReport:
     rate_limit_wait: float = 0.0
     elapsed: float = 0.0
     in_flight_action_id: str | None = None
+    in_flight_orders: int = 0
 
     @property
     def consistent(self) -> bool:
