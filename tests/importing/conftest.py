@@ -36,3 +36,29 @@ async def clients(clock: vf.ManualClock) -> AsyncIterator[Callable[..., Any]]:
             return await stack.enter_async_context(client)
 
         yield open_client
+
+
+@pytest.fixture(autouse=True)
+def every_run_accounts_for_every_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Check the report's invariant after every run of every test, however the run ended.
+
+    A finished run: ``orders == imported + len(failed) + len(rejected)``; a stopped one also counts the
+    orders of the batch that was in flight.
+    """
+    from voucherify_async.importing.batcher import ImportBatcher
+
+    original = ImportBatcher.run
+
+    async def checked_run(self: ImportBatcher, orders: Any) -> vf.ImportReport:
+        try:
+            report = await original(self, orders)
+        finally:
+            if self.report is not None:
+                r = self.report
+                accounted = r.imported + len(r.failed) + len(r.rejected)
+                assert r.orders == accounted + r.in_flight_orders, r
+        assert report.consistent
+        assert report.in_flight_orders == 0
+        return report
+
+    monkeypatch.setattr(ImportBatcher, "run", checked_run)
