@@ -319,3 +319,43 @@ async def test_rate_limit_headers_are_kept_after_every_answer(clock: vf.ManualCl
         limit=100, remaining=98, reset_at=clock.time() + 60, limit_type="api_calls"
     )
     assert client.rate_limits["bulk_api_calls"].remaining == 9
+
+
+async def test_a_spent_general_budget_is_waited_for_instead_of_earning_a_429(clock: vf.ManualClock) -> None:
+    limits = RateLimits(api_calls_per_minute=2)
+    async with (
+        Emulator("app", "token", time_source=clock.time, rate_limits=limits) as emulator,
+        vf.AsyncVoucherify("app", "token", base_url=emulator.url, clock=clock) as client,
+    ):
+        for _ in range(3):
+            await client.orders.list()
+    assert [request.status for request in emulator.requests] == [200, 200, 200]
+    assert clock.sleeps == [pytest.approx(60.0)]
+
+
+async def test_a_spent_budget_past_the_callers_deadline_raises_the_429_without_waiting(
+    clock: vf.ManualClock,
+) -> None:
+    limits = RateLimits(api_calls_per_minute=1)
+    async with (
+        Emulator("app", "token", time_source=clock.time, rate_limits=limits) as emulator,
+        vf.AsyncVoucherify("app", "token", base_url=emulator.url, clock=clock) as client,
+    ):
+        await client.orders.list()
+        with anyio.fail_after(30), pytest.raises(vf.RateLimitError):
+            await client.orders.list()
+    assert [request.status for request in emulator.requests] == [200, 429]
+    assert clock.sleeps == []
+
+
+async def test_a_spent_budget_longer_than_max_wait_is_not_waited_for(clock: vf.ManualClock) -> None:
+    limits = RateLimits(api_calls_per_minute=1)
+    policy = vf.RetryPolicy(max_wait=10.0)
+    async with (
+        Emulator("app", "token", time_source=clock.time, rate_limits=limits) as emulator,
+        vf.AsyncVoucherify("app", "token", base_url=emulator.url, clock=clock, retry_policy=policy) as client,
+    ):
+        await client.orders.list()
+        with pytest.raises(vf.RateLimitError):
+            await client.orders.list()
+    assert clock.sleeps == []

@@ -22,7 +22,7 @@ from voucherify_async._errors import (
     VoucherifyError,
 )
 from voucherify_async._rate_limit import DEFAULT_MAX_RETRIES, RateLimitInfo, RetryPolicy
-from voucherify_async._transport import Timeout
+from voucherify_async._timeout import Timeout
 from voucherify_async._version import __version__
 from voucherify_async.importing.batcher import ImportBatcher, ImportRun
 from voucherify_async.importing.errors import (

@@ -21,7 +21,8 @@ from voucherify_async._auth import AppKeys, Auth, BearerToken, OAuthCredentials,
 from voucherify_async._clock import DEFAULT_CLOCK, Clock
 from voucherify_async._errors import VoucherifyError
 from voucherify_async._rate_limit import RateLimitInfo, RetryPolicy
-from voucherify_async._transport import Timeout, Transport
+from voucherify_async._timeout import Timeout
+from voucherify_async._transport import Transport
 from voucherify_async._version import __version__
 from voucherify_async.resources.async_actions import AsyncActions
 from voucherify_async.resources.exports import Exports

@@ -26,15 +26,20 @@ from voucherify_async._errors import (
 )
 
 __all__ = [
+    "API_CALLS",
     "DEFAULT_MAX_RETRIES",
     "RateLimitInfo",
     "RetryPolicy",
     "error_from_response",
     "parse_retry_after",
+    "spent_budget_wait",
 ]
 
 DEFAULT_MAX_RETRIES = 3
 """Retries after the first attempt, so a request is tried at most four times by default."""
+
+API_CALLS = "api_calls"
+"""The ``X-Rate-Limit-Type`` of the general budget, which every API call spends (bulk calls too)."""
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -98,6 +103,23 @@ class RateLimitInfo:
         if self.reset_at is None:
             return None
         return max(0.0, self.reset_at - now)
+
+
+def spent_budget_wait(budgets: Mapping[str, RateLimitInfo], now: float) -> float:
+    """Seconds until the general budget's window resets, when the last answer said it is spent; else 0.
+
+    Every API call counts against ``api_calls``. Once an answer reported ``X-Rate-Limit-Remaining: 0``, a
+    request sent before ``X-Rate-Limit-Retry`` only earns a 429 and spends a call of the next window's
+    budget on nothing; the transport waits this long first, which is what a retry of the 429 would do.
+
+    Args:
+        budgets: The last seen budget of each limit type (``client.rate_limits``).
+        now: The current epoch time.
+    """
+    budget = budgets.get(API_CALLS)
+    if budget is None or budget.remaining != 0:
+        return 0.0
+    return budget.seconds_until_reset(now) or 0.0
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:

@@ -5,9 +5,10 @@ auth headers, orjson (de)serialisation, timeouts, retries with backoff, error ma
 and logging. Resources only say which method, path and body.
 
 Retries follow :class:`~voucherify_async.RetryPolicy` (see its docstring for the rule on requests that are not
-safe to resend, such as an order import). A wait never outlasts the caller's deadline (an enclosing anyio
-cancel scope): when it would, the error that caused it is raised at once instead of sleeping into a
-cancellation.
+safe to resend, such as an order import). A request waits for the general budget's window first when the
+last answer said it is spent (``spent_budget_wait`` in ``_rate_limit``). A wait never outlasts the caller's
+deadline (an enclosing anyio cancel scope): when it would, the error that caused it is raised at once instead
+of sleeping into a cancellation.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from urllib.parse import urlencode
 import aiohttp
 import anyio
 import orjson
-from attrs import evolve, frozen
+from attrs import evolve
 from yarl import URL
 
 from voucherify_async._auth import Auth, OAuthCredentials
@@ -36,7 +37,14 @@ from voucherify_async._errors import (
     VoucherifyError,
     connection_failure,
 )
-from voucherify_async._rate_limit import DEFAULT_MAX_RETRIES, RateLimitInfo, RetryPolicy, error_from_response
+from voucherify_async._rate_limit import (
+    DEFAULT_MAX_RETRIES,
+    RateLimitInfo,
+    RetryPolicy,
+    error_from_response,
+    spent_budget_wait,
+)
+from voucherify_async._timeout import Timeout
 
 if TYPE_CHECKING:
     from voucherify_async._client import ClientState
@@ -47,30 +55,6 @@ __all__ = ["DEFAULT_MAX_RETRIES", "RetryPolicy", "Timeout", "Transport"]
 logger = logging.getLogger("voucherify_async")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-
-
-@frozen
-class Timeout:
-    """How long a request may take, in seconds (``None`` = no limit).
-
-    The defaults stay below the API load balancer's hard cut of 3 minutes, so a slow answer surfaces as an
-    :class:`~voucherify_async.APITimeoutError` of ours rather than an anonymous 5xx of the balancer.
-
-    Attributes:
-        total: The whole request, from connecting to the last byte of the answer (for downloads: the longest
-            pause between two chunks).
-        connect: Getting a connection (a pooled one, or a new TCP connection).
-    """
-
-    total: float | None = 60.0
-    connect: float | None = 10.0
-
-    @classmethod
-    def coerce(cls, value: Timeout | float | None) -> Timeout:
-        """Turn a number into ``Timeout(total=number)``; keep a :class:`Timeout` as is."""
-        if isinstance(value, Timeout):
-            return value
-        return cls(total=value, connect=10.0 if value is None else min(float(value), 10.0))
 
 
 class Transport:
@@ -253,6 +237,8 @@ class Transport:
     ) -> Any:
         retries = 0
         renewed_credentials = False
+        if authenticate is True:
+            await self._wait_for_spent_budget(method, url)
         while True:
             headers = dict(self._shared.headers)
             if content_type:
@@ -302,6 +288,18 @@ class Transport:
             idempotent=True,
             authenticate={"X-App-Id": credentials.app_id, "X-App-Token": credentials.app_token},
         )
+
+    async def _wait_for_spent_budget(self, method: str, url: URL) -> None:
+        wait = spent_budget_wait(self._shared.rate_limits, self._shared.clock.time())
+        max_wait = self.retry_policy.max_wait
+        if not wait or (max_wait is not None and wait > max_wait):
+            return
+        if anyio.current_time() + wait >= anyio.current_effective_deadline():
+            return  # Sent anyway: its 429 is raised as usual, instead of a sleep into a cancellation.
+        logger.info(
+            "%s %s: the api_calls budget is spent; waiting %.3f s for its window", method, url.path, wait
+        )
+        await self._shared.clock.sleep(wait)
 
     def _retry_delay(self, error: VoucherifyError, retries: int) -> float:
         delay = self.retry_policy.delay(error, retries, now=self._shared.clock.time(), draw=self._shared.draw)
