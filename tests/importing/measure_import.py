@@ -4,7 +4,7 @@ The emulator runs in a process of its own (its stored orders must not count in t
 process generates the orders lazily and imports them.
 
 Usage:
-    uv run python tests/importing/measure_import.py 100000 [--rate ORDERS_PER_S] [--source jsonl]
+    uv run python tests/importing/measure_import.py 100000 [--rate ORDERS_PER_S] [--delay S] [--source jsonl]
 """
 
 from __future__ import annotations
@@ -72,11 +72,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("count", type=int)
     parser.add_argument("--rate", type=float, default=None, help="emulator processing rate (orders/s)")
+    parser.add_argument("--delay", type=float, default=None, help="emulator processing delay per import (s)")
     parser.add_argument("--source", choices=["generator", "jsonl"], default="generator")
     args = parser.parse_args()
     command = [sys.executable, "-m", "voucherify_async.emulator", "--port", "0"]
     if args.rate is not None:
         command += ["--processing-rate", str(args.rate)]
+    if args.delay is not None:
+        command += ["--processing-delay", str(args.delay)]
     orders: Any = vf.read_jsonl(write_jsonl(args.count)) if args.source == "jsonl" else generate(args.count)
     emulator = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
