@@ -155,6 +155,20 @@ async def test_wait_notices_the_end_within_a_tenth_of_the_duration(
     assert clock.monotonic() - started - duration <= max(0.1 * duration, 0.25)
 
 
+async def test_wait_for_an_action_enqueued_behind_another_polls_at_most_8_times_and_is_on_time(
+    slow_client: vf.AsyncVoucherify, slow_emulator: Emulator, clock: vf.ManualClock
+) -> None:
+    started = clock.monotonic()
+    await slow_client.orders.import_orders(_orders(150, "first"))
+    action_id = await slow_client.orders.import_orders(_orders(250, "second"))
+
+    await slow_client.async_actions.wait(action_id)
+
+    duration = (150 + 250) / RATE  # 1.5 s ENQUEUED, then 2.5 s IN_PROGRESS
+    assert _polls(slow_emulator) <= 8
+    assert clock.monotonic() - started - duration <= max(0.1 * duration, 0.25)
+
+
 async def test_wait_of_a_finished_action_polls_once(client: vf.AsyncVoucherify, emulator: Emulator) -> None:
     action_id = await client.orders.import_orders(_orders(3))
 

@@ -19,7 +19,7 @@ __all__ = ["ExportFailed", "Exports"]
 
 _EXPORTS = "/v1/exports/"
 
-EXPORT_POLL_POLICY = PollPolicy(first_interval=1.0, max_interval=60.0)
+EXPORT_POLL_POLICY = PollPolicy(first_interval=1.0, max_interval=60.0, shortest_action=None)
 """Exports report no progress: back off from one second, by half the time waited, up to a minute."""
 
 
