@@ -146,6 +146,10 @@ async def submit_import(
             ctx.report.bulk_calls += 1
             if isinstance(error, ServerError) or error.request_sent:
                 adopted = await find_adoptable_action(ctx, sent_at, lost_ack_margin)
+                if adopted is None:
+                    # After a timeout the server may still be taking the request in: look once more.
+                    await ctx.clock.sleep(lost_ack_margin)
+                    adopted = await find_adoptable_action(ctx, sent_at, lost_ack_margin)
                 if adopted is not None:
                     return _accepted(ctx, batch, adopted.id, "adopted"), "adopted"
             if attempts >= max_attempts:
