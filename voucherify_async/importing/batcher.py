@@ -91,9 +91,10 @@ class ImportBatcher:
             project that is not this run's is unfinished (several workers importing into one project).
         total_orders: How many orders the source holds, if known (for the ETA).
         lost_ack_margin: Seconds of clock difference tolerated when looking for an action created since a
-            request whose answer was lost (the client's clock against the server's ``created_at``); a run
-            restarted sooner than this after its request was sent also waits that long before deciding
-            the request never arrived.
+            request whose answer was lost (the client's clock against the server's ``created_at``). It is
+            also the pause before a second look, when the first finds nothing (the server may still be
+            taking the request in), and a run restarted sooner than this after its request was sent waits
+            until then before deciding the request never arrived.
         max_submit_attempts: Sends of one batch tried on connection failures and 5xx before giving up.
         max_refusals: 400s accepted per batch while isolating its offenders; past it, the orders not yet
             imported are rejected with the server's details instead of splitting further (each probe spends
