@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,26 @@ APP_ID = "cli-app"
 APP_TOKEN = "cli-secret-token-1f2e3d"
 COMMAND = (sys.executable, "-m", "voucherify_async.cli.main")
 FAST_POLL = ("--first-poll", "0.05")
+
+
+class HeldTime:
+    """An emulator's time source held still until released, then going on from where it stopped.
+
+    While it is held, an import the emulator accepted stays IN_PROGRESS however slow the machine is, so a
+    test can act (interrupt, kill, start another command) while the import is surely running.
+    """
+
+    def __init__(self) -> None:
+        self.held_at: float | None = time.time()
+        self.lost = 0.0
+
+    def __call__(self) -> float:
+        return self.held_at if self.held_at is not None else time.time() - self.lost
+
+    def release(self) -> None:
+        if self.held_at is not None:
+            self.lost = time.time() - self.held_at
+            self.held_at = None
 
 
 @attrs.frozen

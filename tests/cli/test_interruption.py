@@ -14,6 +14,7 @@ from cli_process import (
     APP_TOKEN,
     COMMAND,
     FAST_POLL,
+    HeldTime,
     command_env,
     make_orders,
     run_command,
@@ -48,10 +49,15 @@ class Output:
 
 
 @pytest.fixture
-async def slow_emulator() -> AsyncIterator[Emulator]:
-    """Imports take a visible time (40 orders a second): a batch of 20 runs for half a second."""
-    async with Emulator(app_id=APP_ID, app_token=APP_TOKEN, processing_rate=40) as emulator:
-        yield emulator
+def held_time() -> HeldTime:
+    return HeldTime()
+
+
+@pytest.fixture
+async def slow_emulator(held_time: HeldTime) -> AsyncIterator[Emulator]:
+    """Imports take half a second a batch of 20, on a time that stands still until the test releases it."""
+    async with Emulator(app_id=APP_ID, app_token=APP_TOKEN, processing_rate=40, time_source=held_time) as emu:
+        yield emu
 
 
 def import_argv(tmp_path: Path) -> list[str]:
@@ -94,18 +100,19 @@ async def test_terminated_run_names_the_import_still_in_flight(
 
 @pytest.mark.anyio
 async def test_run_again_after_a_kill_imports_every_order_exactly_once(
-    slow_emulator: Emulator, tmp_path: Path
+    slow_emulator: Emulator, held_time: HeldTime, tmp_path: Path
 ) -> None:
     argv = import_argv(tmp_path)
     async with await start(argv, slow_emulator) as process:
-        await Output(process.stderr).until("batch 2: 20 orders submitted")
+        await Output(process.stderr).until("batch 1: 20 orders submitted")
         process.kill()
+    held_time.release()  # the killed run's batch 1 runs on for half a second
     resumed = await run_command(*argv, env=command_env(slow_emulator.url))
     project = slow_emulator.project(APP_ID)
     done = sum(action["result"]["done_count"] for action in project.async_actions)
     assert resumed.code == 0, resumed.output
     assert (len(project.orders), done, project.import_requests) == (ORDERS, ORDERS, ORDERS // BATCH)
-    assert project.imports_submitted_while_busy == 0  # batch 3 waited for the killed run's batch 2
+    assert project.imports_submitted_while_busy == 0  # batch 2 waited for the killed run's batch 1
 
 
 @pytest.mark.anyio

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import aiohttp
 import anyio
 import orjson
 import pytest
-from cli_process import APP_ID, APP_TOKEN, COMMAND, FAST_POLL, command_env, make_orders, write_jsonl
+from cli_process import APP_ID, APP_TOKEN, COMMAND, FAST_POLL, HeldTime, command_env, make_orders, write_jsonl
 
 from voucherify_async.emulator import Emulator
-
-
-class HeldTime:
-    """The emulator's time, held still until released: an import it accepted meanwhile stays IN_PROGRESS."""
-
-    def __init__(self) -> None:
-        self.held_at: float | None = time.time()
-
-    def __call__(self) -> float:
-        return self.held_at if self.held_at is not None else time.time()
-
-    def release(self) -> None:
-        self.held_at = None
 
 
 @pytest.mark.anyio
