@@ -179,8 +179,8 @@ def describe_event(event: ProgressEvent, state: DisplayState) -> str | None:
         return f"batch {event.batch}: {plural(event.size, 'order')} {verb} {event.async_action_id}"
     if isinstance(event, BatchRefused):
         return (
-            f"batch {event.batch}: refused by the server ({event.details}); {event.offenders} orders "
-            f"dropped, resending {event.resending:,}"
+            f"batch {event.batch}: refused by the server ({event.details}); "
+            f"{plural(event.offenders, 'order')} dropped, resending {event.resending:,}"
         )
     if isinstance(event, BatchFinished):
         result = event.result
