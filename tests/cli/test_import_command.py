@@ -34,7 +34,7 @@ WRONG_TOKEN = "wrong-token-5e6f7a"
 
 @attrs.frozen
 class Scenario:
-    """One run of the command: its arguments, its project, how it gets the token."""
+    """One run of the command (in the project named after it): its arguments and how it gets the token."""
 
     args: tuple[str, ...]
     token: str | None = APP_TOKEN  # in the environment; None: not there
