@@ -147,3 +147,9 @@ async def test_the_eta_counts_the_spent_bulk_budget(emulators: Any, clients: Any
     # Two batches left at one bulk call an hour: the second waits for the next window but one.
     assert first.progress.eta is not None
     assert first.progress.eta > 3600
+
+
+@pytest.mark.parametrize("options", [{"batch_size": 0}, {"batch_size": 2001}, {"max_batch_bytes": 2}])
+def test_impossible_batch_settings_are_refused_at_once(client: vf.AsyncVoucherify, options: Any) -> None:
+    with pytest.raises(ValueError, match="batch"):
+        ImportBatcher(client, **options)

@@ -129,6 +129,8 @@ class ImportBatcher:
     ) -> None:
         if not 1 <= batch_size <= MAX_BATCH_SIZE:
             raise ValueError(f"batch_size must be between 1 and {MAX_BATCH_SIZE}, got {batch_size}")
+        if max_batch_bytes < 3:
+            raise ValueError(f"max_batch_bytes must hold at least one small order, got {max_batch_bytes}")
         self.client = client
         self.batch_size = batch_size
         self.max_batch_bytes = max_batch_bytes
