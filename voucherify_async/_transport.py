@@ -45,6 +45,7 @@ from voucherify_async._rate_limit import (
     spent_budget_wait,
 )
 from voucherify_async._timeout import Timeout
+from voucherify_async.models import JSON_OPTIONS, json_default
 
 if TYPE_CHECKING:
     from voucherify_async._client import ClientState
@@ -137,7 +138,8 @@ class Transport:
             path: A path on the base URL, e.g. ``"/v1/orders"``, as URL text: percent-escapes are kept, so
                 quote ids with ``urllib.parse.quote(id, safe="")``.
             params: Query parameters.
-            json: A body to serialise with orjson.
+            json: A body to serialise with orjson; models and datetimes inside it go out as ``to_wire``
+                writes them (``models.json_default``).
             content: A body already serialised as JSON (the batcher serialises each order once).
             timeout: This call's timeout instead of the client's.
             max_retries: This call's retry count instead of the client's.
@@ -147,7 +149,9 @@ class Transport:
             APIError: (a subclass per status) the API answered with an error.
             APIConnectionError: no answer; ``request_sent`` says whether the server may have processed it.
         """
-        body = content if content is not None else (None if json is None else orjson.dumps(json))
+        if content is None and json is not None:
+            content = orjson.dumps(json, default=json_default, option=JSON_OPTIONS)
+        body = content
         return await self._call(
             method.upper(),
             self._url(path),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
+
 import orjson
 import pytest
 
@@ -37,6 +40,41 @@ async def test_create_takes_a_model(client: vf.AsyncVoucherify) -> None:
 
     assert created.items is not None
     assert [(item.source_id, item.quantity) for item in created.items] == [("sku-1", 2)]
+
+
+async def test_create_takes_models_inside_a_plain_mapping(client: vf.AsyncVoucherify) -> None:
+    created = await client.orders.create(
+        {
+            "source_id": "o-1",
+            "customer": vf.Customer(source_id="c-1", name="Ann"),
+            "items": [vf.OrderItem(source_id="sku-1", quantity=2, price=300)],
+        }
+    )
+
+    assert created.items is not None
+    assert [(item.source_id, item.quantity) for item in created.items] == [("sku-1", 2)]
+    assert created.customer is not None
+    assert created.customer.id is not None
+
+
+async def test_a_datetime_inside_a_mapping_goes_out_in_the_apis_form(
+    client: vf.AsyncVoucherify, emulator: Emulator
+) -> None:
+    placed = datetime(2021, 5, 1, 12, 0, 0, 123456)  # naive: taken as UTC, like a model's datetime field
+
+    await client.orders.import_orders([{"source_id": "o-1", "metadata": {"placed_at": placed}}])
+
+    stored = await client.orders.get("o-1")
+    assert stored.metadata == {"placed_at": "2021-05-01T12:00:00.123Z"}
+
+
+async def test_a_value_that_is_not_json_is_refused_before_sending(
+    client: vf.AsyncVoucherify, emulator: Emulator
+) -> None:
+    with pytest.raises(TypeError, match="Decimal"):
+        await client.orders.create({"source_id": "o-1", "amount": Decimal("1.5")})
+
+    assert emulator.requests == []
 
 
 async def test_create_of_an_invalid_order_raises_bad_request_with_details(client: vf.AsyncVoucherify) -> None:

@@ -7,7 +7,7 @@ form; read what the API returns as models (``AsyncAction``, ``Export``, ``Orders
 
 from __future__ import annotations
 
-from voucherify_async.models._converter import converter, from_wire, to_wire
+from voucherify_async.models._converter import JSON_OPTIONS, converter, from_wire, json_default, to_wire
 from voucherify_async.models._enums import (
     AsyncActionStatus,
     AsyncActionType,
@@ -37,6 +37,7 @@ from voucherify_async.models.orders import (
 )
 
 __all__ = [
+    "JSON_OPTIONS",
     "AsyncAction",
     "AsyncActionStatus",
     "AsyncActionType",
@@ -62,5 +63,6 @@ __all__ = [
     "RelatedObject",
     "converter",
     "from_wire",
+    "json_default",
     "to_wire",
 ]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from voucherify_async._errors import VoucherifyError
-from voucherify_async.models import Export, Order, OrdersPage, to_wire
+from voucherify_async.models import JSON_OPTIONS, Export, Order, OrdersPage, json_default, to_wire
 from voucherify_async.resources._answers import UnexpectedAnswer, read_answer
 from voucherify_async.resources._paths import path_with_id
 
@@ -186,7 +186,8 @@ class Orders:
                     f"{len(orders)} orders in one import request; the API takes at most {max_orders} "
                     "(split them, or let ImportBatcher do it)"
                 )
-            content = orjson.dumps([to_wire(order) for order in orders])
+            wire = [to_wire(order) for order in orders]
+            content = orjson.dumps(wire, default=json_default, option=JSON_OPTIONS)
         answer = await self._transport.request("POST", "/v1/orders/import", content=content)
         action_id = answer.get("async_action_id") if isinstance(answer, dict) else None
         if not isinstance(action_id, str):
