@@ -150,6 +150,9 @@ async def test_the_eta_counts_the_spent_bulk_budget(emulators: Any, clients: Any
 
 
 @pytest.mark.parametrize("options", [{"batch_size": 0}, {"batch_size": 2001}, {"max_batch_bytes": 2}])
-def test_impossible_batch_settings_are_refused_at_once(client: vf.AsyncVoucherify, options: Any) -> None:
+@pytest.mark.anyio
+async def test_impossible_batch_settings_are_refused_at_once(
+    client: vf.AsyncVoucherify, options: Any
+) -> None:
     with pytest.raises(ValueError, match="batch"):
         ImportBatcher(client, **options)
