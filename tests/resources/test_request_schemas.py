@@ -12,6 +12,7 @@ from aiohttp import web
 
 import voucherify_async as vf
 from tests.conftest import StartServer
+from tests.models.test_api_examples import ORDER_ANSWER as ORDER_ANSWER_EXAMPLE
 from tests.spec_schemas import validate
 
 pytestmark = pytest.mark.anyio
@@ -96,9 +97,32 @@ async def test_update_body_is_an_orders_update_request_body(
 ) -> None:
     client, bodies = captured
 
-    await client.orders.update("o-1", vf.Order(status="FULFILLED", metadata={"k": 1}))
+    await client.orders.update(
+        "o-1",
+        vf.Order(
+            status="FULFILLED",
+            amount=21700,
+            metadata={"channel": "web", "tags": ["gift"], "priority": 1},
+            customer=vf.Customer(source_id="c-1", email="bob@example.com"),
+            referrer=vf.Referrer(id="cust_Vzck5i8U3OhcEUFY6MKhN9Rv"),
+            items=[*(FULL_ORDER.items or []), vf.OrderItem(product_id="prod_2", quantity=3, price=500)],
+        ),
+    )
 
     validate(bodies["update"], "OrdersUpdateRequestBody")
+    assert bodies["update"]["items"][2] == {"product_id": "prod_2", "quantity": 3, "price": 500}
+
+
+async def test_a_fetched_order_sent_back_as_it_is_is_an_orders_update_request_body(
+    captured: tuple[vf.AsyncVoucherify, dict[str, Any]],
+) -> None:
+    client, bodies = captured
+    fetched = vf.models.from_wire(vf.Order, ORDER_ANSWER_EXAMPLE)
+
+    await client.orders.update("o-1", fetched)
+
+    validate(bodies["update"], "OrdersUpdateRequestBody")
+    assert bodies["update"]["customer"] == {"id": "cust_H0nXrItO1DNV3UiPIl54HA5o", "object": "customer"}
 
 
 async def test_import_body_is_an_orders_import_create_request_body(
@@ -106,10 +130,16 @@ async def test_import_body_is_an_orders_import_create_request_body(
 ) -> None:
     client, bodies = captured
 
-    await client.orders.import_orders([FULL_ORDER, {"source_id": "o-2", "status": "CREATED"}])
+    await client.orders.import_orders(
+        [
+            FULL_ORDER,
+            {"source_id": "o-2", "status": "CREATED"},
+            {"source_id": "o-3", "customer": vf.Customer(source_id="c-3"), "items": FULL_ORDER.items},
+        ]
+    )
 
     validate(bodies["import"], "OrdersImportCreateRequestBody")
-    assert [order["source_id"] for order in bodies["import"]] == ["o-1", "o-2"]
+    assert [order["source_id"] for order in bodies["import"]] == ["o-1", "o-2", "o-3"]
 
 
 async def test_export_body_is_an_orders_export_create_request_body(
