@@ -17,7 +17,6 @@ Every step is written to the journal first: ``submitting`` before the request go
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 
 from voucherify_async._errors import APIConnectionError, BadRequestError, RateLimitError, ServerError
 from voucherify_async.importing.context import API_CALLS, BULK, RunContext
@@ -67,11 +66,10 @@ async def find_adoptable_action(ctx: RunContext, since: float, margin: float) ->
     return min(candidates, key=lambda pair: pair[0])[1]
 
 
-async def find_unfinished_import(ctx: RunContext, exclude: Iterable[str] = ()) -> AsyncAction | None:
+async def find_unfinished_import(ctx: RunContext) -> AsyncAction | None:
     """An ``ORDERS.IMPORT`` of the project that is ENQUEUED or IN_PROGRESS and not one of ours."""
-    excluded = set(exclude) | ctx.known_action_ids
     for action in await _recent_imports(ctx):
-        if action.id not in excluded and action_status(action) not in FINISHED:
+        if action.id not in ctx.known_action_ids and action_status(action) not in FINISHED:
             return action
     return None
 
@@ -83,6 +81,7 @@ async def wait_for_other_imports(ctx: RunContext, policy: PollPolicy) -> None:
         delay = policy.first
         while action_status(other) not in FINISHED:
             await ctx.clock.sleep(delay)
+            await ctx.pace(API_CALLS)
             other = await ctx.client.async_actions.get(other.id)
             ctx.report.polls += 1
             delay = policy.clamp(delay * policy.backoff)
