@@ -15,7 +15,7 @@ import shlex
 import signal
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 from typing import Any, TextIO
 
 import anyio
@@ -92,7 +92,18 @@ def run_import(
             return _explain_error(cause, args, argv, display, stderr)
         raise
     display.finish()
-    return _finish(args, fmt, report, stdout)
+    try:
+        _finish(args, fmt, report, stdout)
+    except BrokenPipeError:
+        # Whoever read the summary stopped reading (`| head`); the files are written, the exit code stands.
+        _silence(stdout)
+    return EXIT_OK if report.ok else EXIT_NOT_ALL_IMPORTED
+
+
+def _silence(stream: TextIO) -> None:
+    # Python would flush the broken stream again at exit and print a traceback: point it at /dev/null.
+    with suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
 
 
 def _sole_error(error: BaseException) -> BaseException:
@@ -181,7 +192,7 @@ async def _run_until_done_or_terminated(
     return report
 
 
-def _finish(args: argparse.Namespace, fmt: str, report: vf.ImportReport, stdout: TextIO) -> int:
+def _finish(args: argparse.Namespace, fmt: str, report: vf.ImportReport, stdout: TextIO) -> None:
     rejects = (args.rejects, report.rejected) if args.rejects else None
     failures = (args.failures, report.failed) if args.failures else None
     written = write_left_out_orders(args.file, fmt, rejects=rejects, failures=failures)
@@ -199,7 +210,7 @@ def _finish(args: argparse.Namespace, fmt: str, report: vf.ImportReport, stdout:
             )
     if notes:
         print("\n" + "\n".join(notes), file=stdout)
-    return EXIT_OK if report.ok else EXIT_NOT_ALL_IMPORTED
+    stdout.flush()
 
 
 def _dry_run(args: argparse.Namespace, fmt: str, stdout: TextIO) -> int:
