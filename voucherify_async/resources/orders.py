@@ -156,7 +156,8 @@ class Orders:
 
         The request is never resent automatically once it may have reached the server: a connection lost
         after sending raises :class:`~voucherify_async.APIConnectionError` with ``request_sent=True``, and the
-        import may or may not have been accepted (look for it with ``client.async_actions.list``).
+        import may or may not have been accepted (look for it with ``client.async_actions.list``). A call
+        cancelled while its request is in flight leaves the same doubt.
 
         Args:
             orders: The orders (models or mappings), or ``bytes`` holding them already serialised as one JSON
