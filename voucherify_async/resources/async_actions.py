@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from voucherify_async._errors import VoucherifyError
 from voucherify_async._polling import DEFAULT_POLL_POLICY, PollPolicy, WaitTimeout, poll_until_finished
-from voucherify_async.models import AsyncAction, AsyncActionsPage, converter
+from voucherify_async.models import AsyncAction, AsyncActionsPage, OrdersImportResult, converter
 from voucherify_async.resources._answers import read_answer
 from voucherify_async.resources._paths import path_with_id
 
@@ -32,11 +32,24 @@ class AsyncActionFailed(VoucherifyError):
     """
 
     def __init__(self, action: AsyncAction) -> None:
-        super().__init__(f"Async action {action.id} ({action.type}) FAILED.")
+        super().__init__(_failure_sentence(action))
         self.action = action
 
     def __reduce__(self) -> tuple[type[AsyncActionFailed], tuple[AsyncAction]]:
         return (type(self), (self.action,))
+
+
+def _failure_sentence(action: AsyncAction) -> str:
+    result = action.result
+    message = result.message if isinstance(result, OrdersImportResult) else None
+    if isinstance(result, dict) and isinstance(result.get("message"), str):
+        message = result["message"]
+    sentence = f"Async action {action.id} ({action.type}) FAILED"
+    if message:
+        sentence += f": {message.rstrip('.')}"
+    if action.request_id:
+        sentence += f" [request id {action.request_id}]"
+    return sentence + ". Its result (error.action.result) says what the server did before it failed."
 
 
 class AsyncActions:

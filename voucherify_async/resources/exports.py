@@ -31,7 +31,9 @@ class ExportFailed(VoucherifyError):
     """
 
     def __init__(self, export: Export) -> None:
-        super().__init__(f"Export {export.id} ended with status ERROR.")
+        super().__init__(
+            f"Export {export.id} ended with status ERROR; start a new one with client.orders.export()."
+        )
         self.export = export
 
     def __reduce__(self) -> tuple[type[ExportFailed], tuple[Export]]:
