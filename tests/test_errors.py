@@ -81,11 +81,11 @@ def test_a_non_json_error_body_becomes_the_message() -> None:
     error = error_from_response(502, {}, b"<html>Bad Gateway</html>", None, 0.0)
     assert isinstance(error, vf.ServerError)
     assert error.body == {}
-    assert str(error) == "HTTP 502: <html>Bad Gateway</html>."
+    assert str(error).startswith("HTTP 502: <html>Bad Gateway</html>.")
 
 
 def test_an_empty_error_body_still_gives_a_sentence() -> None:
-    assert str(error_from_response(503, {}, b"", None, 0.0)) == "HTTP 503."
+    assert str(error_from_response(503, {}, b"", None, 0.0)).startswith("HTTP 503.")
 
 
 def test_a_429_reads_retry_after_and_the_rate_limit_headers() -> None:
@@ -160,3 +160,19 @@ def test_a_timeout_is_an_api_timeout_error_naming_its_phase() -> None:
     )
     assert isinstance(error, vf.APITimeoutError)
     assert str(error) == "GET /v1/orders timed out while waiting for the answer."
+
+
+@pytest.mark.parametrize(
+    ("status", "advice"),
+    [(401, "Check the app id and app token"), (403, "OAuth scope"), (500, "quote the request id")],
+)
+def test_errors_a_person_can_act_on_say_what_to_do(status: int, advice: str) -> None:
+    error = error_from_response(status, {}, b'{"code":%d,"key":"k","message":"M"}' % status, "v-1", 0.0)
+
+    assert advice in str(error)
+
+
+def test_a_400_adds_nothing_to_the_apis_own_details() -> None:
+    error = error_from_response(400, {}, INVALID_PAYLOAD, None, 0.0)
+
+    assert str(error).endswith("[request id v-0a885062c80375740f].")

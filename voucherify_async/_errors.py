@@ -81,6 +81,9 @@ class APIError(VoucherifyError):
         retry_after: Seconds the API asked to wait before trying again (``Retry-After``), if it said.
     """
 
+    hint = ""
+    """What to do about it, said after the API's own words (empty when the API's words suffice)."""
+
     def __init__(
         self,
         status: int,
@@ -118,7 +121,7 @@ class APIError(VoucherifyError):
             sentence += f" ({' '.join(x for x in (self.resource_type, self.resource_id) if x)})"
         if self.request_id:
             sentence += f" [request id {self.request_id}]"
-        return sentence + "."
+        return sentence + "." + (f" {self.hint}" if self.hint else "")
 
     def __repr__(self) -> str:
         return (
@@ -133,9 +136,16 @@ class BadRequestError(APIError):
 class AuthenticationError(APIError):
     """401: the credentials are wrong, or an OAuth token expired."""
 
+    hint = (
+        "Check the app id and app token (or the OAuth credentials), and that base_url or cluster is the "
+        "project's."
+    )
+
 
 class PermissionDeniedError(APIError):
     """403: the credentials may not do this (a missing permission or OAuth scope)."""
+
+    hint = "The credentials lack a permission or OAuth scope this call needs."
 
 
 class NotFoundError(APIError):
@@ -182,6 +192,8 @@ class RateLimitError(APIError):
 
 class ServerError(APIError):
     """5xx: the API (or a gateway in front of it) failed."""
+
+    hint = "The API or a gateway before it failed; if it lasts, quote the request id to Voucherify's support."
 
 
 class APIConnectionError(VoucherifyError):
