@@ -11,10 +11,10 @@ import anyio
 
 import voucherify_async as vf
 from voucherify_async.importing.batcher import ImportBatcher
-from voucherify_async.importing.polling import PollPolicy
+from voucherify_async.importing.polling import ImportPollPolicy
 from voucherify_async.importing.sources import read_jsonl
 
-FAST_POLL = PollPolicy(first=0.02, minimum=0.01, maximum=0.05)
+FAST_POLL = ImportPollPolicy(first=0.02, minimum=0.01, maximum=0.05)
 
 
 async def main(base_url: str, orders: str, journal: str) -> None:

@@ -28,7 +28,7 @@ from voucherify_async.importing.chunking import (
 )
 from voucherify_async.importing.context import ImportClient, RunContext
 from voucherify_async.importing.errors import CheckpointError, ImportInterruptedError
-from voucherify_async.importing.polling import PollPolicy
+from voucherify_async.importing.polling import ImportPollPolicy
 from voucherify_async.importing.processing import BatchSettings, process_batch
 from voucherify_async.importing.progress import ImportFinished, ProgressCallback
 from voucherify_async.importing.report import BatchResult, ImportReport
@@ -118,7 +118,7 @@ class ImportBatcher:
         on_progress: ProgressCallback | None = None,
         created_at_metadata: str | None = None,
         require_source_id: bool = True,
-        poll: PollPolicy | None = None,
+        poll: ImportPollPolicy | None = None,
         batch_timeout: float | None = 3600.0,
         coordinate_with_other_processes: bool = False,
         total_orders: int | None = None,
@@ -143,7 +143,7 @@ class ImportBatcher:
             to_wire=to_wire or models_to_wire,
         )
         self.settings = BatchSettings(
-            poll=poll or PollPolicy(),
+            poll=poll or ImportPollPolicy(),
             batch_timeout=batch_timeout,
             coordinate=coordinate_with_other_processes,
             lost_ack_margin=lost_ack_margin,

@@ -6,7 +6,7 @@ schedule (:mod:`voucherify_async._polling`: it predicts the end of an ``IN_PROGR
 ``progress``); the batcher adds what it knows from the batches before:
 
 - the first look comes after the time the previous action needed per order times this batch's size (or
-  ``PollPolicy.first`` for the first batch), so a steady import polls about once per batch;
+  ``ImportPollPolicy.first`` for the first batch), so a steady import polls about once per batch;
 - the batch's deadline bounds the whole wait, and a poll that fails after the client's retries is repeated
   later instead of failing the import.
 """
@@ -15,22 +15,25 @@ from __future__ import annotations
 
 import attrs
 
+from voucherify_async import _polling
 from voucherify_async._errors import APIConnectionError, ServerError
-from voucherify_async._polling import PollPolicy as SchedulePolicy
 from voucherify_async._polling import PollSchedule
 from voucherify_async.importing.context import API_CALLS, RunContext
 from voucherify_async.importing.errors import BatchTimeoutError
 from voucherify_async.importing.progress import BatchPolled
 from voucherify_async.models import AsyncAction
 
-__all__ = ["FINISHED", "PollPolicy", "action_status", "wait_for_action"]
+__all__ = ["FINISHED", "ImportPollPolicy", "PollPolicy", "action_status", "wait_for_action"]
 
 FINISHED = ("DONE", "FAILED")
 
 
 @attrs.frozen
-class PollPolicy:
-    """How the batcher polls an async action.
+class ImportPollPolicy:
+    """How the batcher polls an async action (``ImportBatcher(client, poll=vf.ImportPollPolicy(...))``).
+
+    The batcher's few numbers, in its own words; :meth:`schedule` hands them to the SDK's one polling
+    schedule (:class:`voucherify_async._polling.PollPolicy`, which ``client.async_actions.wait`` uses too).
 
     Attributes:
         first: Seconds before the first poll when nothing has been measured yet (also the pause after a poll
@@ -54,10 +57,15 @@ class PollPolicy:
 
     def schedule(self, started: float) -> PollSchedule:
         """The SDK's polling schedule with these numbers, for one wait started at ``started``."""
-        numbers = SchedulePolicy(
+        numbers = _polling.PollPolicy(
             first_interval=self.first, min_interval=self.minimum, max_interval=self.maximum
         )
         return numbers.schedule(started=started)
+
+
+PollPolicy = ImportPollPolicy
+"""The name :class:`ImportPollPolicy` had first, kept so that its old import path goes on working; not to be
+confused with the SDK's schedule, :class:`voucherify_async._polling.PollPolicy`."""
 
 
 def action_status(action: object) -> str:
@@ -71,7 +79,7 @@ async def wait_for_action(
     action_id: str,
     *,
     batch: int,
-    policy: PollPolicy,
+    policy: ImportPollPolicy,
     timeout: float | None,
     expected: float | None = None,
 ) -> tuple[AsyncAction, int]:

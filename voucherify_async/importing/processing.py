@@ -17,7 +17,7 @@ from voucherify_async.importing.context import RunContext
 from voucherify_async.importing.errors import SourceChangedError
 from voucherify_async.importing.isolation import find_offenders, split_positions
 from voucherify_async.importing.outcome import read_outcome
-from voucherify_async.importing.polling import PollPolicy, wait_for_action
+from voucherify_async.importing.polling import ImportPollPolicy, wait_for_action
 from voucherify_async.importing.progress import (
     BatchFinished,
     BatchPrepared,
@@ -35,7 +35,7 @@ __all__ = ["BatchSettings", "process_batch"]
 class BatchSettings:
     """The batcher's settings that the per-batch steps need."""
 
-    poll: PollPolicy
+    poll: ImportPollPolicy
     batch_timeout: float | None
     coordinate: bool
     lost_ack_margin: float

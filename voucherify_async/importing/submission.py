@@ -20,7 +20,7 @@ import datetime
 
 from voucherify_async._errors import APIConnectionError, BadRequestError, RateLimitError, ServerError
 from voucherify_async.importing.context import API_CALLS, BULK, RunContext
-from voucherify_async.importing.polling import FINISHED, PollPolicy, action_status
+from voucherify_async.importing.polling import FINISHED, ImportPollPolicy, action_status
 from voucherify_async.importing.progress import WaitingForOtherImport
 from voucherify_async.models import AsyncAction
 
@@ -74,7 +74,7 @@ async def find_unfinished_import(ctx: RunContext) -> AsyncAction | None:
     return None
 
 
-async def wait_for_other_imports(ctx: RunContext, policy: PollPolicy) -> None:
+async def wait_for_other_imports(ctx: RunContext, policy: ImportPollPolicy) -> None:
     """Wait while another process's ``ORDERS.IMPORT`` of the project is unfinished."""
     while (other := await find_unfinished_import(ctx)) is not None:
         await ctx.emit(WaitingForOtherImport, async_action_id=other.id, status=action_status(other))
@@ -109,7 +109,7 @@ async def submit_import(
     fingerprint: str,
     size: int,
     positions: list[int] | None,
-    policy: PollPolicy,
+    policy: ImportPollPolicy,
     coordinate: bool,
     lost_ack_margin: float,
     max_attempts: int,
