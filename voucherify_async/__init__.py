@@ -33,6 +33,7 @@ from voucherify_async.importing.errors import (
     SourceChangedError,
     SourceError,
 )
+from voucherify_async.importing.polling import ImportPollPolicy
 from voucherify_async.importing.progress import (
     BatchFinished,
     BatchPolled,
@@ -124,6 +125,7 @@ __all__ = [
     "ImportBatcher",
     "ImportFinished",
     "ImportInterruptedError",
+    "ImportPollPolicy",
     "ImportProgress",
     "ImportReport",
     "ImportRun",
