@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -150,3 +151,28 @@ async def test_leaving_a_download_early_leaves_the_client_usable(
         async for _ in chunks:
             break
     assert "orders" in await client._transport.request("GET", "/v1/orders")
+
+
+def _everything_said_about(error: BaseException) -> str:
+    """The traceback, and the str and repr of every exception chained to ``error``, shown or not."""
+    texts = ["".join(traceback.format_exception(error))]
+    seen: BaseException | None = error
+    while seen is not None:
+        texts += [str(seen), repr(seen), repr(seen.args)]
+        seen = seen.__cause__ or seen.__context__
+    return "\n".join(texts)
+
+
+async def test_no_traceback_of_a_failed_download_shows_its_token(
+    client: vf.AsyncVoucherify, web_server: StartServer
+) -> None:
+    url = await export_url(client, "o-1")
+    token = url.split("token=", 1)[1]
+    unreachable = "http://127.0.0.1:9/v1/exports/file.csv?token=" + token
+    errors = []
+    for target in (url.replace("token=", "token=x"), unreachable):
+        with pytest.raises(vf.VoucherifyError) as caught:
+            await read_all(client.with_options(max_retries=0), target, authenticate=False)
+        errors.append(caught.value)
+
+    assert [error for error in errors if token in _everything_said_about(error)] == []
