@@ -24,3 +24,9 @@ def test_the_import_poll_policy_hands_its_numbers_to_the_schedule() -> None:
         0.5,
         9.0,
     )
+
+
+def test_the_import_poll_policy_is_public() -> None:
+    import voucherify_async as vf
+
+    assert vf.ImportPollPolicy is ImportPollPolicy

@@ -80,3 +80,15 @@ async def test_a_server_that_stays_unreachable_stops_the_run_cleanly(
         await ImportBatcher(client, max_submit_attempts=3).run(make_orders(2))
     assert isinstance(caught.value.__cause__, vf.APIConnectionError)
     assert emulator.project("app").import_requests == 0
+
+
+@pytest.mark.anyio
+async def test_requests_that_never_left_spend_no_bulk_call(emulators: Any, clients: Any) -> None:
+    emu = await emulators()
+    client = await clients(emu)
+    await emu.close()  # nothing listens on the port any more: every connection is refused
+    with pytest.raises(vf.ImportInterruptedError) as caught:
+        await ImportBatcher(client, max_submit_attempts=2).run(make_orders(2))
+    assert isinstance(caught.value.__cause__, vf.APIConnectionError)
+    assert caught.value.__cause__.request_sent is False
+    assert caught.value.report.bulk_calls == 0

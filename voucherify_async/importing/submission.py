@@ -142,8 +142,10 @@ async def submit_import(
             attempts -= 1
             continue
         except (APIConnectionError, ServerError) as error:
-            ctx.report.bulk_calls += 1
-            if isinstance(error, ServerError) or error.request_sent:
+            reached_server = isinstance(error, ServerError) or error.request_sent
+            if reached_server:
+                # A request that never left (connection refused) spent nothing; one that went out may have.
+                ctx.report.bulk_calls += 1
                 adopted = await find_adoptable_action(ctx, sent_at, lost_ack_margin)
                 if adopted is None:
                     # After a timeout the server may still be taking the request in: look once more.
