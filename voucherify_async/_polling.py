@@ -83,6 +83,12 @@ class PollPolicy:
         shortest_action: The shortest time an action is expected to run once it started, which bounds the
             pause while no progress shows. ``None``: back off geometrically instead (``backoff_fraction``),
             for what reports no progress at all (exports).
+
+    Example:
+        >>> # Fewer polls, noticing the end within a fifth of the time waited instead of a tenth:
+        >>> from voucherify_async.resources import PollPolicy
+        >>> relaxed = PollPolicy(lateness_fraction=0.2, lateness_floor=1.0)
+        >>> action = await client.async_actions.wait(action_id, policy=relaxed)
     """
 
     initial_delay: float = 0.25

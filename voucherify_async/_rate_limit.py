@@ -199,6 +199,11 @@ class RetryPolicy:
             method.
         max_wait: The longest server-requested wait (``Retry-After``) to honour; a longer one raises the
             :class:`~voucherify_async.RateLimitError` at once. ``None`` honours any wait.
+
+    Example:
+        >>> # A web handler that would rather fail than wait for the next hour's bulk budget:
+        >>> policy = vf.RetryPolicy(max_retries=2, max_wait=10.0)
+        >>> client = vf.AsyncVoucherify(app_id="...", app_token="...", retry_policy=policy)
     """
 
     max_retries: int = DEFAULT_MAX_RETRIES

@@ -18,6 +18,10 @@ class Timeout:
         total: The whole request, from connecting to the last byte of the answer (for downloads: the longest
             pause between two chunks).
         connect: Getting a connection (a pooled one, or a new TCP connection).
+
+    Example:
+        >>> client = vf.AsyncVoucherify(app_id="...", app_token="...", timeout=vf.Timeout(20, connect=5))
+        >>> quick = client.with_options(timeout=2)  # one call's timeout: a copy sharing the session
     """
 
     total: float | None = 60.0
