@@ -121,7 +121,7 @@ DEFAULT_POLL_POLICY = PollPolicy()
 emulator's), running 0.5 s to 20 s: 3.8 polls on average (at most 4); 5.7 (at most 6) after 1 s at 0%
 (``ENQUEUED``, or starting up), 7.1 (at most 8) after 2 s; each further second at 0% costs about one poll
 more at first, then ever fewer (a tenth of the time waited per pause). The end is noticed within the larger
-of 10% of the time waited and 250 ms, whatever the time at 0% (``tests/resources/test_polling.py``)."""
+of 10% of the time waited and 250 ms, whatever the time at 0% (``tests/resources/test_poll_schedule.py``)."""
 
 
 class PollSchedule:
