@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import orjson
 
 import voucherify_async as vf
 from voucherify_async.emulator import Fault
@@ -24,3 +27,11 @@ def assert_accounted(report: vf.ImportReport) -> None:
 def import_fault(kind: str, **options: Any) -> Fault:
     """A fault of ``POST /v1/orders/import``."""
     return Fault(kind, route="POST /v1/orders/import", **options)  # type: ignore[arg-type]
+
+
+def cut_journal_after_last(journal: Path, event: str, batch: int) -> None:
+    """Keep the journal up to the last ``event`` step of ``batch``: a kill right after it was written."""
+    lines = journal.read_bytes().splitlines(keepends=True)
+    steps = [orjson.loads(line) for line in lines]
+    keep = max(i for i, step in enumerate(steps) if step["event"] == event and step.get("batch") == batch)
+    journal.write_bytes(b"".join(lines[: keep + 1]))

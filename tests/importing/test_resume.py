@@ -8,7 +8,7 @@ from typing import Any
 import anyio
 import orjson
 import pytest
-from batcher_scenarios import assert_accounted, import_fault, make_orders
+from batcher_scenarios import assert_accounted, cut_journal_after_last, import_fault, make_orders
 
 import voucherify_async as vf
 from voucherify_async.emulator import Emulator
@@ -31,14 +31,6 @@ async def _stop_at(batcher: ImportBatcher, orders: list[Any], event_type: type, 
 
 def _steps(journal: Path) -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in journal.read_bytes().splitlines()]
-
-
-def _cut_after_last(journal: Path, event: str, batch: int) -> None:
-    """Keep the journal up to the last ``event`` step of ``batch``: a kill right after it was written."""
-    lines = journal.read_bytes().splitlines(keepends=True)
-    steps = [orjson.loads(line) for line in lines]
-    keep = max(i for i, step in enumerate(steps) if step["event"] == event and step.get("batch") == batch)
-    journal.write_bytes(b"".join(lines[: keep + 1]))
 
 
 @pytest.mark.anyio
@@ -80,7 +72,7 @@ async def test_a_kill_while_the_answer_was_on_its_way_adopts_the_action(
     journal = tmp_path / "import.journal"
     orders = make_orders(9)
     await _stop_at(ImportBatcher(client, batch_size=3, checkpoint=journal), orders, vf.BatchSubmitted, 2)
-    _cut_after_last(journal, "submitting", 2)  # the process died before it recorded the answer
+    cut_journal_after_last(journal, "submitting", 2)  # the process died before it recorded the answer
     events: list[vf.ProgressEvent] = []
     report = await ImportBatcher(client, batch_size=3, checkpoint=journal, on_progress=events.append).run(
         orders
@@ -99,7 +91,7 @@ async def test_a_kill_before_the_request_left_resends_the_batch(
     orders = make_orders(6)
     emulator.add_fault(import_fault("drop", nth=[2]))  # batch 2's request never reaches the import queue
     await _stop_at(ImportBatcher(client, batch_size=3, checkpoint=journal), orders, vf.BatchSubmitted, 2)
-    _cut_after_last(journal, "submitting", 2)
+    cut_journal_after_last(journal, "submitting", 2)
     report = await ImportBatcher(client, batch_size=3, checkpoint=journal).run(orders)
     assert emulator.project("app").import_requests == 2
     assert report.imported == 6
@@ -115,7 +107,7 @@ async def test_the_resumed_run_never_submits_while_the_killed_runs_import_is_unf
     journal = tmp_path / "import.journal"
     orders = make_orders(60)
     await _stop_at(ImportBatcher(client, batch_size=20, checkpoint=journal), orders, vf.BatchSubmitted, 2)
-    _cut_after_last(journal, "submitting", 2)
+    cut_journal_after_last(journal, "submitting", 2)
     report = await ImportBatcher(client, batch_size=20, checkpoint=journal).run(orders)
     assert emu.project("app").imports_submitted_while_busy == 0
     assert emu.project("app").import_requests == 3

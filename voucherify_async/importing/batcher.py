@@ -90,8 +90,9 @@ class ImportBatcher:
         coordinate_with_other_processes: Before each submission, wait while an ``ORDERS.IMPORT`` of the
             project that is not this run's is unfinished (several workers importing into one project).
         total_orders: How many orders the source holds, if known (for the ETA).
-        lost_ack_margin: Seconds of clock difference tolerated when looking for an action created since a
-            request whose answer was lost (the client's clock against the server's ``created_at``). It is
+        lost_ack_margin: Seconds of slack when looking for the action a request whose answer was lost
+            created (the rule is in :mod:`~voucherify_async.importing.lost_ack`): the send time, moved onto
+            the server's clock as measured on the last answered import, less this, bounds the search. It is
             also the pause before a second look, when the first finds nothing (the server may still be
             taking the request in), and a run restarted sooner than this after its request was sent waits
             until then before deciding the request never arrived.

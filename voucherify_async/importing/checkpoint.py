@@ -5,7 +5,7 @@ step, written, flushed and fsynced before the batcher goes on::
 
     {"event": "start", "at": 1700000000.0, "batch_size": 2000, "max_batch_bytes": 16777216}
     {"event": "submitting", "batch": 1, "fingerprint": "9f2c...", "size": 2000, "at": 1700000000.5}
-    {"event": "submitted", "batch": 1, "async_action_id": "aa_1", "how": "submitted"}
+    {"event": "submitted", "batch": 1, "async_action_id": "aa_1", "how": "submitted", "at": 1700000000.7}
     {"event": "finished", "batch": 1, "async_action_id": "aa_1", "status": "DONE", "imported": 1998,
      "failed": [["o-17", "..."], ["o-18", "..."]], "rejected": [], "bulk_calls": 1, "polls": 3}
     {"event": "refused", "batch": 2, "details": "...", "rejected": [["o-4001", "..."]]}
@@ -51,6 +51,8 @@ class BatchRecord:
             whole batch).
         parts: Actions of the batch that finished while the batch as a whole had not (a batch split to
             isolate a 400): ``(positions, result)`` each.
+        last_submission: The last request of the batch the server answered: ``(action id, sent at,
+            answered at)`` on the client's clock (how far the server's clock is from ours follows from it).
     """
 
     index: int
@@ -63,6 +65,7 @@ class BatchRecord:
     rejected_positions: list[int] = attrs.field(factory=list)
     positions: list[int] | None = None
     parts: list[tuple[list[int], BatchResult]] = attrs.field(factory=list)
+    last_submission: tuple[str, float, float] | None = None
 
     @property
     def async_action_id(self) -> str | None:
@@ -162,7 +165,10 @@ class Journal:
         elif record is None:
             return  # a step about a batch the journal never saw submitted: nothing to resume from
         elif event == "submitted":
-            record.async_action_ids.append(str(step["async_action_id"]))
+            action_id = str(step["async_action_id"])
+            record.async_action_ids.append(action_id)
+            if step.get("how") == "submitted" and record.submitting_at is not None and "at" in step:
+                record.last_submission = (action_id, record.submitting_at, float(step["at"]))
             record.submitting_at = None
         elif event == "refused":
             record.rejected.extend(_read_failures(step.get("rejected")))
@@ -224,9 +230,12 @@ class Journal:
         fields: dict[str, Any] = {"positions": positions} if positions is not None else {}
         self.write("submitting", batch=index, fingerprint=fingerprint, size=size, at=at, **fields)
 
-    def record_submitted(self, index: int, async_action_id: str, how: str) -> None:
-        """Record the action that now stands for batch ``index``."""
-        self.write("submitted", batch=index, async_action_id=async_action_id, how=how)
+    def record_submitted(
+        self, index: int, async_action_id: str, how: str, *, at: float | None = None
+    ) -> None:
+        """Record the action that now stands for batch ``index`` (``at``: when we learnt it, our clock)."""
+        fields: dict[str, Any] = {"at": at} if at is not None else {}
+        self.write("submitted", batch=index, async_action_id=async_action_id, how=how, **fields)
 
     def record_refused(
         self, index: int, details: str, rejected: list[OrderFailure], positions: list[int]

@@ -16,6 +16,7 @@ from voucherify_async.importing.chunking import Batch
 from voucherify_async.importing.context import RunContext
 from voucherify_async.importing.errors import SourceChangedError
 from voucherify_async.importing.isolation import find_offenders, split_positions
+from voucherify_async.importing.lost_ack import find_adoptable_action
 from voucherify_async.importing.outcome import read_outcome
 from voucherify_async.importing.polling import ImportPollPolicy, wait_for_action
 from voucherify_async.importing.progress import (
@@ -26,7 +27,7 @@ from voucherify_async.importing.progress import (
     OrdersRejected,
 )
 from voucherify_async.importing.report import BatchResult, BatchStatus, OrderFailure
-from voucherify_async.importing.submission import find_adoptable_action, submit_import
+from voucherify_async.importing.submission import submit_import
 
 __all__ = ["BatchSettings", "process_batch"]
 
@@ -97,6 +98,8 @@ async def process_batch(ctx: RunContext, batch: Batch, settings: BatchSettings) 
                 batch=batch.index,
             )
         ctx.known_action_ids.update(record.async_action_ids)
+        if record.last_submission is not None:
+            ctx.last_submission = record.last_submission
         for _, part in record.parts:
             if part.async_action_id:
                 ctx.known_action_ids.add(part.async_action_id)
@@ -184,7 +187,7 @@ async def _resume(
             action_id, how = adopted.id, "adopted"
             ctx.known_action_ids.add(action_id)
             if ctx.journal is not None:
-                ctx.journal.record_submitted(batch.index, action_id, how)
+                ctx.journal.record_submitted(batch.index, action_id, how, at=ctx.clock.time())
     else:
         done_ids = {finished.async_action_id for _, finished in record.parts}
         if record.async_action_id is not None and record.async_action_id not in done_ids:

@@ -4,11 +4,11 @@
   until ``X-Rate-Limit-Retry`` instead of provoking a 429.
 - 429: wait exactly as long as ``Retry-After`` (or ``X-Rate-Limit-Retry``) says, through the client's clock,
   reporting the wait, then send again: a 429 proves the server did not take the request.
-- Lost acknowledgement (:class:`APIConnectionError` with ``request_sent``, or a 5xx after the request went
-  out): the server may have accepted and queued the import. Resending blindly would break the one import at
-  a time rule and import the batch twice, so the project's recent async actions are searched for an
-  ``ORDERS.IMPORT`` created since the request was sent that is none of ours; it is adopted as this batch's
-  action, and the batch is resent only when there is none.
+- Lost acknowledgement (:class:`APIConnectionError` with ``request_sent``, a timeout, or a 5xx after the
+  request went out): the server may have accepted and queued the import. Resending blindly would break the
+  one import at a time rule and import the batch twice, so the action the request created is looked for
+  (:mod:`~voucherify_async.importing.lost_ack` holds the rule); it is adopted as this batch's action, and the
+  batch is resent only when there is none.
 - Other processes: optionally wait while an ``ORDERS.IMPORT`` that is not ours is unfinished.
 
 Every step is written to the journal first: ``submitting`` before the request goes out, ``submitted`` after.
@@ -16,59 +16,21 @@ Every step is written to the journal first: ``submitting`` before the request go
 
 from __future__ import annotations
 
-import datetime
-
 from voucherify_async._errors import APIConnectionError, BadRequestError, RateLimitError, ServerError
 from voucherify_async.importing.context import API_CALLS, BULK, RunContext
+from voucherify_async.importing.lost_ack import find_adoptable_action, recent_imports
 from voucherify_async.importing.polling import FINISHED, ImportPollPolicy, action_status
 from voucherify_async.importing.progress import WaitingForOtherImport
 from voucherify_async.models import AsyncAction
 
-__all__ = ["find_adoptable_action", "find_unfinished_import", "submit_import"]
+__all__ = ["find_unfinished_import", "submit_import"]
 
-ORDERS_IMPORT = "ORDERS.IMPORT"
-_RECENT = 100  # the largest page of GET /v1/async-actions (limit 1..100)
 _DEFAULT_RATE_WAIT = 60.0
-
-
-def _created_at(action: AsyncAction) -> float | None:
-    created = action.created_at
-    if created is None:
-        return None
-    if created.tzinfo is None:
-        created = created.replace(tzinfo=datetime.timezone.utc)
-    return created.timestamp()
-
-
-def _action_type(action: AsyncAction) -> str:
-    return str(getattr(action.type, "value", action.type))
-
-
-async def _recent_imports(ctx: RunContext) -> list[AsyncAction]:
-    page = await ctx.client.async_actions.list(limit=_RECENT)
-    return [action for action in page.async_actions if _action_type(action) == ORDERS_IMPORT]
-
-
-async def find_adoptable_action(ctx: RunContext, since: float, margin: float) -> AsyncAction | None:
-    """The ``ORDERS.IMPORT`` action created at or after ``since - margin`` that is not one of ours.
-
-    When several match, the oldest is taken: it is the one that request created (later ones would be other
-    processes' imports, queued behind it).
-    """
-    candidates = []
-    for action in await _recent_imports(ctx):
-        created = _created_at(action)
-        if action.id in ctx.known_action_ids or created is None or created < since - margin:
-            continue
-        candidates.append((created, action))
-    if not candidates:
-        return None
-    return min(candidates, key=lambda pair: pair[0])[1]
 
 
 async def find_unfinished_import(ctx: RunContext) -> AsyncAction | None:
     """An ``ORDERS.IMPORT`` of the project that is ENQUEUED or IN_PROGRESS and not one of ours."""
-    for action in await _recent_imports(ctx):
+    for action in await recent_imports(ctx):
         if action.id not in ctx.known_action_ids and action_status(action) not in FINISHED:
             return action
     return None
@@ -161,6 +123,7 @@ async def submit_import(
             ctx.report.bulk_calls += 1  # a refused import still spends a bulk call
             raise
         ctx.report.bulk_calls += 1
+        ctx.last_submission = (action_id, sent_at, ctx.clock.time())
         return _accepted(ctx, batch, action_id, "submitted"), "submitted"
 
 
@@ -168,5 +131,5 @@ def _accepted(ctx: RunContext, batch: int, action_id: str, how: str) -> str:
     ctx.known_action_ids.add(action_id)
     ctx.in_flight_action_id = action_id
     if ctx.journal is not None:
-        ctx.journal.record_submitted(batch, action_id, how)
+        ctx.journal.record_submitted(batch, action_id, how, at=ctx.clock.time())
     return action_id

@@ -1,0 +1,93 @@
+"""After an import request's answer was lost: find the async action the request created, if it did.
+
+A connection that drops after the request went out, a timeout, or a 5xx leave the batcher not knowing whether
+the server accepted the import. Resending blindly would import the batch twice and queue a second import
+behind the first (breaking the one import at a time rule), so the project's recent ``ORDERS.IMPORT`` actions
+(``GET /v1/async-actions``, newest first, up to 100) are searched for the one the request created. The API
+answers nothing that ties an action to its request (no idempotency key, no client request id), so the action
+is recognised by when it was created. Its ``created_at`` is on the server's clock and our send time on ours,
+so the rule leans on the server's own clock wherever it can:
+
+1. not one of this run's actions (nor of the journal's: a resumed run knows its earlier actions);
+2. created, on the server's clock, *after the newest action of ours in the list*: the batcher submits one
+   import at a time, so every earlier action of ours was created before this request was sent. No clock
+   skew enters this bound, and it keeps out another process's import that was created before our last one;
+3. created no earlier than the request's send time *moved onto the server's clock*, less ``margin``. How far
+   the server's clock is from ours is measured on our last import the server answered: its action was
+   created between our send and our receipt of the answer, so ``created_at - answered_at`` is a lower bound
+   of the offset, and the bound of the window stays on the safe (earlier) side. Before any import was
+   answered, the offset is taken as 0 and ``margin`` alone covers the clocks' difference.
+
+When several actions qualify, the oldest is this request's: later ones are other processes' imports queued
+behind it. The rule can still err when another process submits an import in the same moment as ours
+without ``coordinate_with_other_processes``; with it, the batcher submits only while no other import runs.
+The server's ``Date`` header would give the offset before the first answer too, but the client does not
+expose response headers beyond the rate-limit ones, so the first batch relies on ``margin``.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from voucherify_async.importing.context import RunContext
+from voucherify_async.models import AsyncAction
+
+__all__ = ["ORDERS_IMPORT", "created_at", "find_adoptable_action", "recent_imports"]
+
+ORDERS_IMPORT = "ORDERS.IMPORT"
+_RECENT = 100  # the largest page of GET /v1/async-actions (limit 1..100)
+
+
+def created_at(action: AsyncAction) -> float | None:
+    """The action's ``created_at`` as epoch seconds (on the server's clock), if it has one."""
+    created = action.created_at
+    if created is None:
+        return None
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=datetime.timezone.utc)
+    return created.timestamp()
+
+
+def _action_type(action: AsyncAction) -> str:
+    return str(getattr(action.type, "value", action.type))
+
+
+async def recent_imports(ctx: RunContext) -> list[AsyncAction]:
+    """The project's most recent ``ORDERS.IMPORT`` actions (one page of ``GET /v1/async-actions``)."""
+    page = await ctx.client.async_actions.list(limit=_RECENT)
+    return [action for action in page.async_actions if _action_type(action) == ORDERS_IMPORT]
+
+
+def _server_offset(ctx: RunContext, actions: list[AsyncAction]) -> float:
+    """A lower bound of (server clock - our clock), from our last answered import; 0 when none is listed."""
+    if ctx.last_submission is None:
+        return 0.0
+    action_id, _, answered_at = ctx.last_submission
+    for action in actions:
+        created = created_at(action)
+        if action.id == action_id and created is not None:
+            return created - answered_at
+    return 0.0
+
+
+async def find_adoptable_action(ctx: RunContext, sent_at: float, margin: float) -> AsyncAction | None:
+    """The action a request sent at ``sent_at`` (our clock) created, by the rule of the module's docs.
+
+    Returns:
+        The oldest qualifying ``ORDERS.IMPORT`` action, or ``None`` when there is none (yet).
+    """
+    actions = await recent_imports(ctx)
+    earliest = sent_at + _server_offset(ctx, actions) - margin
+    ours = [created_at(a) for a in actions if a.id in ctx.known_action_ids]
+    newest_ours = max((created for created in ours if created is not None), default=None)
+    candidates = []
+    for action in actions:
+        created = created_at(action)
+        if action.id in ctx.known_action_ids or created is None or created < earliest:
+            continue
+        if newest_ours is not None and created <= newest_ours:
+            continue
+        candidates.append((created, action))
+    if not candidates:
+        return None
+    return min(candidates, key=lambda pair: pair[0])[1]
