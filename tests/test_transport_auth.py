@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import anyio
 import pytest
+from aiohttp import web
 
 import voucherify_async as vf
+from tests.conftest import StartServer
 from voucherify_async._auth import OAuthTokenProvider
 from voucherify_async.emulator import Emulator, Fault
 
@@ -159,3 +161,28 @@ def test_no_repr_shows_a_secret() -> None:
     ]
     assert all("s3cret" not in text for text in shown)
     assert all("app" in text for text in shown[:1] + shown[2:])
+
+
+async def test_oauth_asks_with_the_app_keys_then_sends_only_the_bearer_token(
+    web_server: StartServer, clock: vf.ManualClock
+) -> None:
+    seen: list[tuple[str, dict[str, str], bytes]] = []
+
+    async def record(request: web.Request) -> web.Response:
+        seen.append((request.path, dict(request.headers), await request.read()))
+        if request.path == "/v1/oauth/token":
+            return web.json_response({"access_token": "tok-1", "token_type": "bearer", "expires_in": 900})
+        return web.json_response({"orders": [], "total": 0})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", record)
+    credentials = vf.OAuthCredentials("app", "token", scopes=["orders", "exports"])
+    async with vf.AsyncVoucherify(oauth=credentials, base_url=await web_server(app), clock=clock) as client:
+        await client.orders.list()
+
+    (token_path, token_headers, form), (_, headers, _) = seen
+    assert token_path == "/v1/oauth/token"
+    assert (token_headers["X-App-Id"], token_headers["X-App-Token"]) == ("app", "token")
+    assert form == b"grant_type=client_credentials&scope=orders+exports"
+    assert headers["Authorization"] == "Bearer tok-1"
+    assert "X-App-Token" not in headers
