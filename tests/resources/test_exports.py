@@ -189,3 +189,30 @@ async def test_wait_calls_on_poll_with_each_polled_export(slow_client: vf.AsyncV
 
     assert statuses[-1] == vf.ExportStatus.DONE
     assert len(statuses) >= 2
+
+
+async def test_a_download_path_without_a_host_is_fetched_from_the_download_host(
+    web_server: StartServer, clock: vf.ManualClock
+) -> None:
+    downloads: list[web.Request] = []
+
+    async def export(request: web.Request) -> web.Response:
+        done = {"id": "exp_1", "object": "export", "status": "DONE"}
+        return web.json_response({**done, "result": {"url": "/v1/exports/exp_1?token=t-1"}})
+
+    async def download(request: web.Request) -> web.Response:
+        downloads.append(request)
+        return web.Response(text="Source ID\no-1\n", content_type="text/csv")
+
+    api, files = web.Application(), web.Application()
+    api.router.add_get("/v1/exports/exp_1", export)
+    files.router.add_get("/v1/exports/exp_1", download)
+    api_url, files_url = await web_server(api), await web_server(files)
+    async with vf.AsyncVoucherify(
+        "app", "token", base_url=api_url, download_base_url=files_url, clock=clock
+    ) as client:
+        rows = [row async for row in client.exports.rows("exp_1")]
+
+    assert rows == [{"Source ID": "o-1"}]
+    assert downloads[0].query["token"] == "t-1"
+    assert "X-App-Token" not in downloads[0].headers

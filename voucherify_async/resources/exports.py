@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from voucherify_async._errors import VoucherifyError
 from voucherify_async._polling import PollPolicy, poll_until_finished
@@ -138,4 +139,10 @@ class Exports:
             export = await self.wait(export_id, timeout=timeout)
         if export.result is None or not export.result.url:
             raise VoucherifyError(f"Export {export.id} is DONE but its result has no download URL.")
-        return export.result.url
+        url = export.result.url
+        if urlsplit(url).scheme:
+            return url
+        # A bare path is taken on the cluster's download host, where exports.json serves "Download Export"
+        # (GET /v1/exports/{exportId}?token=...), or on the API's base URL when that host is not known.
+        host = self._transport.download_url or self._transport.base_url
+        return f"{host.rstrip('/')}/{url.lstrip('/')}"
