@@ -129,6 +129,40 @@ async def test_lost_ack_processes_the_import_but_closes_without_an_answer(
     assert len(emulator.project().async_actions) == 1
 
 
+async def test_slow_ack_queues_the_import_before_answering_late(api: Api, emulator: Emulator) -> None:
+    emulator.add_fault(Fault("slow_ack", route=IMPORT, nth=1, delay=0.2))
+
+    async def send() -> None:
+        await api.call("POST", "/v1/orders/import", json=[order("a")])
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(send)
+        with anyio.fail_after(5):
+            while not emulator.project().async_actions:  # noqa: ASYNC110 (the emulator's state is observed)
+                await anyio.sleep(0.005)
+        assert emulator.requests[-1].status == 200  # processed, while the answer is still held back
+        assert list(emulator.project().orders) == ["a"]
+
+
+async def test_slow_ack_answers_after_its_delay(api: Api, emulator: Emulator) -> None:
+    emulator.add_fault(Fault("slow_ack", route=IMPORT, nth=1, delay=0.2))
+    started = anyio.current_time()
+    status, body, _ = await api.call("POST", "/v1/orders/import", json=[order("a")])
+    assert (status, body["async_action_id"]) == (200, emulator.project().async_actions[0]["id"])
+    assert anyio.current_time() - started >= 0.2
+
+
+async def test_a_client_that_times_out_on_a_slow_ack_leaves_its_import_queued(
+    api: Api, emulator: Emulator
+) -> None:
+    emulator.add_fault(Fault("slow_ack", route=IMPORT, nth=1, delay=0.5))
+    with pytest.raises(TimeoutError):
+        with anyio.fail_after(0.1):
+            await api.call("POST", "/v1/orders/import", json=[order("a")])
+    assert emulator.project().import_requests == 1
+    assert list(emulator.project().orders) == ["a"]
+
+
 async def test_server_keeps_serving_after_a_dropped_connection(api: Api, emulator: Emulator) -> None:
     emulator.add_fault(Fault("drop", route=IMPORT, nth=1))
     with pytest.raises(aiohttp.ClientConnectionError):

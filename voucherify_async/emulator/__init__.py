@@ -22,7 +22,8 @@ the test (or an SDK sharing the clock) moves that clock 20 s on: no test waits f
 
 Faults (:class:`Fault`) go on a route, on a fixed schedule (``nth``) or with a seeded probability:
 ``status`` (e.g. 429 with its headers, 503), ``latency``, ``drop`` (no answer, nothing processed),
-``lost_ack`` (processed, e.g. the import is queued, but no answer) and ``action_failed``.
+``lost_ack`` (processed, e.g. the import is queued, but no answer), ``slow_ack`` (processed, the answer held
+back ``delay`` seconds, past a client's timeout) and ``action_failed``.
 
 Example:
     >>> from voucherify_async.emulator import Emulator, Fault

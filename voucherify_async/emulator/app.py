@@ -152,6 +152,10 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     if "lost_ack" in kinds:
         return _drop(request)
     record.status = response.status
+    for fault in hits:
+        if fault.kind == "slow_ack":
+            # Processed already: a client that gives up meanwhile leaves its import queued all the same.
+            await anyio.sleep(fault.delay)
     return response
 
 

@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-FaultKind = Literal["status", "latency", "drop", "lost_ack", "action_failed"]
-FAULT_KINDS: tuple[str, ...] = ("status", "latency", "drop", "lost_ack", "action_failed")
+FaultKind = Literal["status", "latency", "drop", "lost_ack", "slow_ack", "action_failed"]
+FAULT_KINDS: tuple[str, ...] = ("status", "latency", "drop", "lost_ack", "slow_ack", "action_failed")
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,9 @@ class Fault:
             the ``X-Rate-Limit-*`` headers); ``"latency"`` waits ``delay`` seconds, then handles the request
             normally; ``"drop"`` closes the connection without processing the request; ``"lost_ack"``
             processes the request fully (an import is accepted and queued), then closes the connection
-            without a response; ``"action_failed"`` lets an import be accepted normally but its async
-            action ends ``FAILED``.
+            without a response; ``"slow_ack"`` processes the request fully, then holds the answer for
+            ``delay`` seconds (a client that times out meanwhile never learns that its import was queued);
+            ``"action_failed"`` lets an import be accepted normally but its async action ends ``FAILED``.
         route: ``"*"`` or a route template such as ``"POST /v1/orders/import"`` or
             ``"GET /v1/async-actions/{id}"``.
         nth: 1-based indexes among the requests matching ``route`` that get the fault (an int or a
@@ -37,7 +38,7 @@ class Fault:
         status: the status answered by a ``"status"`` fault.
         headers: extra headers of a ``"status"`` answer (they replace the defaults of the same name; one
             given as an empty string is left out, e.g. ``{"Retry-After": ""}`` for a 429 without it).
-        delay: seconds of a ``"latency"`` fault (real time).
+        delay: seconds of a ``"latency"`` or ``"slow_ack"`` fault (real time).
         body: the JSON body of a ``"status"`` answer instead of the API's error body.
 
     Example:
