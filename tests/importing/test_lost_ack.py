@@ -94,3 +94,17 @@ async def test_a_resumed_run_adopts_the_killed_runs_import_across_clock_skew(
     assert _hows(events) == ["adopted", "submitted"]
     assert emu.project("app").import_requests == 3
     assert_accounted(report)
+
+
+@pytest.mark.anyio
+async def test_an_import_whose_answer_came_after_our_timeout_is_adopted(
+    emulator: Emulator, clock: vf.ManualClock
+) -> None:
+    # The server queues the import at once but answers only after the client gave up waiting (real time).
+    emulator.add_fault(import_fault("slow_ack", nth=[1], delay=0.6))
+    events: list[vf.ProgressEvent] = []
+    async with vf.AsyncVoucherify("app", "token", base_url=emulator.url, clock=clock, timeout=0.15) as client:
+        report = await ImportBatcher(client, on_progress=events.append).run(make_orders(3))
+    assert _hows(events) == ["adopted"]
+    assert emulator.project("app").import_requests == 1
+    assert report.imported == 3
