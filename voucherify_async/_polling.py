@@ -11,8 +11,8 @@ linearly with the orders processed. The schedule treats the two phases apart:
 
 - Before progress shows (``ENQUEUED``, 0%, or no progress at all), nothing predicts the end, but it cannot
   come sooner than ``shortest_action`` after the processing starts. So the pause is that shortest action
-  plus the lateness the goal allows for an action ending then: about 0.6 s at first, growing by a tenth of
-  the time waited. A wait in the queue costs about one poll per such pause, whatever comes after it.
+  plus the share of the lateness the goal allows for an action ending then: about 0.6 s at first, growing
+  by a twentieth of the time waited.
 - Once progress rises, it bounds the pace on both sides. Progress is an integer that rounds down, so the
   true progress at an observation ``(t, p)`` lies in ``[p, p + 1)``: between two observations of the running
   action the pace is below ``(p2 - p1 + 1) / (t2 - t1)`` and above ``(p2 - p1 - 1) / (t2 - t1)``, and since
@@ -119,9 +119,11 @@ class PollPolicy:
 DEFAULT_POLL_POLICY = PollPolicy()
 """The schedule ``wait`` uses unless given another. Against actions whose progress rises linearly (as the
 emulator's), running 0.5 s to 20 s: 3.8 polls on average (at most 4); 5.7 (at most 6) after 1 s at 0%
-(``ENQUEUED``, or starting up), 7.1 (at most 8) after 2 s; each further second at 0% costs about one poll
-more at first, then ever fewer (a tenth of the time waited per pause). The end is noticed within the larger
-of 10% of the time waited and 250 ms, whatever the time at 0% (``tests/resources/test_poll_schedule.py``)."""
+(``ENQUEUED``, or starting up), 7.1 (at most 8) after 2 s. A long wait at 0% costs more: the pauses are half
+a second plus a twentieth of the time waited (up to ``max_interval``), so a minute in the queue costs about
+40 polls and ten minutes about 85; pass a policy with a larger ``lateness_fraction`` to poll less there. The
+end is noticed within the larger of 10% of the time waited and 250 ms, whatever the time at 0%
+(``tests/resources/test_poll_schedule.py``)."""
 
 
 class PollSchedule:
