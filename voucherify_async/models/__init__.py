@@ -2,7 +2,8 @@
 
 Build models to send (``Order``, ``OrderItem``, ``Customer``...) or pass plain mappings in the API's wire
 form; read what the API returns as models (``AsyncAction``, ``Export``, ``OrdersPage``...).
-:func:`to_wire` and :func:`from_wire` convert between the two.
+:func:`to_wire` and :func:`from_wire` convert between the two; :func:`json_default` lets orjson write models
+and datetimes met inside plain mappings the same way (the client uses it for every request body).
 """
 
 from __future__ import annotations
