@@ -9,6 +9,7 @@ step, written, flushed and fsynced before the batcher goes on::
     {"event": "finished", "batch": 1, "async_action_id": "aa_1", "status": "DONE", "imported": 1998,
      "failed": [["o-17", "..."], ["o-18", "..."]], "rejected": [], "bulk_calls": 1, "polls": 3}
     {"event": "refused", "batch": 2, "details": "...", "rejected": [["o-4001", "..."]]}
+    {"event": "split", "batch": 3, "details": "...", "pending": [[0, 1, 2], [3, 4, 5]]}
     {"event": "stopped", "batch": 3, "async_action_id": "aa_3", "reason": "cancelled"}
 
 ``submitting`` is written *before* the import request goes out, with the time: when the process dies between
@@ -53,6 +54,10 @@ class BatchRecord:
             isolate a 400): ``(positions, result)`` each.
         last_submission: The last request of the batch the server answered: ``(action id, sent at,
             answered at)`` on the client's clock (how far the server's clock is from ours follows from it).
+        pending: The parts (positions) still to send after the batch's last split, in order; a resumed run
+            goes on with them instead of sending the rest as one part that the server would refuse again.
+        refusals: The 400s the batch met so far (``refused`` and ``split`` steps), counted against
+            ``max_refusals`` across runs.
     """
 
     index: int
@@ -66,6 +71,8 @@ class BatchRecord:
     positions: list[int] | None = None
     parts: list[tuple[list[int], BatchResult]] = attrs.field(factory=list)
     last_submission: tuple[str, float, float] | None = None
+    pending: list[list[int]] | None = None
+    refusals: int = 0
 
     @property
     def async_action_id(self) -> str | None:
@@ -152,7 +159,7 @@ class Journal:
         if event == "complete":
             self.completed = True
             return
-        if event not in ("submitting", "submitted", "refused", "part", "finished"):
+        if event not in ("submitting", "submitted", "refused", "split", "part", "finished"):
             return  # informational steps ("stopped") change nothing to resume from
         index = int(step["batch"])
         record = self.batches.get(index)
@@ -174,6 +181,11 @@ class Journal:
             record.rejected.extend(_read_failures(step.get("rejected")))
             record.rejected_positions.extend(step.get("positions") or [])
             record.submitting_at = None
+            record.refusals += 1
+        elif event == "split":
+            record.pending = [list(part) for part in step["pending"]]
+            record.submitting_at = None
+            record.refusals += 1
         elif event == "part":
             record.parts.append((list(step["positions"]), _read_result(index, step)))
         elif event == "finished":
@@ -242,6 +254,10 @@ class Journal:
     ) -> None:
         """Record a 400 and the orders (at ``positions`` in the batch) dropped because of it."""
         self.write("refused", batch=index, details=details, rejected=_failures(rejected), positions=positions)
+
+    def record_split(self, index: int, details: str, pending: list[list[int]]) -> None:
+        """Record a 400 that split batch ``index``: the parts (positions) left to send, in order."""
+        self.write("split", batch=index, details=details, pending=pending)
 
     def record_part(self, positions: list[int], result: BatchResult) -> None:
         """Record one finished action of a batch that was split (the orders at ``positions``)."""

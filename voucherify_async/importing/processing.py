@@ -4,6 +4,9 @@ A batch normally takes one import request and one async action. After a 400 the 
 of parts (positions in the batch) worked through in order: a part whose offenders are known is resent without
 them; a part whose offenders are not is split in two (the last resort, see ``isolation``). Each part that the
 server accepts is waited for before the next is sent, so the one import at a time rule holds throughout.
+The parts a split planned, and the 400s met, are journaled: a resumed run goes on with those parts and that
+count of refusals, instead of sending the rest as one part that the server would refuse again (each such
+400 spends a bulk call).
 """
 
 from __future__ import annotations
@@ -167,6 +170,7 @@ async def _resume(
         return tally, [everything]
     tally.resumed = True
     tally.rejected.extend(record.rejected)
+    tally.refusals = record.refusals
     settled = set(record.rejected_positions)
     for positions, finished in record.parts:
         tally.add(finished)
@@ -198,8 +202,19 @@ async def _resume(
         await ctx.emit(BatchSubmitted, batch=batch.index, size=part.size, async_action_id=action_id, how=how)
         tally.add(await _wait(ctx, batch.index, part, action_id, settings))
         settled.update(in_flight)
-    rest = [p for p in everything if p not in settled]
-    return tally, [rest] if rest else []
+    return tally, _still_to_send(everything, settled, record.pending)
+
+
+def _still_to_send(
+    everything: list[int], settled: set[int], planned: list[list[int]] | None
+) -> list[list[int]]:
+    """The parts left of a batch: those its last split planned (a part refused before is not merged back
+    with the rest, which the server would refuse again), then anything no part holds."""
+    parts = [[p for p in part if p not in settled] for part in planned or []]
+    parts = [part for part in parts if part]
+    covered = {p for part in parts for p in part}
+    rest = [p for p in everything if p not in settled and p not in covered]
+    return [*parts, rest] if rest else parts
 
 
 async def _work_through(
@@ -275,6 +290,8 @@ async def _isolate(
     if offenders is None:
         first, second = split_positions(orders, details)
         pending[0:0] = [[positions[i] for i in first], [positions[i] for i in second]]
+        if ctx.journal is not None:
+            ctx.journal.record_split(batch.index, details, pending)
         await ctx.emit(
             BatchRefused, batch=batch.index, details=details, offenders=0, resending=len(positions)
         )
