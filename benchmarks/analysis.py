@@ -73,6 +73,7 @@ def throughput_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "orders_per_second": summarise([orders_per_second(r) for r in runs]),
             "wall_seconds": summarise([r["wall_seconds"] for r in runs]),
             "polls_per_batch": summarise([polls_per_batch(r) for r in runs]),
+            "cpu_seconds": summarise([r["cpu_seconds"] for r in runs if "cpu_seconds" in r]),
             "wall_over_server": summarise([r["wall_seconds"] / s for r in runs if (s := server_seconds(r))]),
             "server_seconds": summarise([server_seconds(r) for r in runs]),
         }

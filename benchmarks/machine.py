@@ -51,13 +51,18 @@ def _version(name: str) -> str:
         return "not installed"
 
 
+def _git(*args: str) -> str:
+    return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout.strip()
+
+
 def _commit() -> str:
+    """The commit measured, and whether the package had changes not yet committed."""
     try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
+        commit = _git("rev-parse", "--short", "HEAD")
+        changed = _git("status", "--porcelain", "--", "voucherify_async")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+    return f"{commit} (with uncommitted changes to voucherify_async)" if changed else commit
 
 
 def describe_machine() -> dict[str, Any]:

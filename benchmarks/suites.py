@@ -19,9 +19,6 @@ from benchmarks.harness import Settings, finish_worker, run_worker, start_worker
 from benchmarks.order_stream import DEFAULT_SEED, generate_orders, write_jsonl
 
 Log = Callable[[str], None]
-MEMORY_POLL_FIRST = 0.25
-"""The batcher's first poll in the memory runs: polling has no bearing on memory, and with the default
-(1 s, then what earlier batches took to be noticed) a 1,000,000-order run would spend 500 s asleep."""
 
 
 def _import_spec(
@@ -95,15 +92,7 @@ def memory(settings: Settings, log: Log) -> list[dict[str, Any]]:
         for count in settings.memory_sizes:
             path = write_jsonl(Path(directory) / f"orders-{count}.jsonl", count)
             for contender, source in runs:
-                spec = _import_spec(
-                    contender,
-                    url,
-                    count,
-                    0.02,
-                    source=source,
-                    jsonl_path=str(path),
-                    poll_first=MEMORY_POLL_FIRST,
-                )
+                spec = _import_spec(contender, url, count, 0.02, source=source, jsonl_path=str(path))
                 result = run_worker(spec)
                 result.update(contender=contender, source=source, count=count)
                 result["file_mb"] = path.stat().st_size / 2**20

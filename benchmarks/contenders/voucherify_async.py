@@ -18,7 +18,6 @@ import orjson
 
 import voucherify_async as vf
 from benchmarks.contenders import API_BATCH_LIMIT, FINISHED, ImportOutcome
-from voucherify_async.importing.polling import PollPolicy
 from voucherify_async.importing.sources import read_jsonl
 
 __all__ = ["import_orders", "read_jsonl", "time_single_calls"]  # read_jsonl: the SDK's own streaming reader
@@ -68,14 +67,12 @@ async def import_orders(
     orders: Iterable[dict[str, Any]],
     *,
     batch_size: int = API_BATCH_LIMIT,
-    poll_first: float | None = None,
 ) -> ImportOutcome:
-    """Import ``orders`` with ``ImportBatcher`` (default settings unless ``poll_first`` is given)."""
+    """Import ``orders`` with ``ImportBatcher``'s default settings and return what it did."""
     outcome = ImportOutcome()
     started = time.perf_counter()
-    poll = None if poll_first is None else PollPolicy(first=poll_first)
     async with open_client(base_url, app_id, app_token, outcome) as client:
-        report = await vf.ImportBatcher(client, batch_size=batch_size, poll=poll).run(orders)
+        report = await vf.ImportBatcher(client, batch_size=batch_size).run(orders)
     outcome.wall_seconds = time.perf_counter() - started
     outcome.orders = report.orders
     outcome.imported = report.imported
