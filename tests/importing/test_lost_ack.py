@@ -12,6 +12,7 @@ from batcher_scenarios import assert_accounted, cut_journal_after_last, import_f
 import voucherify_async as vf
 from voucherify_async.emulator import Emulator, Fault
 from voucherify_async.importing.batcher import ImportBatcher
+from voucherify_async.importing.outcome import counts_other_orders
 
 SKEW = 30.0  # seconds between the clocks, far beyond the default lost_ack_margin of 5 s
 
@@ -108,3 +109,33 @@ async def test_an_import_whose_answer_came_after_our_timeout_is_adopted(
     assert _hows(events) == ["adopted"]
     assert emulator.project("app").import_requests == 1
     assert report.imported == 3
+
+
+@pytest.mark.anyio
+async def test_an_adopted_import_of_another_size_is_not_counted_as_ours(
+    client: vf.AsyncVoucherify, emulator: Emulator, clients: Any
+) -> None:
+    other_process = await clients(emulator)
+    others = await other_process.orders.import_orders(make_orders(5, start=100))
+    # Ours never arrives, yet an import created in the same moment is there to be mistaken for it.
+    emulator.add_fault(import_fault("drop", nth=[1]))
+    events: list[vf.ProgressEvent] = []
+    report = await ImportBatcher(client, on_progress=events.append).run(make_orders(3))
+    assert _hows(events) == ["adopted", "submitted"]
+    assert report.batches[0].async_action_id != others
+    assert {"o-0", "o-1", "o-2"} <= set(emulator.project("app").orders)
+    assert report.imported == 3
+
+
+def test_a_failed_action_proves_nothing_about_whose_import_it_was() -> None:
+    action = vf.AsyncAction(
+        id="aa_1", status="FAILED", result=vf.OrdersImportResult(done_count=0, failed_count=0, failed=[])
+    )
+    assert not counts_other_orders(action, 3)
+
+
+def test_a_done_action_holding_as_many_orders_is_taken_as_ours() -> None:
+    action = vf.AsyncAction(
+        id="aa_1", status="DONE", result=vf.OrdersImportResult(done_count=2, failed_count=1, failed=[])
+    )
+    assert not counts_other_orders(action, 3)

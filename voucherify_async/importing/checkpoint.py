@@ -56,6 +56,7 @@ class BatchRecord:
             answered at)`` on the client's clock (how far the server's clock is from ours follows from it).
         pending: The parts (positions) still to send after the batch's last split, in order; a resumed run
             goes on with them instead of sending the rest as one part that the server would refuse again.
+        adopted: Actions adopted for the batch after a lost answer (checked to hold the batch's orders).
         refusals: The 400s the batch met so far (``refused`` and ``split`` steps), counted against
             ``max_refusals`` across runs.
     """
@@ -72,6 +73,7 @@ class BatchRecord:
     parts: list[tuple[list[int], BatchResult]] = attrs.field(factory=list)
     last_submission: tuple[str, float, float] | None = None
     pending: list[list[int]] | None = None
+    adopted: set[str] = attrs.field(factory=set)
     refusals: int = 0
 
     @property
@@ -160,7 +162,7 @@ class Journal:
             self.completed = True
             return
         if event not in ("submitting", "submitted", "refused", "split", "part", "finished"):
-            return  # informational steps ("stopped") change nothing to resume from
+            return  # informational steps ("stopped", "disowned") change nothing to resume from
         index = int(step["batch"])
         record = self.batches.get(index)
         if event == "submitting":
@@ -174,6 +176,8 @@ class Journal:
         elif event == "submitted":
             action_id = str(step["async_action_id"])
             record.async_action_ids.append(action_id)
+            if step.get("how") == "adopted":
+                record.adopted.add(action_id)
             if step.get("how") == "submitted" and record.submitting_at is not None and "at" in step:
                 record.last_submission = (action_id, record.submitting_at, float(step["at"]))
             record.submitting_at = None

@@ -16,7 +16,7 @@ import attrs
 from voucherify_async.importing.polling import action_status
 from voucherify_async.importing.report import OrderFailure
 
-__all__ = ["ActionOutcome", "read_outcome"]
+__all__ = ["ActionOutcome", "counts_other_orders", "read_outcome"]
 
 
 @attrs.frozen
@@ -97,3 +97,19 @@ def read_outcome(action: Any, source_ids: Sequence[str | None]) -> ActionOutcome
                 missing -= 1
         failed.extend(OrderFailure(None, reason) for _ in range(missing))
     return ActionOutcome(status=status, imported=imported, failed=failed, message=message)
+
+
+def counts_other_orders(action: Any, size: int) -> bool:
+    """Whether a DONE action's result counts another number of orders than ``size``.
+
+    ``done_count + failed_count`` is the number of orders the import held: an action adopted after a lost
+    answer that holds another number is some other process's import, not ours. A FAILED action, or a result
+    without both counts, proves nothing (the emulator's FAILED imports count 0 and 0).
+    """
+    if action_status(action) != "DONE":
+        return False
+    result = getattr(action, "result", None)
+    done, failed = _field(result, "done_count"), _field(result, "failed_count")
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in (done, failed)):
+        return False
+    return bool(done + failed != size)

@@ -20,7 +20,7 @@ from voucherify_async.importing.context import RunContext
 from voucherify_async.importing.errors import SourceChangedError
 from voucherify_async.importing.isolation import find_offenders, split_positions
 from voucherify_async.importing.lost_ack import find_adoptable_action
-from voucherify_async.importing.outcome import read_outcome
+from voucherify_async.importing.outcome import counts_other_orders, read_outcome
 from voucherify_async.importing.polling import ImportPollPolicy, wait_for_action
 from voucherify_async.importing.progress import (
     BatchFinished,
@@ -200,8 +200,11 @@ async def _resume(
         ctx.in_flight_action_id = action_id
         part = batch.keeping(in_flight)
         await ctx.emit(BatchSubmitted, batch=batch.index, size=part.size, async_action_id=action_id, how=how)
-        tally.add(await _wait(ctx, batch.index, part, action_id, settings))
-        settled.update(in_flight)
+        check = how == "adopted" or action_id in record.adopted
+        result = await _wait(ctx, batch.index, part, action_id, settings, adopted=check)
+        if result is not None:  # else not ours after all: its orders are sent again below
+            tally.add(result)
+            settled.update(in_flight)
     return tally, _still_to_send(everything, settled, record.pending)
 
 
@@ -250,9 +253,12 @@ async def _work_through(
             else:
                 await _isolate(ctx, batch, positions, part, error, pending, tally)
             continue
-        ctx.orders_sent += part.size
         await ctx.emit(BatchSubmitted, batch=batch.index, size=part.size, async_action_id=action_id, how=how)
-        result = await _wait(ctx, batch.index, part, action_id, settings)
+        result = await _wait(ctx, batch.index, part, action_id, settings, adopted=how == "adopted")
+        if result is None:
+            pending.insert(0, positions)  # the adopted action was another's: send these orders after all
+            continue
+        ctx.orders_sent += part.size
         tally.add(result)
         if ctx.journal is not None and (pending or len(positions) != batch.size):
             ctx.journal.record_part(positions, result)
@@ -312,11 +318,16 @@ async def _isolate(
 
 
 async def _wait(
-    ctx: RunContext, index: int, part: Batch, action_id: str, settings: BatchSettings
-) -> BatchResult:
+    ctx: RunContext, index: int, part: Batch, action_id: str, settings: BatchSettings, *, adopted: bool
+) -> BatchResult | None:
     """Wait for one action of the batch and account for the orders of ``part``.
 
     Its ``bulk_calls`` is 0: the batch counts the calls its submissions spent.
+
+    Returns:
+        The part's result, or ``None`` when an ``adopted`` action turns out to hold another number of orders
+        than the part: another process's import, found by the lost-answer search in the moment ours never
+        arrived. Its orders must not be counted as imported; the caller sends them again.
     """
     started = ctx.clock.monotonic()
     expected = None if ctx.seconds_per_order is None else ctx.seconds_per_order * part.size
@@ -325,6 +336,10 @@ async def _wait(
     )
     duration = ctx.clock.monotonic() - started
     ctx.seconds_per_order = _server_seconds(action, duration) / max(1, part.size)
+    if adopted and counts_other_orders(action, part.size):
+        if ctx.journal is not None:
+            ctx.journal.write("disowned", batch=index, async_action_id=action_id, size=part.size)
+        return None
     outcome = read_outcome(action, part.source_ids)
     return BatchResult(
         index=index,
