@@ -61,6 +61,7 @@ async def test_server_errors_lose_nothing(
     report = await ImportBatcher(client, batch_size=5).run(make_orders(12))
     assert report.imported == 12
     assert len(emulator.project("app").orders) == 12
+    assert emulator.project("app").import_requests == 3  # each batch accepted once, none twice
     assert_accounted(report)
 
 
