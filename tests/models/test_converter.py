@@ -188,3 +188,15 @@ def test_mappings_inside_a_model_go_out_as_they_are() -> None:
         "items": [{"source_id": "a", "quantity": 1}],
         "customer": {"source_id": "c"},
     }
+
+
+def test_an_amount_that_is_not_whole_is_refused_not_truncated() -> None:
+    with pytest.raises(cattrs.BaseValidationError):
+        from_wire(OrderItem, {"source_id": "sku-1", "price": 10.5})
+
+
+def test_whole_numbers_sent_as_floats_or_strings_read_as_integers() -> None:
+    item = from_wire(OrderItem, {"price": 1700.0, "quantity": "2"})
+
+    assert (item.price, item.quantity) == (1700, 2)
+    assert type(item.price) is int

@@ -319,6 +319,18 @@ def _structure_number(value: Any, _: Any) -> int | float | None:
     return float(value)
 
 
+def _structure_int(value: Any, _: Any) -> int:
+    # cattrs' own int hook is int(value), which would turn a price of 10.5 into 10 without a word: an amount
+    # is never changed on the way in. A whole float (10.0) or a decimal string ("10") is still read.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        return int(value)
+    raise ValueError(f"expected an integer, got {value!r}")
+
+
 def _is_open_enum(tp: Any) -> bool:
     return _enum_of_union(tp) is not None
 
@@ -329,6 +341,8 @@ converter.register_structure_hook(OrderFailure, _structure_order_failure)
 converter.register_structure_hook_factory(_is_open_enum, _structure_open_enum_factory)
 converter.register_unstructure_hook_func(_is_open_enum, _unstructure_open_enum)
 converter.register_structure_hook_func(_is_number, _structure_number)
+converter.register_structure_hook(int, _structure_int)
+converter.register_structure_hook(bool, lambda value, _: bool(value))  # as before: bool is a subclass of int
 converter.register_structure_hook(datetime, _parse_datetime)
 converter.register_unstructure_hook(datetime, _datetime_to_wire)
 converter.register_structure_hook(date, _parse_date)
