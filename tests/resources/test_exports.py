@@ -118,11 +118,17 @@ async def test_wait_returns_the_export_when_done(
     assert 2 <= len(polls) <= 8
 
 
-async def test_wait_raises_wait_timeout_at_the_deadline(slow_client: vf.AsyncVoucherify) -> None:
+async def test_wait_raises_wait_timeout_at_the_deadline(
+    slow_client: vf.AsyncVoucherify, clock: vf.ManualClock
+) -> None:
     export = await slow_client.orders.export(fields=["id"])
+    started = clock.monotonic()
 
-    with pytest.raises(WaitTimeout):
+    with pytest.raises(WaitTimeout) as caught:
         await slow_client.exports.wait(export.id, timeout=2.0)
+
+    assert clock.monotonic() - started == pytest.approx(2.0)
+    assert (caught.value.resource_id, caught.value.timeout) == (export.id, 2.0)
 
 
 async def test_wait_raises_export_failed_for_an_export_in_error(
