@@ -121,7 +121,9 @@ class Orders:
     async def iterate(self, *, limit: int = 100, order: str | None = None) -> AsyncIterator[Order]:
         """Every order of the project, page after page.
 
-        Stops once ``total`` orders (as the latest page reports it) were yielded, or at an empty page.
+        Stops once ``total`` orders (as the latest page reports it) were yielded, or at an empty page. Pages
+        are numbered, so orders created during the walk shift them: with the default newest-first order an
+        order may then come twice; ``order="created_at"`` (oldest first) keeps the walk stable.
 
         Args:
             limit: Orders per request, 1..100.
