@@ -83,6 +83,15 @@ async def test_a_server_that_stays_unreachable_stops_the_run_cleanly(
 
 
 @pytest.mark.anyio
+async def test_a_run_stopped_after_an_unanswered_import_says_it_may_be_queued(
+    client: vf.AsyncVoucherify, emulator: Emulator
+) -> None:
+    emulator.add_fault(Fault("drop", route="POST /v1/orders/import"))
+    with pytest.raises(vf.ImportInterruptedError, match="batch 1's import request got no answer"):
+        await ImportBatcher(client, max_submit_attempts=2).run(make_orders(2))
+
+
+@pytest.mark.anyio
 async def test_requests_that_never_left_spend_no_bulk_call(emulators: Any, clients: Any) -> None:
     emu = await emulators()
     client = await clients(emu)

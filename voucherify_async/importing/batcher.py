@@ -85,8 +85,9 @@ class ImportBatcher:
             ``created_at`` to the import time).
         require_source_id: Reject orders without ``source_id`` (default; see ``validation``).
         poll: The polling schedule of async actions.
-        batch_timeout: Seconds a batch may take from submission to its final status (``None``: no limit);
-            past it :class:`BatchTimeoutError` is raised.
+        batch_timeout: Seconds an import's async action may take from its submission to its final status
+            (``None``: no limit); past it :class:`BatchTimeoutError` is raised. Each import request of a
+            batch has its own (a batch isolating a 400 sends several, one after the other).
         coordinate_with_other_processes: Before each submission, wait while an ``ORDERS.IMPORT`` of the
             project that is not this run's is unfinished (several workers importing into one project).
         total_orders: How many orders the source holds, if known (for the ETA).
@@ -309,9 +310,13 @@ def _totals(report: ImportReport) -> dict[str, int]:
 
 
 def _interrupted_message(ctx: RunContext, error: VoucherifyError) -> str:
-    where = (
-        f"async action {ctx.in_flight_action_id} was in flight"
-        if ctx.in_flight_action_id
-        else "no action was in flight"
-    )
+    if ctx.in_flight_action_id:
+        where = f"async action {ctx.in_flight_action_id} was in flight"
+    elif ctx.unanswered_batch is not None:
+        where = (
+            f"batch {ctx.unanswered_batch}'s import request got no answer and may have been queued; a run "
+            "resumed from the same checkpoint looks for it before sending anything"
+        )
+    else:
+        where = "no action was in flight"
     return f"the import stopped after {len(ctx.report.batches)} batches ({where}): {error}"

@@ -129,6 +129,8 @@ class RunContext:
         self.known_action_ids: set[str] = set()
         """Every action this run (or the journal) knows as its own: never adopted as another's."""
         self.in_flight_action_id: str | None = None
+        self.unanswered_batch: int | None = None
+        """The batch whose last import request reached the server unanswered (it may have been queued)."""
         self.last_submission: tuple[str, float, float] | None = None
         """The last import the server answered: its action id, when it was sent and when answered (our
         clock); it tells how far the server's clock is from ours (see ``lost_ack``)."""

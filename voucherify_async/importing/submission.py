@@ -100,11 +100,13 @@ async def submit_import(
             action_id = await importer.orders.import_orders(body)
         except RateLimitError as error:
             # Refused before processing: no bulk call spent, nothing queued.
+            ctx.unanswered_batch = None
             await ctx.wait_for_rate_limit(_retry_after(ctx, error), error.limit_type, "429")
             attempts -= 1
             continue
         except (APIConnectionError, ServerError) as error:
             reached_server = isinstance(error, ServerError) or error.request_sent
+            ctx.unanswered_batch = batch if reached_server else None
             if reached_server:
                 # A request that never left (connection refused) spent nothing; one that went out may have.
                 ctx.report.bulk_calls += 1
@@ -120,6 +122,7 @@ async def submit_import(
             await ctx.clock.sleep(policy.clamp(policy.first * policy.backoff**attempts))
             continue
         except BadRequestError:
+            ctx.unanswered_batch = None
             ctx.report.bulk_calls += 1  # a refused import still spends a bulk call
             raise
         ctx.report.bulk_calls += 1
@@ -128,6 +131,7 @@ async def submit_import(
 
 
 def _accepted(ctx: RunContext, batch: int, action_id: str, how: str) -> str:
+    ctx.unanswered_batch = None
     ctx.known_action_ids.add(action_id)
     ctx.in_flight_action_id = action_id
     if ctx.journal is not None:
