@@ -181,3 +181,29 @@ async def test_an_invalid_status_would_be_caught_by_the_schema_check(
 
     with pytest.raises(AssertionError, match="LOST"):
         validate(bodies["import"], "OrdersImportCreateRequestBody")
+
+
+def _nulls(value: Any, path: str = "") -> list[str]:
+    if value is None:
+        return [path or "<root>"]
+    if isinstance(value, dict):
+        return [null for key, item in value.items() for null in _nulls(item, f"{path}.{key}")]
+    if isinstance(value, list):
+        return [null for index, item in enumerate(value) for null in _nulls(item, f"{path}[{index}]")]
+    return []
+
+
+async def test_no_body_sent_holds_a_null_for_an_unset_field(
+    captured: tuple[vf.AsyncVoucherify, dict[str, Any]],
+) -> None:
+    client, bodies = captured
+
+    await client.orders.create(FULL_ORDER)
+    await client.orders.update("o-1", vf.Order(status="PAID", customer=vf.Customer(source_id="c-1")))
+    await client.orders.import_orders([FULL_ORDER, {"source_id": "o-2", "items": [vf.OrderItem(quantity=1)]}])
+
+    assert {route: _nulls(body) for route, body in bodies.items()} == {
+        "create": [],
+        "update": [],
+        "import": [],
+    }
