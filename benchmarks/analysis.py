@@ -76,9 +76,12 @@ def throughput_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "cpu_seconds": summarise([r["cpu_seconds"] for r in runs if "cpu_seconds" in r]),
             "wall_over_server": summarise([r["wall_seconds"] / s for r in runs if (s := server_seconds(r))]),
             "server_seconds": summarise([server_seconds(r) for r in runs]),
+            "submit_seconds": summarise([r["submit_seconds"] for r in runs if "submit_seconds" in r]),
+            "detection_seconds": summarise([sum(detection_delays(r)) for r in runs]),
         }
         if contender != SDK:
             row["sdk_ratio"] = paired(records, "repeat", SDK, contender, orders_per_second)
+            row["cpu_ratio"] = paired(records, "repeat", contender, SDK, lambda r: r.get("cpu_seconds", 0.0))
         rows.append(row)
     return rows
 

@@ -21,7 +21,7 @@ def _ratio(summary: Summary | None) -> str:
     return "" if summary is None or summary.count == 0 else summary.format(2) + "x"
 
 
-def machine_section(machine: dict[str, Any]) -> str:
+def machine_section(machine: dict[str, Any], reruns: list[dict[str, Any]]) -> str:
     """The machine and software the numbers come from."""
     packages = ", ".join(f"{name} {version}" for name, version in machine["packages"].items())
     rows = [
@@ -37,6 +37,13 @@ def machine_section(machine: dict[str, Any]) -> str:
         ],
         ["started / took", f"{machine['started']} / {machine.get('took_seconds', 0) / 60:.1f} min"],
     ]
+    for rerun in reruns:
+        rows.append(
+            [
+                f"rerun of {', '.join(rerun['suites'])}",
+                f"{rerun['started']}, commit {rerun['commit']}, load {rerun['load_start']:.2f}",
+            ]
+        )
     note = (
         "The machine's 2 cores are shared: the emulator runs in its own process on them, and other "
         "processes (test suites) ran at the same time. Absolute numbers are therefore noisy; the runs "
@@ -56,6 +63,7 @@ def throughput_section(records: list[dict[str, Any]], title: str, note: str) -> 
             row["polls_per_batch"].format(1),
             row["cpu_seconds"].format(2),
             _ratio(row.get("sdk_ratio")),
+            _ratio(row.get("cpu_ratio")),
         ]
         for row in analysis.throughput_table(records)
     ]
@@ -66,6 +74,7 @@ def throughput_section(records: list[dict[str, Any]], title: str, note: str) -> 
         "polls per batch",
         "client CPU time (s)",
         "voucherify-async ÷ this, orders/s (paired)",
+        "this ÷ voucherify-async, CPU time (paired)",
     ]
     return f"### {title}\n\n{note}\n\n" + _table(header, rows)
 
@@ -77,11 +86,20 @@ def wall_vs_server_section(records: list[dict[str, Any]]) -> str:
             NAMES[row["contender"]],
             row["wall_seconds"].format(2),
             row["server_seconds"].format(2),
+            row["submit_seconds"].format(2),
+            row["detection_seconds"].format(2),
             row["wall_over_server"].format(3),
         ]
         for row in analysis.throughput_table(records)
     ]
-    header = ["contender", "wall time (s)", "sum of server processing times (s)", "wall ÷ server"]
+    header = [
+        "contender",
+        "wall time (s)",
+        "sum of server processing times (s)",
+        "time in import POSTs (s)",
+        "sum of detection delays (s)",
+        "wall ÷ server",
+    ]
     return _table(header, rows)
 
 
@@ -211,7 +229,7 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         "# Benchmark results",
         f"Written by `{results['command']}` ({settings['mode']} mode). Method and how to rerun: "
         "[README.md](README.md). Raw numbers: [results.json](results.json).",
-        machine_section(results["machine"]),
+        machine_section(results["machine"], results.get("reruns", [])),
         "## Targets (issue 7)\n\n" + targets_section(results),
     ]
     if results.get("client_bound") or results.get("realistic"):

@@ -94,6 +94,8 @@ def memory(settings: Settings, log: Log) -> list[dict[str, Any]]:
             for contender, source in runs:
                 spec = _import_spec(contender, url, count, 0.02, source=source, jsonl_path=str(path))
                 result = run_worker(spec)
+                for detail in ("action_ids", "polls", "noticed_at", "actions"):
+                    result.pop(detail, None)  # hundreds of batches of no interest to the memory table
                 result.update(contender=contender, source=source, count=count)
                 result["file_mb"] = path.stat().st_size / 2**20
                 records.append(result)

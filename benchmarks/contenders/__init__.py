@@ -33,6 +33,8 @@ class ImportOutcome:
     noticed_at: dict[str, float] = field(default_factory=dict)
     """Epoch seconds at which the client received the answer saying the action was DONE or FAILED."""
     imported: int | None = None
+    submit_seconds: float = 0.0
+    """Time spent in ``POST /v1/orders/import`` calls, from sending to the answer."""
 
     def as_dict(self) -> dict[str, Any]:
         """The outcome as plain JSON-ready data."""
@@ -43,6 +45,7 @@ class ImportOutcome:
             "polls": self.polls,
             "noticed_at": self.noticed_at,
             "imported": self.imported,
+            "submit_seconds": self.submit_seconds,
         }
 
 

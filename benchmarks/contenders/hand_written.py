@@ -48,11 +48,13 @@ async def import_orders(
         for chunk in chunked(orders, batch_size):
             outcome.orders += len(chunk)
             body = orjson.dumps(chunk)
+            posted = time.perf_counter()
             async with session.post(
                 "/v1/orders/import", data=body, headers={"Content-Type": "application/json"}
             ) as response:
                 response.raise_for_status()
                 action_id = orjson.loads(await response.read())["async_action_id"]
+            outcome.submit_seconds += time.perf_counter() - posted
             outcome.action_ids.append(action_id)
             outcome.polls[action_id] = 0
             wait = poll_interval * phases.random() if random_phase else poll_interval

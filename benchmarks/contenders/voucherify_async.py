@@ -1,8 +1,9 @@
 """voucherify-async, driven as its README shows: ``vf.ImportBatcher(client).run(orders)``.
 
 The client gets an aiohttp session with a trace hook that records every ``GET /v1/async-actions/{id}``
-answer (its arrival time and the action's status), so polls per batch and the moment the client saw an
-action finish are measured from the outside, without relying on the SDK's own reporting.
+answer (its arrival time and the action's status) and the duration of every ``POST /v1/orders/import``, so
+polls per batch, the moment the client saw an action finish and the time spent submitting are measured from
+the outside, without relying on the SDK's own reporting.
 """
 
 from __future__ import annotations
@@ -23,13 +24,23 @@ from voucherify_async.importing.sources import read_jsonl
 __all__ = ["import_orders", "read_jsonl", "time_single_calls"]  # read_jsonl: the SDK's own streaming reader
 
 _ACTION_PATH = "/v1/async-actions/"
+_IMPORT_PATH = "/v1/orders/import"
 
 
 def _poll_recorder(outcome: ImportOutcome) -> aiohttp.TraceConfig:
+    async def on_request_start(
+        session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestStartParams
+    ) -> None:
+        context.started = time.perf_counter()
+
     async def on_request_end(
         session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestEndParams
     ) -> None:
         path = params.url.path
+        if params.method == "POST" and path == _IMPORT_PATH:
+            await params.response.read()
+            outcome.submit_seconds += time.perf_counter() - context.started
+            return
         if params.method != "GET" or not path.startswith(_ACTION_PATH) or params.response.status != 200:
             return
         received = time.time()
@@ -43,6 +54,7 @@ def _poll_recorder(outcome: ImportOutcome) -> aiohttp.TraceConfig:
             outcome.noticed_at[action_id] = received
 
     trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(on_request_start)
     trace.on_request_end.append(on_request_end)
     return trace
 
