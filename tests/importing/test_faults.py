@@ -66,6 +66,33 @@ async def test_server_errors_lose_nothing(
 
 
 @pytest.mark.anyio
+async def test_a_503_import_is_sent_again_without_looking_for_its_action(
+    client: vf.AsyncVoucherify, emulator: Emulator
+) -> None:
+    emulator.add_fault(import_fault("status", status=503, nth=[1]))
+    report = await ImportBatcher(client).run(make_orders(3))
+    assert [r.route for r in emulator.requests if r.route == "GET /v1/async-actions"] == []
+    assert (emulator.project("app").import_requests, report.imported) == (1, 3)
+
+
+@pytest.mark.anyio
+async def test_a_500_import_is_looked_for_before_it_is_sent_again(
+    client: vf.AsyncVoucherify, emulator: Emulator
+) -> None:
+    emulator.add_fault(import_fault("status", status=500, nth=[1]))
+    report = await ImportBatcher(client).run(make_orders(3))
+    assert len([r for r in emulator.requests if r.route == "GET /v1/async-actions"]) == 2
+    assert (emulator.project("app").import_requests, report.imported) == (1, 3)
+
+
+@pytest.mark.anyio
+async def test_a_408_import_is_sent_again(client: vf.AsyncVoucherify, emulator: Emulator) -> None:
+    emulator.add_fault(import_fault("status", status=408, nth=[1]))
+    report = await ImportBatcher(client).run(make_orders(3))
+    assert (emulator.project("app").import_requests, report.imported) == (1, 3)
+
+
+@pytest.mark.anyio
 async def test_dropped_connections_lose_nothing(client: vf.AsyncVoucherify, emulator: Emulator) -> None:
     emulator.add_fault(import_fault("drop", nth=[1, 3]))
     report = await ImportBatcher(client, batch_size=5).run(make_orders(12))

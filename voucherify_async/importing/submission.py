@@ -2,10 +2,12 @@
 
 - Pacing: when the last import answer said the bulk budget is spent (``X-Rate-Limit-Remaining: 0``), wait
   until ``X-Rate-Limit-Retry`` instead of provoking a 429.
+- 408 and 503 prove the import was not taken (the transport's ``RetryPolicy.unprocessed_statuses``): sent
+  again after a pause, without looking for an action.
 - 429: wait exactly as long as ``Retry-After`` (or ``X-Rate-Limit-Retry``) says, through the client's clock,
   reporting the wait, then send again: a 429 proves the server did not take the request.
-- Lost acknowledgement (:class:`APIConnectionError` with ``request_sent``, a timeout, or a 5xx after the
-  request went out): the server may have accepted and queued the import. Resending blindly would break the
+- Lost acknowledgement (:class:`APIConnectionError` with ``request_sent``, a timeout, or a 5xx other than
+  503): the server may have accepted and queued the import. Resending blindly would break the
   one import at a time rule and import the batch twice, so the action the request created is looked for
   (:mod:`~voucherify_async.importing.lost_ack` holds the rule); it is adopted as this batch's action, and the
   batch is resent only when there is none.
@@ -16,7 +18,8 @@ Every step is written to the journal first: ``submitting`` before the request go
 
 from __future__ import annotations
 
-from voucherify_async._errors import APIConnectionError, BadRequestError, RateLimitError, ServerError
+from voucherify_async._errors import APIConnectionError, APIError, BadRequestError, RateLimitError
+from voucherify_async._rate_limit import RetryPolicy
 from voucherify_async.importing.context import API_CALLS, BULK, RunContext
 from voucherify_async.importing.lost_ack import find_adoptable_action, recent_imports
 from voucherify_async.importing.polling import FINISHED, ImportPollPolicy, action_status
@@ -26,6 +29,7 @@ from voucherify_async.models import AsyncAction
 __all__ = ["find_unfinished_import", "submit_import"]
 
 _DEFAULT_RATE_WAIT = 60.0
+_UNPROCESSED = RetryPolicy().unprocessed_statuses  # answers that prove the server did not take the request
 
 
 async def find_unfinished_import(ctx: RunContext) -> AsyncAction | None:
@@ -83,7 +87,8 @@ async def submit_import(
 
     Raises:
         BadRequestError: The server refused the orders (handled by the isolation).
-        APIConnectionError, ServerError: Still failing after ``max_attempts`` sends.
+        APIConnectionError, APIError: Still failing (5xx, 408, connection) after ``max_attempts`` sends, or
+            an error that sending again cannot mend (401, 403, 404...).
     """
     importer = ctx.client.with_options(max_retries=0)  # this function owns the retries of the import
     attempts = 0
@@ -104,12 +109,18 @@ async def submit_import(
             await ctx.wait_for_rate_limit(_retry_after(ctx, error), error.limit_type, "429")
             attempts -= 1
             continue
-        except (APIConnectionError, ServerError) as error:
-            reached_server = isinstance(error, ServerError) or error.request_sent
-            ctx.unanswered_batch = batch if reached_server else None
-            if reached_server:
+        except BadRequestError:
+            ctx.unanswered_batch = None
+            ctx.report.bulk_calls += 1  # a refused import still spends a bulk call
+            raise
+        except (APIConnectionError, APIError) as error:
+            if isinstance(error, APIError) and not _worth_resending(error):
+                raise
+            if isinstance(error, APIError) or error.request_sent:
                 # A request that never left (connection refused) spent nothing; one that went out may have.
                 ctx.report.bulk_calls += 1
+            if _maybe_processed(error):
+                ctx.unanswered_batch = batch
                 adopted = await find_adoptable_action(ctx, sent_at, lost_ack_margin)
                 if adopted is None:
                     # After a timeout the server may still be taking the request in: look once more.
@@ -117,17 +128,31 @@ async def submit_import(
                     adopted = await find_adoptable_action(ctx, sent_at, lost_ack_margin)
                 if adopted is not None:
                     return _accepted(ctx, batch, adopted.id, "adopted"), "adopted"
+            else:
+                ctx.unanswered_batch = None
             if attempts >= max_attempts:
                 raise
             await ctx.clock.sleep(policy.clamp(policy.first * policy.backoff**attempts))
             continue
-        except BadRequestError:
-            ctx.unanswered_batch = None
-            ctx.report.bulk_calls += 1  # a refused import still spends a bulk call
-            raise
         ctx.report.bulk_calls += 1
         ctx.last_submission = (action_id, sent_at, ctx.clock.time())
         return _accepted(ctx, batch, action_id, "submitted"), "submitted"
+
+
+def _worth_resending(error: APIError) -> bool:
+    """A 5xx, or a status saying the request was not processed (408): sending again may succeed."""
+    return error.status >= 500 or error.status in _UNPROCESSED
+
+
+def _maybe_processed(error: APIConnectionError | APIError) -> bool:
+    """Whether the server may have taken the import in although no answer said so.
+
+    A connection that broke after the request went out (or a timeout) leaves it open, and so does a 5xx
+    other than those the transport's retry policy names as proof that nothing was processed (408, 503).
+    """
+    if isinstance(error, APIError):
+        return error.status not in _UNPROCESSED
+    return error.request_sent
 
 
 def _accepted(ctx: RunContext, batch: int, action_id: str, how: str) -> str:
