@@ -222,3 +222,23 @@ async def test_a_download_path_without_a_host_is_fetched_from_the_download_host(
     assert rows == [{"Source ID": "o-1"}]
     assert downloads[0].query["token"] == "t-1"
     assert "X-App-Token" not in downloads[0].headers
+
+
+async def test_rows_of_a_file_that_is_not_utf8_raise_unexpected_answer(
+    web_server: StartServer, clock: vf.ManualClock
+) -> None:
+    async def export(request: web.Request) -> web.Response:
+        url = f"{request.url.origin()}/download/exp_1?token=t"
+        return web.json_response({"id": "exp_1", "status": "DONE", "result": {"url": url}})
+
+    async def download(request: web.Request) -> web.Response:
+        return web.Response(body="Source ID\nbücher\n".encode("latin-1"), content_type="text/csv")
+
+    app = web.Application()
+    app.router.add_get("/v1/exports/exp_1", export)
+    app.router.add_get("/download/exp_1", download)
+    base_url = await web_server(app)
+
+    async with vf.AsyncVoucherify("app", "token", base_url=base_url, clock=clock) as client:
+        with pytest.raises(vf.UnexpectedAnswer, match="exp_1 is not CSV text"):
+            _ = [row async for row in client.exports.rows("exp_1")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -9,7 +10,7 @@ from urllib.parse import urlsplit
 from voucherify_async._errors import VoucherifyError
 from voucherify_async._polling import PollPolicy, poll_until_finished
 from voucherify_async.models import Export, ExportStatus
-from voucherify_async.resources._answers import read_answer
+from voucherify_async.resources._answers import UnexpectedAnswer, read_answer
 from voucherify_async.resources._csv_stream import csv_rows
 from voucherify_async.resources._paths import path_with_id
 
@@ -125,13 +126,24 @@ class Exports:
             export: The export, or its id.
             timeout: Give up waiting for the export after this many seconds.
 
+        Raises:
+            UnexpectedAnswer: the file is not UTF-8 CSV (or holds a field longer than the ``csv`` module's
+                limit).
+
         Example:
             >>> export = await client.orders.export(fields=["id", "source_id", "status"])
             >>> async for row in client.exports.rows(export):
             ...     print(row["Source ID"], row["Status"])
         """
-        async for row in csv_rows(self.download(export, timeout=timeout)):
-            yield row
+        try:
+            async for row in csv_rows(self.download(export, timeout=timeout)):
+                yield row
+        except (UnicodeDecodeError, csv.Error) as error:
+            export_id = export if isinstance(export, str) else export.id
+            raise UnexpectedAnswer(
+                f"The file of export {export_id} is not CSV text this SDK can read ({error}); "
+                "client.exports.download() gives its bytes as they are."
+            ) from error
 
     async def _download_url(self, export: Export | str, timeout: float | None) -> str:
         if isinstance(export, str) or export.status != ExportStatus.DONE:
