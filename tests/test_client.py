@@ -48,6 +48,16 @@ async def test_a_users_session_is_used_and_left_open(emulator: Emulator) -> None
 
 
 @pytest.mark.anyio
+async def test_a_users_session_closed_too_early_raises_a_voucherify_error(emulator: Emulator) -> None:
+    session = aiohttp.ClientSession()
+    await session.close()
+    client = vf.AsyncVoucherify("app", "token", base_url=emulator.url, session=session)
+
+    with pytest.raises(vf.VoucherifyError, match="session given to AsyncVoucherify was closed"):
+        await client.orders.list()
+
+
+@pytest.mark.anyio
 async def test_a_closed_client_refuses_requests(emulator: Emulator) -> None:
     async with vf.AsyncVoucherify("app", "token", base_url=emulator.url) as client:
         pass

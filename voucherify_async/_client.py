@@ -54,6 +54,10 @@ class SessionHolder:
             raise VoucherifyError("The client is closed; create a new AsyncVoucherify.")
         if self._session is None:
             self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100))
+        elif self._session.closed:
+            raise VoucherifyError(
+                "The aiohttp session given to AsyncVoucherify was closed; pass an open one."
+            )
         return self._session
 
     async def aclose(self) -> None:
