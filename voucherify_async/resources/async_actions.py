@@ -104,6 +104,11 @@ class AsyncActions:
         Args:
             limit: Actions per request, 1..100.
             end_date: Start from the actions created before this time (default: now).
+
+        Example:
+            >>> async for action in client.async_actions.iterate():
+            ...     if action.type == vf.AsyncActionType.ORDERS_IMPORT and not action.finished:
+            ...         print("still running:", action.id)
         """
         seen: set[str] = set()
         while True:

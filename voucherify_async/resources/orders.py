@@ -173,6 +173,11 @@ class Orders:
             ValueError: no orders, more than ``max_orders``, or ``bytes`` that are not a JSON array.
             BadRequestError: the server refused the whole request (one invalid order fails it all; the error's
                 ``details`` names the property path inside an order, not which order).
+
+        Example:
+            >>> action_id = await client.orders.import_orders([{"source_id": "o-1", "amount": 1000}])
+            >>> action = await client.async_actions.wait(action_id)
+            >>> action.result.failed  # [OrderFailure(source_id=..., reason=...)] for orders it refused
         """
         if isinstance(orders, (bytes, bytearray, memoryview)):
             content = bytes(orders)
@@ -216,6 +221,14 @@ class Orders:
 
         Returns:
             The export, ``SCHEDULED``.
+
+        Example:
+            >>> export = await client.orders.export(
+            ...     fields=["source_id", "status", "amount"],
+            ...     filters={"junction": "and", "status": {"conditions": {"$in": ["PAID"]}}},
+            ... )
+            >>> async for row in client.exports.rows(export):
+            ...     print(row)
         """
         parameters: dict[str, Any] = {}
         if order is not None:
