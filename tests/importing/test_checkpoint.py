@@ -86,3 +86,30 @@ def test_refused_orders_are_kept_for_the_batch(tmp_path: Path) -> None:
     journal.record_refused(1, "Property .x", [OrderFailure("o-1", "Property .x")], [0])
     journal.close()
     assert Journal(tmp_path / "j.jsonl").batches[1].rejected == [OrderFailure("o-1", "Property .x")]
+
+
+def test_an_answered_submission_is_read_back_with_its_send_window(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.jsonl")
+    journal.record_submitting(1, "fp", 3, at=10.0)
+    journal.record_submitted(1, "aa_1", "submitted", at=10.5)
+    journal.close()
+    assert Journal(tmp_path / "j.jsonl").batches[1].last_submission == ("aa_1", 10.0, 10.5)
+
+
+def test_an_adopted_action_is_read_back_as_adopted_without_a_send_window(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.jsonl")
+    journal.record_submitting(1, "fp", 3, at=10.0)
+    journal.record_submitted(1, "aa_1", "adopted", at=16.0)
+    journal.close()
+    record = Journal(tmp_path / "j.jsonl").batches[1]
+    assert (record.adopted, record.last_submission) == ({"aa_1"}, None)
+
+
+def test_a_split_is_read_back_with_its_plan_and_counted_as_a_refusal(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.jsonl")
+    journal.record_submitting(1, "fp", 4, at=10.0)
+    journal.record_split(1, "odd", [[0, 1], [2, 3]])
+    journal.record_refused(1, "odd", [OrderFailure("o-0", "odd")], [0])
+    journal.close()
+    record = Journal(tmp_path / "j.jsonl").batches[1]
+    assert (record.pending, record.refusals, record.awaiting_answer) == ([[0, 1], [2, 3]], 2, False)
