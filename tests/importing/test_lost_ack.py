@@ -127,6 +127,30 @@ async def test_an_adopted_import_of_another_size_is_not_counted_as_ours(
     assert report.imported == 3
 
 
+@pytest.mark.anyio
+async def test_an_adopted_import_of_the_same_size_without_our_orders_is_not_counted_as_ours(
+    client: vf.AsyncVoucherify, emulator: Emulator, clients: Any
+) -> None:
+    other_process = await clients(emulator)
+    others = await other_process.orders.import_orders(make_orders(3, start=100))
+    emulator.add_fault(import_fault("drop", nth=[1]))  # ours never arrives
+    events: list[vf.ProgressEvent] = []
+    report = await ImportBatcher(client, on_progress=events.append).run(make_orders(3))
+    assert _hows(events) == ["adopted", "submitted"]
+    assert report.batches[0].async_action_id != others
+    assert {"o-0", "o-1", "o-2"} <= set(emulator.project("app").orders)
+
+
+@pytest.mark.anyio
+async def test_an_adopted_import_is_confirmed_with_one_order_lookup(
+    client: vf.AsyncVoucherify, emulator: Emulator
+) -> None:
+    emulator.add_fault(import_fault("lost_ack", nth=[1]))
+    await ImportBatcher(client).run(make_orders(3))
+    lookups = [r.path for r in emulator.requests if r.route == "GET /v1/orders/{id}"]
+    assert lookups == ["/v1/orders/o-2"]
+
+
 def test_a_failed_action_proves_nothing_about_whose_import_it_was() -> None:
     action = vf.AsyncAction(
         id="aa_1", status="FAILED", result=vf.OrdersImportResult(done_count=0, failed_count=0, failed=[])

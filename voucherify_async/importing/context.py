@@ -24,7 +24,7 @@ from voucherify_async.importing.progress import (
     estimate_eta,
 )
 from voucherify_async.importing.report import ImportReport
-from voucherify_async.models import AsyncAction, AsyncActionsPage
+from voucherify_async.models import AsyncAction, AsyncActionsPage, Order
 
 __all__ = ["ImportClient", "RunContext", "project_lock"]
 
@@ -34,6 +34,8 @@ API_CALLS = "api_calls"
 
 class _OrdersAPI(Protocol):
     async def import_orders(self, orders: bytes) -> str: ...
+
+    async def get(self, order_id: str) -> Order: ...
 
 
 class _AsyncActionsAPI(Protocol):

@@ -19,8 +19,11 @@ so the rule leans on the server's own clock wherever it can:
    answered, the offset is taken as 0 and ``margin`` alone covers the clocks' difference.
 
 When several actions qualify, the oldest is this request's: later ones are other processes' imports queued
-behind it. The rule can still err when another process submits an import in the same moment as ours
-without ``coordinate_with_other_processes``; with it, the batcher submits only while no other import runs.
+behind it. The rule can still err when our request never arrived and another process submitted an import in
+the same moment, so an adopted action is checked once it is DONE (:func:`confirm_adoption`): it must hold as
+many orders as we sent (``done_count + failed_count``), and the last of our orders it reports imported must
+exist (one ``GET /v1/orders/{source_id}``). An action failing either check is disowned and the orders sent
+again. (An order that existed before proves nothing either way and is taken as ours.)
 The server's ``Date`` header would give the offset before the first answer too, but the client does not
 expose response headers beyond the rate-limit ones, so the first batch relies on ``margin``.
 """
@@ -28,11 +31,15 @@ expose response headers beyond the rate-limit ones, so the first batch relies on
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 
-from voucherify_async.importing.context import RunContext
+from voucherify_async._errors import NotFoundError
+from voucherify_async.importing.context import API_CALLS, RunContext
+from voucherify_async.importing.outcome import counts_other_orders, read_outcome
+from voucherify_async.importing.polling import action_status
 from voucherify_async.models import AsyncAction
 
-__all__ = ["ORDERS_IMPORT", "created_at", "find_adoptable_action", "recent_imports"]
+__all__ = ["ORDERS_IMPORT", "confirm_adoption", "created_at", "find_adoptable_action", "recent_imports"]
 
 ORDERS_IMPORT = "ORDERS.IMPORT"
 _RECENT = 100  # the largest page of GET /v1/async-actions (limit 1..100)
@@ -91,3 +98,27 @@ async def find_adoptable_action(ctx: RunContext, sent_at: float, margin: float) 
     if not candidates:
         return None
     return min(candidates, key=lambda pair: pair[0])[1]
+
+
+async def confirm_adoption(ctx: RunContext, action: AsyncAction, source_ids: Sequence[str | None]) -> bool:
+    """Whether a finished action adopted after a lost answer is really the import of ``source_ids``.
+
+    Returns:
+        ``False`` when it holds another number of orders, or when the last of ours that it reports
+        imported does not exist; ``True`` otherwise (also when nothing can be checked: a FAILED action, or
+        orders without ``source_id``).
+    """
+    if counts_other_orders(action, len(source_ids)):
+        return False
+    if action_status(action) != "DONE":
+        return True
+    failed = {failure.source_id for failure in read_outcome(action, source_ids).failed}
+    probe = next((sid for sid in reversed(source_ids) if sid is not None and sid not in failed), None)
+    if probe is None:
+        return True
+    await ctx.pace(API_CALLS)
+    try:
+        await ctx.client.orders.get(probe)
+    except NotFoundError:
+        return False
+    return True

@@ -19,8 +19,8 @@ from voucherify_async.importing.chunking import Batch
 from voucherify_async.importing.context import RunContext
 from voucherify_async.importing.errors import SourceChangedError
 from voucherify_async.importing.isolation import find_offenders, split_positions
-from voucherify_async.importing.lost_ack import find_adoptable_action
-from voucherify_async.importing.outcome import counts_other_orders, read_outcome
+from voucherify_async.importing.lost_ack import confirm_adoption, find_adoptable_action
+from voucherify_async.importing.outcome import read_outcome
 from voucherify_async.importing.polling import ImportPollPolicy, wait_for_action
 from voucherify_async.importing.progress import (
     BatchFinished,
@@ -325,9 +325,10 @@ async def _wait(
     Its ``bulk_calls`` is 0: the batch counts the calls its submissions spent.
 
     Returns:
-        The part's result, or ``None`` when an ``adopted`` action turns out to hold another number of orders
-        than the part: another process's import, found by the lost-answer search in the moment ours never
-        arrived. Its orders must not be counted as imported; the caller sends them again.
+        The part's result, or ``None`` when an ``adopted`` action turns out not to be the part's import
+        (:func:`~voucherify_async.importing.lost_ack.confirm_adoption`): another process's import, found by
+        the lost-answer search in the moment ours never arrived. Its orders must not be counted as
+        imported; the caller sends them again.
     """
     started = ctx.clock.monotonic()
     expected = None if ctx.seconds_per_order is None else ctx.seconds_per_order * part.size
@@ -336,7 +337,7 @@ async def _wait(
     )
     duration = ctx.clock.monotonic() - started
     ctx.seconds_per_order = _server_seconds(action, duration) / max(1, part.size)
-    if adopted and counts_other_orders(action, part.size):
+    if adopted and not await confirm_adoption(ctx, action, part.source_ids):
         if ctx.journal is not None:
             ctx.journal.write("disowned", batch=index, async_action_id=action_id, size=part.size)
         return None
