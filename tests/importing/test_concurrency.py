@@ -177,3 +177,13 @@ async def test_the_next_batch_is_read_while_the_server_works_and_no_further(
     before_first_finished = log[: log.index("finished 1")]
     # Batch 2 (o-2, o-3) was read during batch 1, batch 3 (o-4...) was not: two batches in memory at most.
     assert before_first_finished == ["read o-0", "read o-1", "read o-2", "read o-3"]
+
+
+@pytest.mark.anyio
+async def test_the_end_of_another_process_import_is_noticed_soon(emulators: Any, clients: Any) -> None:
+    emu = await emulators(processing_rate=100.0)  # the other process's 500 orders: 5 s on the server
+    other_process, ours = await clients(emu), await clients(emu)
+    await other_process.orders.import_orders(make_orders(500, start=500))
+    await ImportBatcher(ours, coordinate_with_other_processes=True).run(make_orders(5))
+    theirs, mine = emu.project("app").async_actions
+    assert _epoch(mine["created_at"]) - _epoch(theirs["updated_at"]) <= 1.0

@@ -40,8 +40,7 @@ class ImportPollPolicy:
             that saw the action running for the first time).
         minimum: Shortest wait between polls.
         maximum: Longest wait between polls.
-        backoff: Factor the pauses grow by while waiting for another process's import, and between resends
-            of a batch after connection failures.
+        backoff: Factor the pauses grow by between resends of a batch after connection failures.
         max_poll_errors: Consecutive failed polls (after the client's own retries) tolerated before giving up.
     """
 

@@ -44,13 +44,15 @@ async def wait_for_other_imports(ctx: RunContext, policy: ImportPollPolicy) -> N
     """Wait while another process's ``ORDERS.IMPORT`` of the project is unfinished."""
     while (other := await find_unfinished_import(ctx)) is not None:
         await ctx.emit(WaitingForOtherImport, async_action_id=other.id, status=action_status(other))
-        delay = policy.first
+        # The same schedule as our own actions: the other import's progress predicts its end.
+        schedule = policy.schedule(ctx.clock.monotonic())
         while action_status(other) not in FINISHED:
-            await ctx.clock.sleep(delay)
+            now = ctx.clock.monotonic()
+            schedule.observe(now, action_status(other), other.progress)
+            await ctx.clock.sleep(schedule.next_delay(now))
             await ctx.pace(API_CALLS)
             other = await ctx.client.async_actions.get(other.id)
             ctx.report.polls += 1
-            delay = policy.clamp(delay * policy.backoff)
 
 
 async def pace_calls(ctx: RunContext) -> None:
