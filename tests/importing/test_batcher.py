@@ -109,6 +109,7 @@ async def test_a_failed_action_counts_its_orders_as_failed(
     report = await ImportBatcher(client, batch_size=2).run(make_orders(5))
     assert [batch.status for batch in report.batches] == ["DONE", "FAILED", "DONE"]
     assert [failure.source_id for failure in report.failed] == ["o-2", "o-3"]
+    assert all("FAILED" in failure.reason for failure in report.failed)
     assert report.imported == 3
     assert_accounted(report)
 

@@ -84,7 +84,7 @@ class ImportBatcher:
         created_at_metadata: Move each order's ``created_at`` into this metadata key (the server sets
             ``created_at`` to the import time).
         require_source_id: Reject orders without ``source_id`` (default; see ``validation``).
-        poll: The polling schedule of async actions.
+        poll: How async actions are polled (a :class:`~voucherify_async.ImportPollPolicy`).
         batch_timeout: Seconds an import's async action may take from its submission to its final status
             (``None``: no limit); past it :class:`BatchTimeoutError` is raised. Each import request of a
             batch has its own (a batch isolating a 400 sends several, one after the other).
