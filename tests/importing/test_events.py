@@ -62,3 +62,12 @@ async def test_local_rejections_are_announced_before_their_batch(client: vf.Asyn
     assert kinds.index("OrdersRejected") < kinds.index("BatchPrepared")
     (rejected,) = [e for e in events if isinstance(e, vf.OrdersRejected)]
     assert [failure.source_id for failure in rejected.rejections] == ["bad"]
+
+
+@pytest.mark.anyio
+async def test_orders_sent_count_the_batch_while_its_action_runs(emulators: Any, clients: Any) -> None:
+    emu = await emulators(processing_rate=100.0)
+    events: list[vf.ProgressEvent] = []
+    await ImportBatcher(await clients(emu), batch_size=300, on_progress=events.append).run(make_orders(500))
+    sent_while_polling = {(e.batch, e.progress.orders_sent) for e in events if isinstance(e, vf.BatchPolled)}
+    assert sent_while_polling == {(1, 300), (2, 500)}

@@ -125,6 +125,7 @@ async def test_an_adopted_import_of_another_size_is_not_counted_as_ours(
     assert report.batches[0].async_action_id != others
     assert {"o-0", "o-1", "o-2"} <= set(emulator.project("app").orders)
     assert report.imported == 3
+    assert events[-1].progress.orders_sent == 3  # the disowned import's orders are not counted as sent
 
 
 @pytest.mark.anyio

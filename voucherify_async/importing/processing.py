@@ -253,12 +253,13 @@ async def _work_through(
             else:
                 await _isolate(ctx, batch, positions, part, error, pending, tally)
             continue
+        ctx.orders_sent += part.size
         await ctx.emit(BatchSubmitted, batch=batch.index, size=part.size, async_action_id=action_id, how=how)
         result = await _wait(ctx, batch.index, part, action_id, settings, adopted=how == "adopted")
         if result is None:
+            ctx.orders_sent -= part.size
             pending.insert(0, positions)  # the adopted action was another's: send these orders after all
             continue
-        ctx.orders_sent += part.size
         tally.add(result)
         if ctx.journal is not None and (pending or len(positions) != batch.size):
             ctx.journal.record_part(positions, result)
