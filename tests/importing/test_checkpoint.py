@@ -113,3 +113,22 @@ def test_a_split_is_read_back_with_its_plan_and_counted_as_a_refusal(tmp_path: P
     journal.close()
     record = Journal(tmp_path / "j.jsonl").batches[1]
     assert (record.pending, record.refusals, record.awaiting_answer) == ([[0, 1], [2, 3]], 2, False)
+
+
+def test_a_journal_in_use_by_another_run_is_refused(tmp_path: Path) -> None:
+    first = Journal(tmp_path / "j.jsonl")
+    first.write("start", at=1.0)
+    second = Journal(tmp_path / "j.jsonl")
+    with pytest.raises(CheckpointError, match="in use by another run"):
+        second.write("start", at=2.0)
+    first.close()
+
+
+def test_a_journal_is_free_again_once_its_run_closed_it(tmp_path: Path) -> None:
+    first = Journal(tmp_path / "j.jsonl")
+    first.write("start", at=1.0)
+    first.close()
+    second = Journal(tmp_path / "j.jsonl")
+    second.write("start", at=2.0)
+    second.close()
+    assert len((tmp_path / "j.jsonl").read_bytes().splitlines()) == 2

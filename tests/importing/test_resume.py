@@ -235,3 +235,24 @@ async def test_refusals_before_a_stop_count_against_max_refusals_after_resume(
         "o-7",
     ]
     assert_accounted(report)
+
+
+@pytest.mark.anyio
+async def test_a_second_run_on_a_checkpoint_in_use_is_refused_before_sending(
+    emulators: Any, clients: Any, tmp_path: Path
+) -> None:
+    emu = await emulators(processing_rate=10.0)
+    client = await clients(emu)
+    journal = tmp_path / "import.journal"
+    first = ImportBatcher(client, batch_size=5, checkpoint=journal)
+    with anyio.CancelScope() as scope:
+
+        async def second_run(event: vf.ProgressEvent) -> None:
+            if isinstance(event, vf.BatchSubmitted):
+                with pytest.raises(vf.CheckpointError, match="in use"):
+                    await ImportBatcher(client, batch_size=5, checkpoint=journal).run(make_orders(10))
+                scope.cancel()
+
+        first.on_progress = second_run
+        await first.run(make_orders(10))
+    assert emu.project("app").import_requests == 1

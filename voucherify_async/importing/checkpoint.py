@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import ModuleType
 from typing import IO, Any
 
 import attrs
@@ -31,6 +32,12 @@ import orjson
 
 from voucherify_async.importing.errors import CheckpointError
 from voucherify_async.importing.report import BatchResult, OrderFailure
+
+fcntl: ModuleType | None
+try:
+    import fcntl
+except ImportError:  # pragma: no cover (Windows)
+    fcntl = None
 
 __all__ = ["BatchRecord", "Journal"]
 
@@ -204,6 +211,7 @@ class Journal:
             if self._file is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._file = open(self.path, "ab")  # noqa: SIM115 (kept open for the run; closed by close())
+                self._lock()
                 self._cut_partial_line()
             self._file.write(line)
             self._file.flush()
@@ -211,6 +219,21 @@ class Journal:
         except OSError as error:
             raise CheckpointError(f"cannot write the checkpoint journal {self.path}: {error}") from None
         self._apply(step)
+
+    def _lock(self) -> None:
+        # Two runs on one journal would both import the batches it lists as unfinished: the second is refused.
+        # The lock goes with the open file, so a killed run's lock is gone with its process.
+        assert self._file is not None
+        if fcntl is None:
+            return  # no advisory locks on this system (Windows): the user keeps runs apart
+        try:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._file.close()
+            self._file = None
+            raise CheckpointError(
+                f"the checkpoint journal {self.path} is in use by another run; wait for it to end"
+            ) from None
 
     def _cut_partial_line(self) -> None:
         # A kill during a write can leave a last line without its newline: drop it, so the next step stays
