@@ -19,7 +19,7 @@ from yarl import URL
 
 from voucherify_async._auth import AppKeys, Auth, BearerToken, OAuthCredentials, OAuthTokenProvider
 from voucherify_async._clock import DEFAULT_CLOCK, Clock
-from voucherify_async._errors import VoucherifyError
+from voucherify_async._errors import InvalidArgumentError, VoucherifyError
 from voucherify_async._rate_limit import RateLimitInfo, RetryPolicy
 from voucherify_async._timeout import Timeout
 from voucherify_async._transport import Transport
@@ -112,7 +112,7 @@ def _pick_auth(
 ) -> Auth:
     chosen = sum(x is not None for x in (access_token, oauth)) + (app_id is not None or app_token is not None)
     if chosen != 1:
-        raise VoucherifyError(
+        raise InvalidArgumentError(
             "Pass exactly one way to authenticate: app_id and app_token, access_token, or oauth."
         )
     if oauth is not None:
@@ -120,7 +120,7 @@ def _pick_auth(
     if access_token is not None:
         return BearerToken(access_token)
     if not app_id or not app_token:
-        raise VoucherifyError("Both app_id and app_token are needed (the project's application keys).")
+        raise InvalidArgumentError("Both app_id and app_token are needed (the project's application keys).")
     return AppKeys(app_id, app_token)
 
 
@@ -128,7 +128,9 @@ def _cluster_urls(cluster: str) -> tuple[str, str]:
     """The API and download base URLs of a cluster: ``api`` (EU), ``us1.api``, ``as1.api``..."""
     host = cluster.strip().strip(".")
     if not host or "/" in host or ":" in host:
-        raise VoucherifyError(f"Not a Voucherify cluster: {cluster!r} (try 'api', 'us1.api' or 'as1.api').")
+        raise InvalidArgumentError(
+            f"Not a Voucherify cluster: {cluster!r} (try 'api', 'us1.api' or 'as1.api', or pass base_url=)."
+        )
     prefix = host.removesuffix("api").rstrip(".")
     download = f"{prefix}.download" if prefix else "download"
     return f"https://{host}.voucherify.io", f"https://{download}.voucherify.io"

@@ -3,6 +3,8 @@
 Every error is a :class:`VoucherifyError`, so one ``except vf.VoucherifyError`` catches them all::
 
     VoucherifyError                      every error the SDK raises
+    ├── InvalidArgumentError             an argument was refused before anything was sent (also a ValueError
+    │                                    and a TypeError, as the built-in checks it replaces)
     ├── APIError                         the API answered with an HTTP error (fields of its Error object)
     │   ├── BadRequestError              400: the request (often one order of an import) is malformed
     │   ├── AuthenticationError          401: wrong app id / token, or an expired OAuth token
@@ -33,6 +35,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "InvalidArgumentError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -49,6 +52,21 @@ class VoucherifyError(Exception):
     def __reduce__(self) -> tuple[Any, ...]:
         # Errors take keyword arguments that ``args`` does not hold: copy and pickle them by their state.
         return (_restore, (type(self), self.args, self.__dict__))
+
+
+class InvalidArgumentError(VoucherifyError, ValueError, TypeError):
+    """An argument was refused before any request was sent: nothing reached the API.
+
+    Raised for what the API would refuse anyway, or what cannot be sent at all: a ``limit`` out of range,
+    more than 2000 orders in one import request, an empty id, a value that is not JSON. It is also a
+    :class:`ValueError` and a :class:`TypeError`, so code written against the built-in errors keeps working.
+
+    Example:
+        >>> try:
+        ...     await client.orders.list(limit=500)
+        ... except vf.InvalidArgumentError as error:
+        ...     print(error)  # limit must be between 1 and 100, got 500
+    """
 
 
 def _restore(cls: type[VoucherifyError], args: tuple[Any, ...], state: dict[str, Any]) -> VoucherifyError:

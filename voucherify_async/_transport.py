@@ -45,7 +45,7 @@ from voucherify_async._rate_limit import (
     spent_budget_wait,
 )
 from voucherify_async._timeout import Timeout
-from voucherify_async.models import JSON_OPTIONS, json_default
+from voucherify_async.models import to_json
 
 if TYPE_CHECKING:
     from voucherify_async._client import ClientState
@@ -150,7 +150,7 @@ class Transport:
             APIConnectionError: no answer; ``request_sent`` says whether the server may have processed it.
         """
         if content is None and json is not None:
-            content = orjson.dumps(json, default=json_default, option=JSON_OPTIONS)
+            content = to_json(json)
         body = content
         return await self._call(
             method.upper(),

@@ -3,12 +3,20 @@
 Build models to send (``Order``, ``OrderItem``, ``Customer``...) or pass plain mappings in the API's wire
 form; read what the API returns as models (``AsyncAction``, ``Export``, ``OrdersPage``...).
 :func:`to_wire` and :func:`from_wire` convert between the two; :func:`json_default` lets orjson write models
-and datetimes met inside plain mappings the same way (the client uses it for every request body).
+and datetimes met inside plain mappings the same way, and :func:`to_json` serialises a request body with it
+(the client uses it for every request body).
 """
 
 from __future__ import annotations
 
-from voucherify_async.models._converter import JSON_OPTIONS, converter, from_wire, json_default, to_wire
+from voucherify_async.models._converter import (
+    JSON_OPTIONS,
+    converter,
+    from_wire,
+    json_default,
+    to_json,
+    to_wire,
+)
 from voucherify_async.models._enums import (
     AsyncActionStatus,
     AsyncActionType,
@@ -65,5 +73,6 @@ __all__ = [
     "converter",
     "from_wire",
     "json_default",
+    "to_json",
     "to_wire",
 ]

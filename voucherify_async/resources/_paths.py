@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from voucherify_async._errors import InvalidArgumentError
+
 
 def path_with_id(prefix: str, resource_id: str) -> str:
     """``prefix`` + ``resource_id``, the id percent-encoded as one path segment.
@@ -16,8 +18,8 @@ def path_with_id(prefix: str, resource_id: str) -> str:
         resource_id: The id (or ``source_id``), as the user gave it.
 
     Raises:
-        ValueError: ``resource_id`` is empty.
+        InvalidArgumentError: ``resource_id`` is empty or not a string.
     """
     if not isinstance(resource_id, str) or not resource_id:
-        raise ValueError(f"expected a non-empty id, got {resource_id!r}")
+        raise InvalidArgumentError(f"expected a non-empty id, got {resource_id!r}")
     return prefix + quote(resource_id, safe="")

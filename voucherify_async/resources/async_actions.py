@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from voucherify_async._errors import VoucherifyError
+from voucherify_async._errors import InvalidArgumentError, VoucherifyError
 from voucherify_async._polling import DEFAULT_POLL_POLICY, PollPolicy, WaitTimeout, poll_until_finished
 from voucherify_async.models import AsyncAction, AsyncActionsPage, OrdersImportResult, converter
 from voucherify_async.resources._answers import read_answer
@@ -79,10 +79,10 @@ class AsyncActions:
             end_date: Only actions created before this time (a datetime, or an ISO 8601 string).
 
         Raises:
-            ValueError: ``limit`` is out of 1..100 (checked before sending).
+            InvalidArgumentError: ``limit`` is out of 1..100 (checked before sending).
         """
         if limit is not None and not 1 <= limit <= 100:
-            raise ValueError(f"limit must be between 1 and 100, got {limit}")
+            raise InvalidArgumentError(f"limit must be between 1 and 100, got {limit}")
         params: dict[str, object] = {}
         if limit is not None:
             params["limit"] = limit

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
-from voucherify_async._errors import VoucherifyError
-from voucherify_async.models import JSON_OPTIONS, Export, Order, OrdersPage, json_default, to_wire
+from voucherify_async._errors import InvalidArgumentError, VoucherifyError
+from voucherify_async.models import Export, Order, OrdersPage, to_json, to_wire
 from voucherify_async.resources._answers import UnexpectedAnswer, read_answer
 from voucherify_async.resources._paths import path_with_id
 
@@ -108,7 +106,7 @@ class Orders:
                 ``-updated_at``.
 
         Raises:
-            ValueError: ``limit`` or ``page`` is out of the API's range (checked before sending).
+            InvalidArgumentError: ``limit`` or ``page`` is out of the API's range (checked before sending).
         """
         _check_range("limit", limit, 100)
         _check_range("page", page, MAX_PAGE)
@@ -170,7 +168,8 @@ class Orders:
             The id of the async action (``aa_...``).
 
         Raises:
-            ValueError: no orders, more than ``max_orders``, or ``bytes`` that are not a JSON array.
+            InvalidArgumentError: no orders, more than ``max_orders``, ``bytes`` that are not a JSON array, or
+                an order that cannot be written as JSON; nothing was sent.
             BadRequestError: the server refused the whole request (one invalid order fails it all; the error's
                 ``details`` names the property path inside an order, not which order).
 
@@ -183,19 +182,19 @@ class Orders:
             content = bytes(orders)
             stripped = content.strip()
             if not (stripped.startswith(b"[") and stripped.endswith(b"]")):
-                raise ValueError("pre-serialised orders must be one JSON array")
+                raise InvalidArgumentError("pre-serialised orders must be one JSON array")
             if stripped[1:-1].strip() == b"":
-                raise ValueError("no orders to import: the JSON array is empty")
+                raise InvalidArgumentError("no orders to import: the JSON array is empty")
         else:
             if not orders:
-                raise ValueError("no orders to import")
+                raise InvalidArgumentError("no orders to import")
             if len(orders) > max_orders:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"{len(orders)} orders in one import request; the API takes at most {max_orders} "
                     "(split them, or let ImportBatcher do it)"
                 )
             wire = [to_wire(order) for order in orders]
-            content = orjson.dumps(wire, default=json_default, option=JSON_OPTIONS)
+            content = to_json(wire)
         answer = await self._transport.request("POST", "/v1/orders/import", content=content)
         action_id = answer.get("async_action_id") if isinstance(answer, dict) else None
         if not isinstance(action_id, str):
@@ -243,4 +242,4 @@ class Orders:
 
 def _check_range(name: str, value: int | None, highest: int) -> None:
     if value is not None and not 1 <= value <= highest:
-        raise ValueError(f"{name} must be between 1 and {highest}, got {value}")
+        raise InvalidArgumentError(f"{name} must be between 1 and {highest}, got {value}")
