@@ -15,12 +15,14 @@ from voucherify_async._errors import (
     AuthenticationError,
     BadRequestError,
     ConflictError,
+    InvalidArgumentError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     ServerError,
     VoucherifyError,
 )
+from voucherify_async._polling import PollPolicy
 from voucherify_async._rate_limit import DEFAULT_MAX_RETRIES, RateLimitInfo, RetryPolicy
 from voucherify_async._timeout import Timeout
 from voucherify_async._version import __version__
@@ -129,6 +131,7 @@ __all__ = [
     "ImportProgress",
     "ImportReport",
     "ImportRun",
+    "InvalidArgumentError",
     "MalformedRecord",
     "ManualClock",
     "NotFoundError",
@@ -146,6 +149,7 @@ __all__ = [
     "OrdersRejected",
     "PageLimitReached",
     "PermissionDeniedError",
+    "PollPolicy",
     "ProgressCallback",
     "ProgressEvent",
     "RateLimitError",
