@@ -159,7 +159,7 @@ def test_base_url_overrides_the_cluster() -> None:
 
 @pytest.mark.parametrize("cluster", ["", "api.voucherify.io/x", "http://api"])
 def test_a_malformed_cluster_is_refused(cluster: str) -> None:
-    with pytest.raises(vf.VoucherifyError, match="cluster"):
+    with pytest.raises(vf.InvalidArgumentError, match="cluster"):
         vf.AsyncVoucherify("app", "token", cluster=cluster)
 
 
@@ -174,8 +174,19 @@ def test_a_malformed_cluster_is_refused(cluster: str) -> None:
     ],
 )
 def test_exactly_one_way_to_authenticate_is_required(kwargs: dict[str, object]) -> None:
-    with pytest.raises(vf.VoucherifyError):
+    with pytest.raises(vf.InvalidArgumentError, match=r"app_id|authenticate"):
         vf.AsyncVoucherify(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("timeout", [0, -1.5, float("nan"), "30"])
+def test_a_timeout_that_is_not_seconds_above_zero_is_refused(timeout: object) -> None:
+    with pytest.raises(vf.InvalidArgumentError, match=r"timeout|Timeout\.total"):
+        vf.AsyncVoucherify("app", "token", timeout=timeout)  # type: ignore[arg-type]
+
+
+def test_a_timeout_part_below_zero_is_refused_naming_the_part() -> None:
+    with pytest.raises(vf.InvalidArgumentError, match=r"Timeout\.connect"):
+        vf.Timeout(30, connect=-1)
 
 
 def test_project_key_names_base_url_and_app_id() -> None:

@@ -41,6 +41,12 @@ def test_every_error_is_a_voucherify_error() -> None:
     assert issubclass(vf.APITimeoutError, vf.APIConnectionError)
 
 
+def test_an_invalid_argument_is_caught_as_a_voucherify_value_or_type_error() -> None:
+    for caught_as in (vf.VoucherifyError, ValueError, TypeError):
+        with pytest.raises(caught_as):
+            raise vf.InvalidArgumentError("limit must be between 1 and 100, got 0")
+
+
 def test_api_error_carries_every_field_of_the_error_object() -> None:
     body = {
         "code": 404,
@@ -125,6 +131,7 @@ def test_connection_error_says_whether_the_request_was_sent() -> None:
         vf.NotFoundError(404, {"key": "not_found", "request_id": "r1"}),
         vf.RateLimitError(429, {"key": "too_many_requests"}, retry_after=3.0, limit_type="api_calls"),
         vf.APIConnectionError("broken", request_sent=True, method="POST", path="/v1/orders/import"),
+        vf.InvalidArgumentError("limit must be between 1 and 100, got 0"),
     ],
 )
 def test_errors_survive_pickling_and_copying(error: vf.VoucherifyError) -> None:

@@ -96,7 +96,7 @@ async def test_list_with_end_date_returns_older_actions(
 async def test_list_limit_out_of_range_is_refused_locally(
     client: vf.AsyncVoucherify, emulator: Emulator, limit: int
 ) -> None:
-    with pytest.raises(ValueError, match="between 1 and 100"):
+    with pytest.raises(vf.InvalidArgumentError, match="between 1 and 100"):
         await client.async_actions.list(limit=limit)
 
     assert emulator.requests == []

@@ -71,8 +71,39 @@ async def test_a_datetime_inside_a_mapping_goes_out_in_the_apis_form(
 async def test_a_value_that_is_not_json_is_refused_before_sending(
     client: vf.AsyncVoucherify, emulator: Emulator
 ) -> None:
-    with pytest.raises(TypeError, match="Decimal"):
+    with pytest.raises(vf.InvalidArgumentError, match="Decimal is not JSON"):
         await client.orders.create({"source_id": "o-1", "amount": Decimal("1.5")})
+
+    assert emulator.requests == []
+
+
+@pytest.mark.parametrize(
+    ("order", "named"),
+    [({"source_id": "o-1", "metadata": {1: "x"}}, "Dict key must be str"), ({"amount": 2**70}, "64-bit")],
+)
+async def test_a_body_orjson_cannot_write_is_an_invalid_argument_before_sending(
+    client: vf.AsyncVoucherify, emulator: Emulator, order: dict[str, object], named: str
+) -> None:
+    with pytest.raises(vf.InvalidArgumentError, match=named):
+        await client.orders.create(order)
+
+    assert emulator.requests == []
+
+
+async def test_an_import_holding_a_value_that_is_not_json_is_refused_before_sending(
+    client: vf.AsyncVoucherify, emulator: Emulator
+) -> None:
+    with pytest.raises(vf.InvalidArgumentError, match="Decimal is not JSON"):
+        await client.orders.import_orders([{"source_id": "o-1", "amount": Decimal("1.5")}])
+
+    assert emulator.requests == []
+
+
+async def test_an_order_of_another_type_is_an_invalid_argument(
+    client: vf.AsyncVoucherify, emulator: Emulator
+) -> None:
+    with pytest.raises(vf.InvalidArgumentError, match="model or a mapping, got list"):
+        await client.orders.create([("source_id", "o-1")])  # type: ignore[arg-type]
 
     assert emulator.requests == []
 
@@ -114,8 +145,18 @@ async def test_get_of_an_unknown_order_raises_not_found(client: vf.AsyncVoucheri
 
 
 async def test_get_of_an_empty_id_is_refused_locally(client: vf.AsyncVoucherify, emulator: Emulator) -> None:
-    with pytest.raises(ValueError, match="non-empty id"):
+    with pytest.raises(vf.InvalidArgumentError, match="non-empty id"):
         await client.orders.get("")
+
+    assert emulator.requests == []
+
+
+@pytest.mark.parametrize("order_id", ["", None, 7])
+async def test_an_id_that_is_not_a_non_empty_string_is_an_invalid_argument(
+    client: vf.AsyncVoucherify, emulator: Emulator, order_id: object
+) -> None:
+    with pytest.raises(vf.InvalidArgumentError, match="non-empty id"):
+        await client.orders.update(order_id, {"status": "PAID"})  # type: ignore[arg-type]
 
     assert emulator.requests == []
 
@@ -146,7 +187,7 @@ async def test_list_returns_a_page_and_the_total(client: vf.AsyncVoucherify, emu
 async def test_list_out_of_range_is_refused_locally(
     client: vf.AsyncVoucherify, emulator: Emulator, limit: int, page: int
 ) -> None:
-    with pytest.raises(ValueError, match="between 1 and 100"):
+    with pytest.raises(vf.InvalidArgumentError, match="between 1 and 100"):
         await client.orders.list(limit=limit, page=page)
 
     assert emulator.requests == []
@@ -219,7 +260,7 @@ async def test_import_orders_sends_pre_serialised_bytes_as_they_are(
 async def test_import_of_2001_orders_is_refused_locally(
     client: vf.AsyncVoucherify, emulator: Emulator
 ) -> None:
-    with pytest.raises(ValueError, match="at most 2000"):
+    with pytest.raises(vf.InvalidArgumentError, match="at most 2000"):
         await client.orders.import_orders([{"source_id": f"o-{n}"} for n in range(2001)])
 
     assert emulator.requests == []
@@ -237,7 +278,7 @@ async def test_import_of_2000_orders_goes_in_one_request(
 async def test_import_of_nothing_or_not_an_array_is_refused_locally(
     client: vf.AsyncVoucherify, emulator: Emulator, orders: list[object] | bytes
 ) -> None:
-    with pytest.raises(ValueError, match=r"JSON array|no orders"):
+    with pytest.raises(vf.InvalidArgumentError, match=r"JSON array|no orders"):
         await client.orders.import_orders(orders)  # type: ignore[arg-type]
 
     assert emulator.requests == []
