@@ -256,3 +256,14 @@ async def test_a_second_run_on_a_checkpoint_in_use_is_refused_before_sending(
         first.on_progress = second_run
         await first.run(make_orders(10))
     assert emu.project("app").import_requests == 1
+
+
+@pytest.mark.anyio
+async def test_resuming_with_another_created_at_metadata_is_refused_naming_the_setting(
+    client: vf.AsyncVoucherify, tmp_path: Path
+) -> None:
+    journal = tmp_path / "import.journal"
+    orders = make_orders(4, created_at="2020-01-02T03:04:05Z")
+    await ImportBatcher(client, batch_size=2, checkpoint=journal, created_at_metadata="was").run(orders)
+    with pytest.raises(SourceChangedError, match="created_at_metadata"):
+        await ImportBatcher(client, batch_size=2, checkpoint=journal).run(orders)

@@ -97,7 +97,9 @@ async def process_batch(ctx: RunContext, batch: Batch, settings: BatchSettings) 
         if record.fingerprint != fingerprint or record.size != batch.size:
             raise SourceChangedError(
                 f"batch {batch.index} (orders #{batch.first_order} onwards) differs from what the checkpoint "
-                f"journal recorded: the source changed since. Import a changed source with a new checkpoint.",
+                "journal recorded: the source changed since, or a setting that reshapes the orders "
+                "(created_at_metadata, to_wire) differs from the first run's. Import a changed source with a "
+                "new checkpoint.",
                 batch=batch.index,
             )
         ctx.known_action_ids.update(record.async_action_ids)
