@@ -28,7 +28,7 @@ from voucherify_async.cli.display import ProgressDisplay, choose_mode, plural, r
 from voucherify_async.cli.exit_codes import EXIT_INTERRUPTED, EXIT_NOT_ALL_IMPORTED, EXIT_OK
 from voucherify_async.importing.batcher import ImportBatcher
 from voucherify_async.importing.chunking import MAX_BATCH_SIZE
-from voucherify_async.importing.polling import PollPolicy
+from voucherify_async.importing.polling import ImportPollPolicy
 
 CREATED_AT_KEY = "original_created_at"
 """The metadata key that keeps each order's own date (Voucherify sets ``created_at`` to the import time)."""
@@ -62,7 +62,7 @@ async def _demo(dataset: DemoDataset, rate: float, display: ProgressDisplay, out
                 created_at_metadata=CREATED_AT_KEY,
                 total_orders=dataset.count,
                 # The demo knows its server's speed: the first look at an import comes when it should be done.
-                poll=PollPolicy(first=MAX_BATCH_SIZE / rate),
+                poll=ImportPollPolicy(first=MAX_BATCH_SIZE / rate),
             )
             async with anyio.create_task_group() as tasks:
                 if display.mode == "bar":

@@ -40,7 +40,7 @@ from voucherify_async.importing.errors import (
     SourceChangedError,
     SourceError,
 )
-from voucherify_async.importing.polling import PollPolicy
+from voucherify_async.importing.polling import ImportPollPolicy
 from voucherify_async.importing.validation import OrderRules
 
 
@@ -140,7 +140,7 @@ async def _import(
             on_progress=display,
             created_at_metadata=args.created_at_metadata,
             total_orders=display.state.total_orders,
-            poll=PollPolicy(first=args.first_poll) if args.first_poll is not None else None,
+            poll=ImportPollPolicy(first=args.first_poll) if args.first_poll is not None else None,
             coordinate_with_other_processes=args.wait_for_other_imports,
         )
         return await _run_until_done_or_terminated(batcher, read_records(args.file, fmt), display)
