@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from voucherify_async._errors import InvalidArgumentError, VoucherifyError
 from voucherify_async._polling import DEFAULT_POLL_POLICY, PollPolicy, WaitTimeout, poll_until_finished
+from voucherify_async._timeout import Timeout
 from voucherify_async.models import AsyncAction, AsyncActionsPage, OrdersImportResult, converter
 from voucherify_async.resources._answers import read_answer
 from voucherify_async.resources._paths import path_with_id
@@ -58,17 +59,27 @@ class AsyncActions:
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
 
-    async def get(self, action_id: str) -> AsyncAction:
+    async def get(self, action_id: str, *, timeout: Timeout | float | None = None) -> AsyncAction:
         """Get an async action, with its ``result`` once it finished.
+
+        Args:
+            action_id: The action id (``aa_...``).
+            timeout: This call's timeout (seconds, or a :class:`~voucherify_async.Timeout`) instead of the
+                client's.
 
         Raises:
             NotFoundError: no such action.
         """
-        answer = await self._transport.request("GET", path_with_id(_ASYNC_ACTIONS, action_id))
+        path = path_with_id(_ASYNC_ACTIONS, action_id)
+        answer = await self._transport.request("GET", path, timeout=timeout)
         return read_answer(AsyncAction, answer, "GET /v1/async-actions/{id}")
 
     async def list(
-        self, *, limit: int | None = None, end_date: datetime | str | None = None
+        self,
+        *,
+        limit: int | None = None,
+        end_date: datetime | str | None = None,
+        timeout: Timeout | float | None = None,
     ) -> AsyncActionsPage:
         """One page of the project's async actions, newest first (``GET /v1/async-actions``).
 
@@ -77,6 +88,8 @@ class AsyncActions:
         Args:
             limit: Actions per page, 1..100 (the API's default is 10).
             end_date: Only actions created before this time (a datetime, or an ISO 8601 string).
+            timeout: This call's timeout (seconds, or a :class:`~voucherify_async.Timeout`) instead of the
+                client's.
 
         Raises:
             InvalidArgumentError: ``limit`` is out of 1..100 (checked before sending).
@@ -88,11 +101,15 @@ class AsyncActions:
             params["limit"] = limit
         if end_date is not None:
             params["end_date"] = end_date if isinstance(end_date, str) else converter.unstructure(end_date)
-        answer = await self._transport.request("GET", "/v1/async-actions", params=params)
+        answer = await self._transport.request("GET", "/v1/async-actions", params=params, timeout=timeout)
         return read_answer(AsyncActionsPage, answer, "GET /v1/async-actions")
 
     async def iterate(
-        self, *, limit: int = 100, end_date: datetime | str | None = None
+        self,
+        *,
+        limit: int = 100,
+        end_date: datetime | str | None = None,
+        timeout: Timeout | float | None = None,
     ) -> AsyncIterator[AsyncAction]:
         """Every async action of the project, newest first, walking back by ``end_date``.
 
@@ -104,6 +121,7 @@ class AsyncActions:
         Args:
             limit: Actions per request, 1..100.
             end_date: Start from the actions created before this time (default: now).
+            timeout: The timeout of each page's request instead of the client's.
 
         Example:
             >>> async for action in client.async_actions.iterate():
@@ -112,7 +130,7 @@ class AsyncActions:
         """
         seen: set[str] = set()
         while True:
-            page = await self.list(limit=limit, end_date=end_date)
+            page = await self.list(limit=limit, end_date=end_date, timeout=timeout)
             fresh = [action for action in page.async_actions if action.id not in seen]
             for action in fresh:
                 yield action
@@ -130,6 +148,7 @@ class AsyncActions:
         on_poll: OnPoll | None = None,
         raise_on_failure: bool = True,
         policy: PollPolicy = DEFAULT_POLL_POLICY,
+        request_timeout: Timeout | float | None = None,
     ) -> AsyncAction:
         """Poll an async action until it is ``DONE`` or ``FAILED``, and return it.
 
@@ -139,11 +158,13 @@ class AsyncActions:
 
         Args:
             action_id: The action id, as ``client.orders.import_orders`` returned it.
-            timeout: Give up after this many seconds (the action goes on on the server).
+            timeout: Give up waiting after this many seconds (the action goes on on the server).
             on_poll: Called with the action after each poll, e.g. to show progress.
             raise_on_failure: Raise :class:`AsyncActionFailed` for a ``FAILED`` action (the default), or
                 return it.
-            policy: The polling schedule.
+            policy: The polling schedule (:class:`~voucherify_async.PollPolicy`).
+            request_timeout: The timeout of each poll's request instead of the client's (``timeout`` bounds
+                the whole wait).
 
         Raises:
             AsyncActionFailed: the action FAILED and ``raise_on_failure`` is true.
@@ -155,7 +176,7 @@ class AsyncActions:
             >>> action.result.done_count
         """
         action = await poll_until_finished(
-            lambda: self.get(action_id),
+            lambda: self.get(action_id, timeout=request_timeout),
             resource_id=action_id,
             clock=self._transport.clock,
             policy=policy,

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from voucherify_async._errors import VoucherifyError
 from voucherify_async._polling import PollPolicy, poll_until_finished
+from voucherify_async._timeout import Timeout
 from voucherify_async.models import Export, ExportStatus
 from voucherify_async.resources._answers import UnexpectedAnswer, read_answer
 from voucherify_async.resources._csv_stream import csv_rows
@@ -48,13 +49,18 @@ class Exports:
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
 
-    async def get(self, export_id: str) -> Export:
+    async def get(self, export_id: str, *, timeout: Timeout | float | None = None) -> Export:
         """Get an export; ``result.url`` is set once it is ``DONE``.
+
+        Args:
+            export_id: The export id (``exp_...``).
+            timeout: This call's timeout (seconds, or a :class:`~voucherify_async.Timeout`) instead of the
+                client's.
 
         Raises:
             NotFoundError: no such export.
         """
-        answer = await self._transport.request("GET", path_with_id(_EXPORTS, export_id))
+        answer = await self._transport.request("GET", path_with_id(_EXPORTS, export_id), timeout=timeout)
         return read_answer(Export, answer, "GET /v1/exports/{id}")
 
     async def wait(
@@ -64,21 +70,23 @@ class Exports:
         timeout: float | None = None,
         on_poll: Callable[[Export], object] | None = None,
         policy: PollPolicy = EXPORT_POLL_POLICY,
+        request_timeout: Timeout | float | None = None,
     ) -> Export:
         """Poll an export until it is ``DONE`` and return it.
 
         Args:
             export_id: The export id (``exp_...``).
-            timeout: Give up after this many seconds.
+            timeout: Give up waiting after this many seconds.
             on_poll: Called with the export after each poll (a coroutine function is awaited).
             policy: The polling schedule.
+            request_timeout: The timeout of each poll's request instead of the client's.
 
         Raises:
             ExportFailed: the export ended with ``ERROR``.
             WaitTimeout: ``timeout`` passed first.
         """
         export = await poll_until_finished(
-            lambda: self.get(export_id),
+            lambda: self.get(export_id, timeout=request_timeout),
             resource_id=export_id,
             clock=self._transport.clock,
             policy=policy,
@@ -89,7 +97,13 @@ class Exports:
             raise ExportFailed(export)
         return export
 
-    async def download(self, export: Export | str, *, timeout: float | None = None) -> AsyncIterator[bytes]:
+    async def download(
+        self,
+        export: Export | str,
+        *,
+        timeout: float | None = None,
+        request_timeout: Timeout | float | None = None,
+    ) -> AsyncIterator[bytes]:
         """Stream the CSV file of an export, in chunks of bytes, waiting for the export first if needed.
 
         The file comes from the URL in ``result.url``, which carries its own download token: the client's
@@ -98,6 +112,8 @@ class Exports:
         Args:
             export: The export, or its id.
             timeout: Give up waiting for the export after this many seconds.
+            request_timeout: The timeout of each request (each poll, and the download: its connection and
+                every pause between two chunks) instead of the client's; ``timeout`` bounds the wait.
 
         Raises:
             ExportFailed: the export ended with ``ERROR``.
@@ -108,13 +124,17 @@ class Exports:
             ...     async for chunk in client.exports.download(export):
             ...         file.write(chunk)
         """
-        url = await self._download_url(export, timeout)
-        async with self._transport.stream("GET", url, authenticate=False) as chunks:
+        url = await self._download_url(export, timeout, request_timeout)
+        async with self._transport.stream("GET", url, timeout=request_timeout, authenticate=False) as chunks:
             async for chunk in chunks:
                 yield chunk
 
     async def rows(
-        self, export: Export | str, *, timeout: float | None = None
+        self,
+        export: Export | str,
+        *,
+        timeout: float | None = None,
+        request_timeout: Timeout | float | None = None,
     ) -> AsyncIterator[dict[str, str]]:
         """Stream the rows of an export's CSV as dicts (header -> value), waiting for the export first.
 
@@ -125,6 +145,8 @@ class Exports:
         Args:
             export: The export, or its id.
             timeout: Give up waiting for the export after this many seconds.
+            request_timeout: The timeout of each request (each poll, and the download: its connection and
+                every pause between two chunks) instead of the client's; ``timeout`` bounds the wait.
 
         Raises:
             UnexpectedAnswer: the file is not UTF-8 CSV (or holds a field longer than the ``csv`` module's
@@ -136,7 +158,8 @@ class Exports:
             ...     print(row["Source ID"], row["Status"])
         """
         try:
-            async for row in csv_rows(self.download(export, timeout=timeout)):
+            chunks = self.download(export, timeout=timeout, request_timeout=request_timeout)
+            async for row in csv_rows(chunks):
                 yield row
         except (UnicodeDecodeError, csv.Error) as error:
             export_id = export if isinstance(export, str) else export.id
@@ -145,10 +168,12 @@ class Exports:
                 "client.exports.download() gives its bytes as they are."
             ) from error
 
-    async def _download_url(self, export: Export | str, timeout: float | None) -> str:
+    async def _download_url(
+        self, export: Export | str, timeout: float | None, request_timeout: Timeout | float | None
+    ) -> str:
         if isinstance(export, str) or export.status != ExportStatus.DONE:
             export_id = export if isinstance(export, str) else export.id
-            export = await self.wait(export_id, timeout=timeout)
+            export = await self.wait(export_id, timeout=timeout, request_timeout=request_timeout)
         if export.result is None or not export.result.url:
             raise VoucherifyError(f"Export {export.id} is DONE but its result has no download URL.")
         url = export.result.url

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from voucherify_async._errors import InvalidArgumentError, VoucherifyError
+from voucherify_async._timeout import Timeout
 from voucherify_async.models import Export, Order, OrdersPage, to_json, to_wire
 from voucherify_async.resources._answers import UnexpectedAnswer, read_answer
 from voucherify_async.resources._paths import path_with_id
@@ -62,40 +63,63 @@ class Orders:
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
 
-    async def create(self, order: OrderInput) -> Order:
+    async def create(self, order: OrderInput, *, timeout: Timeout | float | None = None) -> Order:
         """Create an order (``POST /v1/orders``); the API updates the order with the same ``source_id``.
+
+        Args:
+            order: The order, a :class:`~voucherify_async.Order` or a mapping in the API's wire form.
+            timeout: This call's timeout (seconds, or a :class:`~voucherify_async.Timeout`) instead of the
+                client's.
 
         Example:
             >>> order = await client.orders.create({"source_id": "o-1", "status": "PAID", "amount": 1000})
         """
-        answer = await self._transport.request("POST", "/v1/orders", json=to_wire(order))
+        answer = await self._transport.request("POST", "/v1/orders", json=to_wire(order), timeout=timeout)
         return read_answer(Order, answer, "POST /v1/orders")
 
-    async def get(self, order_id: str) -> Order:
+    async def get(self, order_id: str, *, timeout: Timeout | float | None = None) -> Order:
         """Get an order by its Voucherify id (``ord_...``) or its ``source_id``.
+
+        Args:
+            order_id: The Voucherify id or the ``source_id`` of the order.
+            timeout: This call's timeout (seconds, or a :class:`~voucherify_async.Timeout`) instead of the
+                client's.
 
         Raises:
             NotFoundError: no such order.
         """
-        answer = await self._transport.request("GET", path_with_id(_ORDERS, order_id))
+        answer = await self._transport.request("GET", path_with_id(_ORDERS, order_id), timeout=timeout)
         return read_answer(Order, answer, "GET /v1/orders/{id}")
 
-    async def update(self, order_id: str, changes: OrderInput) -> Order:
+    async def update(
+        self,
+        order_id: str,
+        changes: OrderInput,
+        *,
+        timeout: Timeout | float | None = None,
+    ) -> Order:
         """Change an order (``PUT /v1/orders/{id}``): only the fields given are changed.
 
         Args:
             order_id: The Voucherify id or the ``source_id`` of the order.
             changes: The fields to change, e.g. ``{"status": "FULFILLED"}`` or ``Order(status="FULFILLED")``.
+            timeout: This call's timeout (seconds, or a :class:`~voucherify_async.Timeout`) instead of the
+                client's.
 
         Raises:
             NotFoundError: no such order.
         """
         path = path_with_id(_ORDERS, order_id)
-        answer = await self._transport.request("PUT", path, json=to_wire(changes))
+        answer = await self._transport.request("PUT", path, json=to_wire(changes), timeout=timeout)
         return read_answer(Order, answer, "PUT /v1/orders/{id}")
 
     async def list(
-        self, *, limit: int | None = None, page: int | None = None, order: str | None = None
+        self,
+        *,
+        limit: int | None = None,
+        page: int | None = None,
+        order: str | None = None,
+        timeout: Timeout | float | None = None,
     ) -> OrdersPage:
         """One page of the project's orders (``GET /v1/orders``).
 
@@ -104,6 +128,8 @@ class Orders:
             page: The page, 1..100.
             order: ``created_at``, ``-created_at`` (the default: newest first), ``updated_at`` or
                 ``-updated_at``.
+            timeout: This call's timeout (seconds, or a :class:`~voucherify_async.Timeout`) instead of the
+                client's.
 
         Raises:
             InvalidArgumentError: ``limit`` or ``page`` is out of the API's range (checked before sending).
@@ -113,10 +139,16 @@ class Orders:
         params = {
             name: value for name, value in (("limit", limit), ("page", page), ("order", order)) if value
         }
-        answer = await self._transport.request("GET", "/v1/orders", params=params)
+        answer = await self._transport.request("GET", "/v1/orders", params=params, timeout=timeout)
         return read_answer(OrdersPage, answer, "GET /v1/orders")
 
-    async def iterate(self, *, limit: int = 100, order: str | None = None) -> AsyncIterator[Order]:
+    async def iterate(
+        self,
+        *,
+        limit: int = 100,
+        order: str | None = None,
+        timeout: Timeout | float | None = None,
+    ) -> AsyncIterator[Order]:
         """Every order of the project, page after page.
 
         Stops once ``total`` orders (as the latest page reports it) were yielded, or at an empty page. Pages
@@ -126,6 +158,7 @@ class Orders:
         Args:
             limit: Orders per request, 1..100.
             order: The sort order, as in :meth:`list`.
+            timeout: The timeout of each page's request instead of the client's.
 
         Raises:
             PageLimitReached: after yielding the orders of page 100, when the API reports more orders than
@@ -137,7 +170,7 @@ class Orders:
         """
         listed = 0
         for page_number in range(1, MAX_PAGE + 1):
-            page = await self.list(limit=limit, page=page_number, order=order)
+            page = await self.list(limit=limit, page=page_number, order=order, timeout=timeout)
             for item in page.orders:
                 yield item
             listed += len(page.orders)
@@ -146,7 +179,11 @@ class Orders:
         raise PageLimitReached(listed, page.total)
 
     async def import_orders(
-        self, orders: Sequence[OrderInput] | bytes, *, max_orders: int = MAX_IMPORT_ORDERS
+        self,
+        orders: Sequence[OrderInput] | bytes,
+        *,
+        max_orders: int = MAX_IMPORT_ORDERS,
+        timeout: Timeout | float | None = None,
     ) -> str:
         """Send one import request of up to 2000 orders (``POST /v1/orders/import``).
 
@@ -163,6 +200,8 @@ class Orders:
             orders: The orders (models or mappings), or ``bytes`` holding them already serialised as one JSON
                 array (sent as they are: the caller vouches for the count).
             max_orders: The API's limit per request.
+            timeout: This call's timeout instead of the client's. An import answered after it raises
+                :class:`~voucherify_async.APITimeoutError` with ``request_sent=True`` and is not resent.
 
         Returns:
             The id of the async action (``aa_...``).
@@ -195,7 +234,7 @@ class Orders:
                 )
             wire = [to_wire(order) for order in orders]
             content = to_json(wire)
-        answer = await self._transport.request("POST", "/v1/orders/import", content=content)
+        answer = await self._transport.request("POST", "/v1/orders/import", content=content, timeout=timeout)
         action_id = answer.get("async_action_id") if isinstance(answer, dict) else None
         if not isinstance(action_id, str):
             raise UnexpectedAnswer("The answer to POST /v1/orders/import has no async_action_id.")
@@ -207,6 +246,7 @@ class Orders:
         fields: Sequence[str] | None = None,
         filters: Mapping[str, Any] | None = None,
         order: str | None = None,
+        timeout: Timeout | float | None = None,
     ) -> Export:
         """Start an export of the project's orders as CSV (``POST /v1/orders/export``).
 
@@ -217,6 +257,8 @@ class Orders:
                 (``ExportOrderFields``).
             filters: Which orders, e.g. ``{"junction": "and", "status": {"conditions": {"$in": ["PAID"]}}}``.
             order: The sort order: ``created_at``, ``updated_at`` or ``status``, ``-`` first for descending.
+            timeout: This call's timeout (seconds, or a :class:`~voucherify_async.Timeout`) instead of the
+                client's.
 
         Returns:
             The export, ``SCHEDULED``.
@@ -236,7 +278,8 @@ class Orders:
             parameters["fields"] = list(fields)
         if filters is not None:
             parameters["filters"] = dict(filters)
-        answer = await self._transport.request("POST", "/v1/orders/export", json={"parameters": parameters})
+        body = {"parameters": parameters}
+        answer = await self._transport.request("POST", "/v1/orders/export", json=body, timeout=timeout)
         return read_answer(Export, answer, "POST /v1/orders/export")
 
 
