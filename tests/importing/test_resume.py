@@ -267,3 +267,16 @@ async def test_resuming_with_another_created_at_metadata_is_refused_naming_the_s
     await ImportBatcher(client, batch_size=2, checkpoint=journal, created_at_metadata="was").run(orders)
     with pytest.raises(SourceChangedError, match="created_at_metadata"):
         await ImportBatcher(client, batch_size=2, checkpoint=journal).run(orders)
+
+
+@pytest.mark.anyio
+async def test_a_run_cancelled_while_its_import_request_is_out_names_that_batch(
+    client: vf.AsyncVoucherify, emulator: Emulator, tmp_path: Path
+) -> None:
+    journal = tmp_path / "import.journal"
+    batcher = ImportBatcher(client, batch_size=3, checkpoint=journal)
+    # Cancelled when batch 2 is announced: the cancellation lands while its request is on its way.
+    await _stop_at(batcher, make_orders(9), vf.BatchPrepared, 2)
+    assert batcher.report is not None
+    assert (batcher.report.unanswered_batch, batcher.report.in_flight_action_id) == (2, None)
+    assert _steps(journal)[-1]["unanswered_batch"] == 2

@@ -66,3 +66,60 @@ async def test_a_run_stopped_anywhere_resumes_exactly(
     assert sorted(project.orders) == sorted(order["source_id"] for order in ORDERS)
     assert report.imported == len(ORDERS)
     assert_accounted(report)
+
+
+def _with_an_offender() -> list[dict[str, Any]]:
+    orders = make_orders(9, metadata={"channel": "web"})
+    orders[4]["metadata"] = {"channel": "fax"}  # batch 2 is refused once, then sent without it
+    return orders
+
+
+async def _isolating_run_stopped_at(client: vf.AsyncVoucherify, journal: Path, stop_at: int) -> int:
+    seen = 0
+    with anyio.CancelScope() as scope:
+
+        def count(event: vf.ProgressEvent) -> None:
+            nonlocal seen
+            seen += 1
+            if seen == stop_at:
+                scope.cancel()
+
+        batcher = ImportBatcher(client, batch_size=3, checkpoint=journal, on_progress=count)
+        await batcher.run(_with_an_offender())
+    return seen
+
+
+EVENTS_OF_AN_ISOLATING_RUN = 15  # measured by test_the_stop_points_cover_an_isolating_run
+
+
+@pytest.mark.anyio
+async def test_the_stop_points_cover_an_isolating_run(emulators: Any, clients: Any, tmp_path: Path) -> None:
+    emu = await emulators(processing_rate=2.0, metadata_schema={"channel": ["web"]})
+    seen = await _isolating_run_stopped_at(await clients(emu), tmp_path / "j", stop_at=0)
+    assert seen == EVENTS_OF_AN_ISOLATING_RUN
+
+
+@pytest.mark.parametrize("killed", [False, True], ids=["cancelled", "killed"])
+@pytest.mark.parametrize("stop_at", range(1, EVENTS_OF_AN_ISOLATING_RUN + 1))
+@pytest.mark.anyio
+async def test_a_run_isolating_a_400_stopped_anywhere_spends_no_extra_bulk_call(
+    emulators: Any, clients: Any, tmp_path: Path, stop_at: int, killed: bool
+) -> None:
+    emu = await emulators(processing_rate=2.0, metadata_schema={"channel": ["web"]})
+    client = await clients(emu)
+    journal = tmp_path / "import.journal"
+    await _isolating_run_stopped_at(client, journal, stop_at)
+    # A stop while a request was out loses its answer: when that answer was the 400, nothing can tell, and
+    # the resumed run sends the batch once more to learn it again (as after a kill at that moment).
+    steps = [orjson.loads(line)["event"] for line in journal.read_bytes().splitlines()]
+    posts = [r for r in emu.requests if r.route == "POST /v1/orders/import"]
+    lost_refusal = steps[-2:] == ["submitting", "stopped"] and posts[-1].status == 400
+    if killed:
+        _forget_the_last_answer(journal)
+    report = await ImportBatcher(client, batch_size=3, checkpoint=journal).run(_with_an_offender())
+    posts = [r for r in emu.requests if r.route == "POST /v1/orders/import"]
+    assert len(posts) == 4 + lost_refusal  # else as many as a run never stopped
+    assert emu.project("app").import_requests == 3
+    assert [failure.source_id for failure in report.rejected] == ["o-4"]
+    assert report.imported == 8
+    assert_accounted(report)

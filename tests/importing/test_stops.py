@@ -45,6 +45,8 @@ async def test_wrong_credentials_stop_the_run_before_anything_is_imported(emulat
     assert isinstance(caught.value.__cause__, vf.AuthenticationError)
     assert "wrong-token" not in str(caught.value)
     assert caught.value.async_action_id is None
+    assert "no action was in flight" in str(caught.value)
+    assert caught.value.report.unanswered_batch is None
 
 
 @pytest.mark.anyio

@@ -289,13 +289,17 @@ class ImportBatcher:
         report = ctx.report
         report.in_flight_action_id = ctx.in_flight_action_id
         report.in_flight_orders = report.orders - report.imported - len(report.failed) - len(report.rejected)
+        report.unanswered_batch = ctx.unanswered_batch
         ctx.report.elapsed = ctx.elapsed
         if ctx.journal is not None:
             reason = "cancelled" if isinstance(error, anyio.get_cancelled_exc_class()) else repr(error)
             # The journal's last word is informational: a journal that cannot be written any more must not
             # hide the error that stopped the run.
             with contextlib.suppress(CheckpointError):
-                ctx.journal.write("stopped", async_action_id=ctx.in_flight_action_id, reason=reason[:500])
+                unanswered = {"unanswered_batch": ctx.unanswered_batch} if ctx.unanswered_batch else {}
+                ctx.journal.write(
+                    "stopped", async_action_id=ctx.in_flight_action_id, reason=reason[:500], **unanswered
+                )
 
 
 def _totals(report: ImportReport) -> dict[str, int]:

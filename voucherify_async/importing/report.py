@@ -93,6 +93,9 @@ class ImportReport:
         in_flight_orders: Orders read but not accounted for when the run stopped early: those of the batch
             in flight (0 for a finished run). For a stopped run,
             ``orders == imported + len(failed) + len(rejected) + in_flight_orders``.
+        unanswered_batch: The batch whose import request was out without an answer when the run stopped
+            early (cancelled while it was on its way, or its answer lost): the server may have queued it,
+            with an action nobody knows yet; a run resumed from the checkpoint looks for it first.
     """
 
     orders: int = 0
@@ -106,6 +109,7 @@ class ImportReport:
     elapsed: float = 0.0
     in_flight_action_id: str | None = None
     in_flight_orders: int = 0
+    unanswered_batch: int | None = None
 
     @property
     def consistent(self) -> bool:

@@ -103,6 +103,7 @@ async def submit_import(
             ctx.journal.record_submitting(batch, fingerprint, size, sent_at, positions)
         attempts += 1
         ctx.calls_since_api_calls_seen += 1
+        ctx.unanswered_batch = batch  # until an answer says what became of it (a stop now leaves it open)
         try:
             action_id = await importer.orders.import_orders(body)
         except RateLimitError as error:
@@ -117,6 +118,7 @@ async def submit_import(
             raise
         except (APIConnectionError, APIError) as error:
             if isinstance(error, APIError) and not _worth_resending(error):
+                ctx.unanswered_batch = None  # answered: 401, 403... took nothing in
                 raise
             if isinstance(error, APIError) or error.request_sent:
                 # A request that never left (connection refused) spent nothing; one that went out may have.
