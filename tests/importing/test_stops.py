@@ -103,3 +103,16 @@ async def test_requests_that_never_left_spend_no_bulk_call(emulators: Any, clien
     assert isinstance(caught.value.__cause__, vf.APIConnectionError)
     assert caught.value.__cause__.request_sent is False
     assert caught.value.report.bulk_calls == 0
+
+
+@pytest.mark.anyio
+async def test_the_journal_of_a_run_stopped_by_wrong_credentials_holds_no_token(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    journal = tmp_path / "import.journal"
+    async with vf.AsyncVoucherify("app", "wrong-token-1234", base_url=emulator.url) as client:
+        with pytest.raises(vf.ImportInterruptedError):
+            await ImportBatcher(client, checkpoint=journal).run(make_orders(2))
+    text = journal.read_text()
+    assert "AuthenticationError" in text
+    assert "wrong-token-1234" not in text
