@@ -13,7 +13,7 @@ from aiohttp import web
 from yarl import URL
 
 import voucherify_async as vf
-from voucherify_async._transport import _connection_error
+from voucherify_async._attempt import connection_error
 
 pytestmark = pytest.mark.anyio
 
@@ -130,7 +130,7 @@ async def test_unset_query_parameters_are_left_out_and_booleans_spelled_lowercas
 
 def test_a_connect_timeout_is_a_timeout_of_a_request_never_sent() -> None:
 
-    error = _connection_error(
+    error = connection_error(
         aiohttp.ConnectionTimeoutError(), "POST", URL("http://127.0.0.1:1/v1/orders/import"), sent=None
     )
     assert isinstance(error, vf.APITimeoutError)
@@ -139,7 +139,7 @@ def test_a_connect_timeout_is_a_timeout_of_a_request_never_sent() -> None:
 
 def test_a_read_timeout_is_a_timeout_of_a_request_that_may_have_been_processed() -> None:
 
-    error = _connection_error(
+    error = connection_error(
         aiohttp.SocketTimeoutError(), "POST", URL("http://127.0.0.1:1/v1/orders/import"), sent=None
     )
     assert isinstance(error, vf.APITimeoutError)

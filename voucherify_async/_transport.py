@@ -2,7 +2,9 @@
 
 Every request of the SDK goes through :meth:`Transport.request` (or :meth:`Transport.stream` for downloads):
 auth headers, orjson (de)serialisation, timeouts, retries with backoff, error mapping, rate-limit bookkeeping
-and logging. Resources only say which method, path and body.
+and logging. Resources only say which method, path and body. Each attempt is one exchange made by
+``_attempt.send_once`` (aiohttp, the answer read and mapped to a result or an error); this module decides
+what to send, with which credentials, and whether and when to try again.
 
 Retries follow :class:`~voucherify_async.RetryPolicy` (see its docstring for the rule on requests that are not
 safe to resend, such as an order import). A request waits for the general budget's window first when the
@@ -13,10 +15,9 @@ of sleeping into a cancellation.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -24,26 +25,14 @@ from urllib.parse import urlencode
 
 import aiohttp
 import anyio
-import orjson
 from attrs import evolve
 from yarl import URL
 
+from voucherify_async._attempt import answer_chunks, send_once
 from voucherify_async._auth import Auth, OAuthCredentials
 from voucherify_async._clock import Clock
-from voucherify_async._errors import (
-    APIConnectionError,
-    APIError,
-    AuthenticationError,
-    VoucherifyError,
-    connection_failure,
-)
-from voucherify_async._rate_limit import (
-    DEFAULT_MAX_RETRIES,
-    RateLimitInfo,
-    RetryPolicy,
-    error_from_response,
-    spent_budget_wait,
-)
+from voucherify_async._errors import APIConnectionError, APIError, AuthenticationError, VoucherifyError
+from voucherify_async._rate_limit import DEFAULT_MAX_RETRIES, RateLimitInfo, RetryPolicy, spent_budget_wait
 from voucherify_async._timeout import Timeout
 from voucherify_async.models import to_json
 
@@ -202,21 +191,12 @@ class Transport:
             streaming=True,
         )
         assert isinstance(response, aiohttp.ClientResponse)
-        chunks = self._chunks(response, method.upper(), target)
+        chunks = answer_chunks(response, method.upper(), target)
         try:
             yield chunks
         finally:
             await chunks.aclose()
             response.release()
-
-    async def _chunks(
-        self, response: aiohttp.ClientResponse, method: str, url: URL
-    ) -> AsyncGenerator[bytes, None]:
-        try:
-            async for chunk in response.content.iter_chunked(64 * 1024):
-                yield chunk
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise _connection_error(exc, method, url, sent=True) from None
 
     def _url(self, path_or_url: str) -> URL:
         # A path is URL text, like an absolute URL: percent-escapes are kept, so an id quoted with
@@ -250,7 +230,10 @@ class Transport:
             auth_headers = await self._auth_headers(authenticate)
             headers.update(auth_headers)
             try:
-                return await self._send(method, url, params, body, headers, timeout, streaming)
+                return await send_once(
+                    self._shared, method, url, params=params, body=body, headers=headers, timeout=timeout,
+                    streaming=streaming,
+                )  # fmt: skip
             except AuthenticationError:
                 auth = self._shared.auth
                 if authenticate is not True or auth is None or renewed_credentials:
@@ -317,95 +300,3 @@ class Transport:
         if math.isfinite(deadline) and anyio.current_time() + delay >= deadline:
             logger.warning("not waiting %.3f s to retry: the caller's deadline comes first", delay)
             raise error
-
-    async def _send(
-        self,
-        method: str,
-        url: URL,
-        params: Mapping[str, Any] | None,
-        body: bytes | None,
-        headers: dict[str, str],
-        timeout: Timeout,  # noqa: ASYNC109 (aiohttp's per-request limits)
-        streaming: bool,
-    ) -> Any:
-        session = self._shared.sessions.get()
-        if streaming:
-            limits = aiohttp.ClientTimeout(total=None, connect=timeout.connect, sock_read=timeout.total)
-        else:
-            limits = aiohttp.ClientTimeout(total=timeout.total, connect=timeout.connect)
-        started = self._shared.clock.monotonic()
-        try:
-            response = await session.request(
-                method, url, params=_query(params), data=body, headers=headers, timeout=limits,
-                allow_redirects=False,
-            )  # fmt: skip
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise _connection_error(exc, method, url, sent=None) from None
-        try:
-            self._note_rate_limit(response.headers)
-            header_request_id = response.headers.get("X-Request-Id")
-            if streaming and response.status < 400:
-                _log_answer(method, url, response.status, self._elapsed(started), header_request_id)
-                return response
-            try:
-                raw = await response.read()
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                raise _connection_error(exc, method, url, sent=True) from None
-        except BaseException:
-            response.release()
-            raise
-        response.release()
-        if response.status < 400:
-            _log_answer(method, url, response.status, self._elapsed(started), header_request_id)
-            return _decode(raw, method, url)
-        error = error_from_response(
-            response.status, response.headers, raw, header_request_id, self._shared.clock.time()
-        )
-        _log_answer(method, url, response.status, self._elapsed(started), error.request_id)
-        raise error
-
-    def _elapsed(self, started: float) -> float:
-        return self._shared.clock.monotonic() - started
-
-    def _note_rate_limit(self, headers: Mapping[str, str]) -> None:
-        info = RateLimitInfo.from_headers(headers)
-        if info is not None:
-            self._shared.rate_limit = info
-            if info.limit_type:
-                self._shared.rate_limits[info.limit_type] = info
-
-
-def _query(params: Mapping[str, Any] | None) -> dict[str, str | int | float] | None:
-    """Drop unset parameters and spell booleans as the API does (aiohttp refuses ``bool`` values)."""
-    if not params:
-        return None
-    query: dict[str, str | int | float] = {}
-    for name, value in params.items():
-        if value is None:
-            continue
-        query[name] = ("true" if value else "false") if isinstance(value, bool) else value
-    return query
-
-
-def _log_answer(method: str, url: URL, status: int, elapsed: float, request_id: str | None) -> None:
-    # Only the path: a download URL carries its token in the query string.
-    logger.debug("%s %s -> %d in %.3f s (request id %s)", method, url.path, status, elapsed, request_id)
-
-
-def _decode(raw: bytes, method: str, url: URL) -> Any:
-    if not raw:
-        return None
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise VoucherifyError(f"{method} {url.path} answered with a body that is not JSON.") from None
-
-
-def _connection_error(exc: BaseException, method: str, url: URL, *, sent: bool | None) -> APIConnectionError:
-    """Map an aiohttp failure to our error, deciding whether the server may have got the request."""
-    never_sent = isinstance(exc, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError))
-    return connection_failure(
-        method, url.path, f"{url.host}:{url.port}", type(exc).__name__,
-        request_sent=False if never_sent else sent is not False,
-        timed_out=isinstance(exc, asyncio.TimeoutError),
-    )  # fmt: skip
