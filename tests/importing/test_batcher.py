@@ -150,10 +150,26 @@ async def test_the_eta_counts_the_spent_bulk_budget(emulators: Any, clients: Any
     assert first.progress.eta > 3600
 
 
-@pytest.mark.parametrize("options", [{"batch_size": 0}, {"batch_size": 2001}, {"max_batch_bytes": 2}])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"batch_size": 0},
+        {"batch_size": 2001},
+        {"max_batch_bytes": 2},
+        {"batch_timeout": 0},
+        {"lost_ack_margin": -1.0},
+        {"max_submit_attempts": 0},
+        {"max_refusals": -1},
+    ],
+)
 @pytest.mark.anyio
-async def test_impossible_batch_settings_are_refused_at_once(
-    client: vf.AsyncVoucherify, options: Any
-) -> None:
-    with pytest.raises(ValueError, match="batch"):
+async def test_impossible_settings_are_refused_at_once(client: vf.AsyncVoucherify, options: Any) -> None:
+    (name,) = options
+    with pytest.raises(vf.InvalidArgumentError, match=f"^{name} must be"):
         ImportBatcher(client, **options)
+
+
+@pytest.mark.anyio
+async def test_a_refused_setting_is_still_a_value_error(client: vf.AsyncVoucherify) -> None:
+    with pytest.raises(ValueError, match="batch_size"):
+        ImportBatcher(client, batch_size=0)

@@ -18,7 +18,7 @@ from typing import Any
 import anyio
 from anyio.abc import ObjectReceiveStream, ObjectSendStream
 
-from voucherify_async._errors import APIConnectionError, APIError, VoucherifyError
+from voucherify_async._errors import APIConnectionError, APIError, InvalidArgumentError, VoucherifyError
 from voucherify_async.importing.checkpoint import Journal
 from voucherify_async.importing.chunking import (
     DEFAULT_MAX_BATCH_BYTES,
@@ -129,10 +129,14 @@ class ImportBatcher:
         max_refusals: int = 16,
         to_wire: Callable[[Any], dict[str, Any]] | None = None,
     ) -> None:
-        if not 1 <= batch_size <= MAX_BATCH_SIZE:
-            raise ValueError(f"batch_size must be between 1 and {MAX_BATCH_SIZE}, got {batch_size}")
-        if max_batch_bytes < 3:
-            raise ValueError(f"max_batch_bytes must hold at least one small order, got {max_batch_bytes}")
+        _check_settings(
+            batch_size=batch_size,
+            max_batch_bytes=max_batch_bytes,
+            batch_timeout=batch_timeout,
+            lost_ack_margin=lost_ack_margin,
+            max_submit_attempts=max_submit_attempts,
+            max_refusals=max_refusals,
+        )
         self.client = client
         self.batch_size = batch_size
         self.max_batch_bytes = max_batch_bytes
@@ -300,6 +304,29 @@ class ImportBatcher:
                 ctx.journal.write(
                     "stopped", async_action_id=ctx.in_flight_action_id, reason=reason[:500], **unanswered
                 )
+
+
+def _check_settings(
+    *,
+    batch_size: int,
+    max_batch_bytes: int,
+    batch_timeout: float | None,
+    lost_ack_margin: float,
+    max_submit_attempts: int,
+    max_refusals: int,
+) -> None:
+    """Refuse impossible settings when the batcher is made, before anything is read or sent."""
+    checks: list[tuple[str, object, bool, str]] = [
+        ("batch_size", batch_size, 1 <= batch_size <= MAX_BATCH_SIZE, f"between 1 and {MAX_BATCH_SIZE}"),
+        ("max_batch_bytes", max_batch_bytes, max_batch_bytes >= 3, "enough for one small order (3 or more)"),
+        ("batch_timeout", batch_timeout, batch_timeout is None or batch_timeout > 0, "positive, or None"),
+        ("lost_ack_margin", lost_ack_margin, lost_ack_margin >= 0, "0 or more"),
+        ("max_submit_attempts", max_submit_attempts, max_submit_attempts >= 1, "1 or more"),
+        ("max_refusals", max_refusals, max_refusals >= 0, "0 or more"),
+    ]
+    for name, value, valid, rule in checks:
+        if not valid:
+            raise InvalidArgumentError(f"{name} must be {rule}, got {value!r}")
 
 
 def _totals(report: ImportReport) -> dict[str, int]:

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 import orjson
 
+from voucherify_async._errors import InvalidArgumentError
 from voucherify_async.importing.report import OrderFailure
 from voucherify_async.importing.sources import OrderSource, iterate_source
 from voucherify_async.importing.validation import OrderRules, validate_order
@@ -114,9 +115,9 @@ async def prepare_batches(
         Each :class:`Batch` in source order.
     """
     if not 1 <= batch_size <= MAX_BATCH_SIZE:
-        raise ValueError(f"batch_size must be between 1 and {MAX_BATCH_SIZE}, got {batch_size}")
+        raise InvalidArgumentError(f"batch_size must be between 1 and {MAX_BATCH_SIZE}, got {batch_size}")
     if max_batch_bytes < 3:
-        raise ValueError(f"max_batch_bytes is too small: {max_batch_bytes}")
+        raise InvalidArgumentError(f"max_batch_bytes is too small: {max_batch_bytes}")
     batch = Batch(index=1)
     body_bytes = 0
     number = 0
