@@ -159,3 +159,16 @@ async def test_iterate_source_takes_an_async_iterable() -> None:
         yield {"source_id": "a"}
 
     assert [order async for order in iterate_source(orders())] == [{"source_id": "a"}]
+
+
+@pytest.mark.parametrize("reader", [read_jsonl, read_json_array, read_csv])
+def test_a_missing_file_raises_source_error(tmp_path: Path, reader: Any) -> None:
+    with pytest.raises(SourceError, match="cannot be read"):
+        list(reader(tmp_path / "missing"))
+
+
+def test_a_csv_file_in_another_encoding_raises_source_error(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_bytes("source_id,status\nçà-1,PAID\n".encode("latin-1"))
+    with pytest.raises(SourceError, match="cannot be read"):
+        list(read_csv(path))

@@ -116,3 +116,12 @@ async def test_the_journal_of_a_run_stopped_by_wrong_credentials_holds_no_token(
     text = journal.read_text()
     assert "AuthenticationError" in text
     assert "wrong-token-1234" not in text
+
+
+@pytest.mark.anyio
+async def test_a_missing_file_stops_the_run_with_source_error_before_any_request(
+    client: vf.AsyncVoucherify, emulator: Emulator, tmp_path: Path
+) -> None:
+    with pytest.raises(vf.SourceError, match="cannot be read"):
+        await ImportBatcher(client).run(vf.read_jsonl(tmp_path / "missing.jsonl"))
+    assert emulator.requests == []

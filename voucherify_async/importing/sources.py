@@ -27,6 +27,7 @@ import csv
 import itertools
 import re
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -103,13 +104,25 @@ def read_orders(path: str | Path) -> Iterator[Any]:
     raise SourceError(f"{path}: unknown file type {suffix!r}; expected .jsonl, .ndjson, .json or .csv")
 
 
+@contextmanager
+def _file_errors(path: str | Path) -> Iterator[None]:
+    """Report a file that cannot be opened or decoded as a :class:`SourceError` (a VoucherifyError)."""
+    try:
+        yield
+    except (OSError, UnicodeDecodeError) as error:
+        raise SourceError(f"{path}: cannot be read: {error}") from None
+
+
 def read_jsonl(path: str | Path) -> Iterator[Any]:
     """Stream orders from a JSON Lines file: one JSON object per line; blank lines are skipped.
 
     Yields:
         Each line's JSON value, or a :class:`MalformedRecord` (``"line N"``) for a line that is not JSON.
+
+    Raises:
+        SourceError: When the file cannot be read.
     """
-    with open(path, "rb") as file:
+    with _file_errors(path), open(path, "rb") as file:
         for number, line in enumerate(file, 1):
             if not line.strip():
                 continue
@@ -129,9 +142,9 @@ def read_json_array(path: str | Path) -> Iterator[Any]:
         Each element, or a :class:`MalformedRecord` (``"record N (line L)"``) for an element that is not JSON.
 
     Raises:
-        SourceError: When the file does not hold a JSON array or the array is cut short.
+        SourceError: When the file cannot be read, does not hold a JSON array or the array is cut short.
     """
-    with open(path, "rb") as file:
+    with _file_errors(path), open(path, "rb") as file:
         yield from split_json_array(file, str(path), MalformedRecord)
 
 
@@ -249,9 +262,10 @@ def read_csv(path: str | Path, *, delimiter: str = ",", encoding: str = "utf-8-s
         header has columns.
 
     Raises:
-        SourceError: When the file has no header or a column name is not a field path.
+        SourceError: When the file cannot be read or decoded, has no header, or a column name is not a
+            field path.
     """
-    with open(path, newline="", encoding=encoding) as file:
+    with _file_errors(path), open(path, newline="", encoding=encoding) as file:
         reader = csv.DictReader(file, delimiter=delimiter)
         if not reader.fieldnames:
             raise SourceError(f"{path}: the CSV file has no header row")
