@@ -1,12 +1,13 @@
 """After an import request's answer was lost: find the async action the request created, if it did.
 
-A connection that drops after the request went out, a timeout, or a 5xx leave the batcher not knowing whether
-the server accepted the import. Resending blindly would import the batch twice and queue a second import
-behind the first (breaking the one import at a time rule), so the project's recent ``ORDERS.IMPORT`` actions
-(``GET /v1/async-actions``, newest first, up to 100) are searched for the one the request created. The API
-answers nothing that ties an action to its request (no idempotency key, no client request id), so the action
-is recognised by when it was created. Its ``created_at`` is on the server's clock and our send time on ours,
-so the rule leans on the server's own clock wherever it can:
+A connection that drops after the request went out, a timeout, or a 5xx other than 503 leave the batcher
+unsure whether the server accepted the import. Resending blindly would import the batch twice and queue a
+second import behind the first (breaking the one import at a time rule), so the project's recent
+``ORDERS.IMPORT`` actions (``GET /v1/async-actions``, newest first, up to 100) are searched for the one the
+request created. The API takes no idempotency key or client request id, and the action's ``request_id`` is
+the server's own, which a lost answer never showed us; so the action is recognised by when it was created.
+Its ``created_at`` is on the server's clock and our send time on ours, so the rule leans on the server's own
+clock wherever it can:
 
 1. not one of this run's actions (nor of the journal's: a resumed run knows its earlier actions);
 2. created, on the server's clock, *after the newest action of ours in the list*: the batcher submits one
