@@ -3,7 +3,8 @@
 Polls spend the project's general API budget (as little as 100 calls an hour on some plans), and imports
 trigger no webhook, so waiting is a trade: poll rarely, yet notice completion soon after it happens. The
 schedule's goal is to notice the end within ``lateness_fraction`` (10%) of the time waited, or
-``lateness_floor`` (250 ms) when that is longer, in as few polls as it can.
+``lateness_floor`` (250 ms) when that is longer, in as few polls as it can, for waits of up to ``short_wait``
+(20 s) before the action starts; a longer wait in the queue is watched more loosely (see below).
 
 An ``ORDERS.IMPORT`` action is first ``ENQUEUED`` (waiting for the project's earlier imports, or to be picked
 up), may then sit ``IN_PROGRESS`` at 0% while it starts, and then reports ``progress`` (0..100) rising about
@@ -12,7 +13,10 @@ linearly with the orders processed. The schedule treats the two phases apart:
 - Before progress shows (``ENQUEUED``, 0%, or no progress at all), nothing predicts the end, but it cannot
   come sooner than ``shortest_action`` after the processing starts. So the pause is that shortest action
   plus the share of the lateness the goal allows for an action ending then: about 0.6 s at first, growing
-  by a twentieth of the time waited.
+  by a twentieth of the time waited. That strict pause would cost about 85 polls for ten minutes in the
+  queue, so once the wait passes ``short_wait`` (the longest wait the goal is kept for) the pause grows to
+  ``waiting_fraction`` (a fifth) of the time waited, up to ``max_interval``: a few polls per doubling of
+  the wait, and an end noticed within about a fifth of the time waited.
 - Once progress rises, it bounds the pace on both sides. Progress is an integer that rounds down, so the
   true progress at an observation ``(t, p)`` lies in ``[p, p + 1)``: between two observations of the running
   action the pace is below ``(p2 - p1 + 1) / (t2 - t1)`` and above ``(p2 - p1 - 1) / (t2 - t1)``, and since
@@ -26,6 +30,10 @@ linearly with the orders processed. The schedule treats the two phases apart:
 
 The server's own timestamps (``created_at``, ``updated_at``) are not used: they are on the server's clock,
 and a skew of a second against ours would move every prediction by as much.
+
+Every pause also respects the general API budget the client last saw (``client.rate_limits``): once fewer
+than ``low_budget`` (10%) of a window's calls are left, polls spend at most ``budget_share`` (half) of the
+rest before the window resets (:meth:`PollPolicy.budget_pause`), however long that makes the pause.
 
 An export reports no progress; its policy (``EXPORT_POLL_POLICY``, ``shortest_action=None``) backs off
 geometrically instead, waiting a fixed fraction of the time waited so far.
@@ -44,12 +52,13 @@ Example:
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import attrs
 
 from voucherify_async._errors import VoucherifyError
+from voucherify_async._rate_limit import BULK_API_CALLS, RateLimitInfo
 
 if TYPE_CHECKING:
     from voucherify_async._clock import Clock
@@ -83,11 +92,17 @@ class PollPolicy:
         shortest_action: The shortest time an action is expected to run once it started, which bounds the
             pause while no progress shows. ``None``: back off geometrically instead (``backoff_fraction``),
             for what reports no progress at all (exports).
+        short_wait: The longest wait before any progress for which the lateness goal is kept strictly.
+        waiting_fraction: Past ``short_wait``, the pause before any progress grows to this fraction of the
+            time waited (a long queue then costs a few polls per doubling of the wait).
+        low_budget: The general API budget counts as low once at most this fraction of its window's calls
+            is left (``X-Rate-Limit-Remaining`` against ``X-Rate-Limit-Limit``)...
+        budget_share: ...and polls then spend at most this share of the calls left before the window
+            resets, pausing longer than ``max_interval`` if need be.
 
     Example:
         >>> # Fewer polls, noticing the end within a fifth of the time waited instead of a tenth:
-        >>> from voucherify_async.resources import PollPolicy
-        >>> relaxed = PollPolicy(lateness_fraction=0.2, lateness_floor=1.0)
+        >>> relaxed = vf.PollPolicy(lateness_fraction=0.2, lateness_floor=1.0)
         >>> action = await client.async_actions.wait(action_id, policy=relaxed)
     """
 
@@ -96,12 +111,16 @@ class PollPolicy:
     min_interval: float = 0.1
     min_interval_fraction: float = 0.02
     backoff_fraction: float = 0.5
-    max_interval: float = 30.0
+    max_interval: float = 60.0
     overshoot: float = 0.01
     lateness_fraction: float = 0.1
     lateness_floor: float = 0.25
     lateness_share: float = 0.5
     shortest_action: float | None = 0.5
+    short_wait: float = 20.0
+    waiting_fraction: float = 0.2
+    low_budget: float = 0.1
+    budget_share: float = 0.5
 
     def schedule(self, *, started: float) -> PollSchedule:
         """Start the schedule of one wait.
@@ -115,15 +134,41 @@ class PollPolicy:
         """How late the goal lets a poll notice an end that comes ``waited`` seconds into the wait."""
         return max(self.lateness_fraction * waited, self.lateness_floor)
 
+    def budget_pause(self, budgets: Iterable[RateLimitInfo], now: float) -> float:
+        """The shortest pause before the next poll that the general API budget allows (0 when it is not low).
+
+        Polls spend the general budget (``api_calls``, or a cycle's ``api_calls_cycle``); the bulk budget
+        of imports is not theirs. When at most ``low_budget`` of a window's calls are left, the pause spreads
+        ``budget_share`` of them over the time until the window resets (``X-Rate-Limit-Retry``).
+
+        Args:
+            budgets: The budgets last seen (``client.rate_limits.values()``).
+            now: The current epoch time.
+
+        Example:
+            >>> # 5 calls of 100 left, the window resets in 30 minutes: one poll every 12 minutes at most.
+            >>> info = vf.RateLimitInfo(limit=100, remaining=5, reset_at=now + 1800, limit_type="api_calls")
+            >>> vf.PollPolicy().budget_pause([info], now)
+            720.0
+        """
+        pause = 0.0
+        for budget in budgets:
+            if budget.limit_type == BULK_API_CALLS or budget.limit is None or budget.remaining is None:
+                continue
+            reset_in = budget.seconds_until_reset(now)
+            if reset_in is None or budget.remaining > self.low_budget * budget.limit:
+                continue
+            pause = max(pause, reset_in / max(1.0, self.budget_share * budget.remaining))
+        return pause
+
 
 DEFAULT_POLL_POLICY = PollPolicy()
 """The schedule ``wait`` uses unless given another. Against actions whose progress rises linearly (as the
 emulator's), running 0.5 s to 20 s: 3.8 polls on average (at most 4); 5.7 (at most 6) after 1 s at 0%
-(``ENQUEUED``, or starting up), 7.1 (at most 8) after 2 s. A long wait at 0% costs more: the pauses are half
-a second plus a twentieth of the time waited (up to ``max_interval``), so a minute in the queue costs about
-40 polls and ten minutes about 85; pass a policy with a larger ``lateness_fraction`` to poll less there. The
-end is noticed within the larger of 10% of the time waited and 250 ms, whatever the time at 0%
-(``tests/resources/test_poll_schedule.py``)."""
+(``ENQUEUED``, or starting up), 7.1 (at most 8) after 2 s, 17 (at most 18) after 10 s, 25 (at most 26) after
+20 s; each end noticed within the larger of 10% of the time waited and 250 ms. A longer wait at 0% is watched
+by a fifth of the time waited (up to a minute): 31 polls for a minute in the queue, 43 for ten minutes, 93 for
+an hour (``tests/resources/test_poll_schedule.py``); when the general API budget runs low, fewer."""
 
 
 class PollSchedule:
@@ -201,6 +246,9 @@ class PollSchedule:
                 delay = max(delay, left + self._planned_lateness(now + left))
         elif policy.shortest_action is not None:
             delay = policy.shortest_action + self._planned_lateness(now + policy.shortest_action)
+            if waited >= policy.short_wait:
+                # Past the waits the goal is kept for, the queue is watched by a fraction of the time waited.
+                delay = max(delay, policy.waiting_fraction * waited)
         else:
             delay = max(policy.first_interval, policy.backoff_fraction * waited)
         if latest is not None:
@@ -259,8 +307,18 @@ async def poll_until_finished(
     policy: PollPolicy,
     timeout: float | None,
     on_poll: Callable[[PollableT], object] | None,
+    budgets: Callable[[], Iterable[RateLimitInfo]] = tuple,
 ) -> PollableT:
     """Fetch a resource until it is finished, pausing as ``policy`` says; return its last state.
+
+    Args:
+        fetch: Gets the resource once (one poll).
+        resource_id: Its id, for the error.
+        clock: What every pause goes through.
+        policy: The schedule.
+        timeout: Give up after this many seconds (``None``: never).
+        on_poll: Called with each polled state (awaited when it returns an awaitable).
+        budgets: The API budgets last seen, read after each poll (``PollPolicy.budget_pause``).
 
     Raises:
         WaitTimeout: ``timeout`` seconds passed first (one last poll is made at the deadline).
@@ -279,7 +337,7 @@ async def poll_until_finished(
                 await result
         if current.finished:
             return current
-        delay = schedule.next_delay(now)
+        delay = max(schedule.next_delay(now), policy.budget_pause(budgets(), clock.time()))
         if timeout is not None:
             left = started + timeout - now
             if left <= 0:

@@ -27,6 +27,7 @@ from voucherify_async._errors import (
 
 __all__ = [
     "API_CALLS",
+    "BULK_API_CALLS",
     "DEFAULT_MAX_RETRIES",
     "RateLimitInfo",
     "RetryPolicy",
@@ -40,6 +41,9 @@ DEFAULT_MAX_RETRIES = 3
 
 API_CALLS = "api_calls"
 """The ``X-Rate-Limit-Type`` of the general budget, which every API call spends (bulk calls too)."""
+
+BULK_API_CALLS = "bulk_api_calls"
+"""The ``X-Rate-Limit-Type`` of the bulk budget, which order imports and exports spend."""
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

@@ -91,6 +91,12 @@ class Transport:
         """The last seen budget of each limit type (``api_calls``, ``bulk_api_calls``...)."""
         return MappingProxyType(self._shared.rate_limits)
 
+    def budgets(self) -> tuple[RateLimitInfo, ...]:
+        """Every budget last seen: one per limit type, and the last answer's when it named no type."""
+        last = self._shared.rate_limit
+        untyped = () if last.limit_type else (last,)
+        return (*self._shared.rate_limits.values(), *untyped)
+
     @property
     def auth(self) -> Auth | None:
         """How requests are authenticated (shared with ``with_options`` copies)."""

@@ -8,7 +8,7 @@ import anyio
 import pytest
 
 import voucherify_async as vf
-from voucherify_async.emulator import Emulator, Fault
+from voucherify_async.emulator import Emulator, Fault, RateLimits
 from voucherify_async.resources.async_actions import AsyncActionFailed, WaitTimeout
 
 pytestmark = pytest.mark.anyio
@@ -302,3 +302,48 @@ async def test_wait_honours_a_429_between_polls(
 
     assert action.status == "DONE"
     assert 7.0 in clock.sleeps
+
+
+async def test_wait_leaves_a_low_api_budget_unspent_until_its_window_resets(clock: vf.ManualClock) -> None:
+    limits = RateLimits(api_calls_per_minute=20)
+    async with (
+        Emulator(time_source=clock.time, processing_rate=1.0, rate_limits=limits) as emulator,
+        vf.AsyncVoucherify("app", "token", base_url=emulator.url, clock=clock) as client,
+    ):
+        for _ in range(16):
+            await client.orders.list(limit=1)
+        action_id = await client.orders.import_orders(_orders(90))  # 90 s of processing
+        remaining: list[int | None] = []
+
+        await client.async_actions.wait(
+            action_id, on_poll=lambda _: remaining.append(client.rate_limits["api_calls"].remaining)
+        )
+
+    # The first poll leaves 2 of 20 calls: the next waits for the next minute instead of spending them.
+    assert remaining[0] == 2
+    assert min(r for r in remaining if r is not None) >= 2
+
+
+async def test_wait_for_an_action_ten_minutes_at_0_percent_costs_at_most_43_polls(
+    clock: vf.ManualClock,
+) -> None:
+    # Each import first spends 600 s at 0% (processing_delay), then 0.5 s processing its 50 orders.
+    async with (
+        Emulator(time_source=clock.time, processing_rate=RATE, processing_delay=600.0) as emulator,
+        vf.AsyncVoucherify("app", "token", base_url=emulator.url, clock=clock) as client,
+    ):
+        started = clock.monotonic()
+        action_id = await client.orders.import_orders(_orders(50))
+
+        await client.async_actions.wait(action_id)
+
+    assert _polls(emulator) <= 43
+    assert clock.monotonic() - started - 600.5 <= 0.2 * 600.5
+
+
+async def test_wait_takes_a_vf_poll_policy(slow_client: vf.AsyncVoucherify, slow_emulator: Emulator) -> None:
+    action_id = await slow_client.orders.import_orders(_orders(500))
+
+    await slow_client.async_actions.wait(action_id, policy=vf.PollPolicy(initial_delay=6.0))
+
+    assert _polls(slow_emulator) == 1

@@ -182,6 +182,7 @@ class AsyncActions:
             policy=policy,
             timeout=timeout,
             on_poll=on_poll,
+            budgets=self._transport.budgets,
         )
         if action.failed and raise_on_failure:
             raise AsyncActionFailed(action)

@@ -92,6 +92,7 @@ class Exports:
             policy=policy,
             timeout=timeout,
             on_poll=on_poll,
+            budgets=self._transport.budgets,
         )
         if export.status == ExportStatus.ERROR:
             raise ExportFailed(export)
