@@ -40,7 +40,14 @@ from voucherify_async.importing.outcome import counts_other_orders, read_outcome
 from voucherify_async.importing.polling import action_status
 from voucherify_async.models import AsyncAction
 
-__all__ = ["ORDERS_IMPORT", "confirm_adoption", "created_at", "find_adoptable_action", "recent_imports"]
+__all__ = [
+    "ORDERS_IMPORT",
+    "confirm_adoption",
+    "created_at",
+    "find_adoptable_action",
+    "find_lost_import",
+    "recent_imports",
+]
 
 ORDERS_IMPORT = "ORDERS.IMPORT"
 _RECENT = 100  # the largest page of GET /v1/async-actions (limit 1..100)
@@ -99,6 +106,19 @@ async def find_adoptable_action(ctx: RunContext, sent_at: float, margin: float) 
     if not candidates:
         return None
     return min(candidates, key=lambda pair: pair[0])[1]
+
+
+async def find_lost_import(ctx: RunContext, sent_at: float, margin: float) -> AsyncAction | None:
+    """Look for the action a request sent at ``sent_at`` created, twice if need be.
+
+    When the first look finds nothing, a second comes ``margin`` seconds later: after a timeout the server
+    may still be taking the request in.
+    """
+    found = await find_adoptable_action(ctx, sent_at, margin)
+    if found is None:
+        await ctx.clock.sleep(margin)
+        found = await find_adoptable_action(ctx, sent_at, margin)
+    return found
 
 
 async def confirm_adoption(ctx: RunContext, action: AsyncAction, source_ids: Sequence[str | None]) -> bool:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from voucherify_async._errors import APIConnectionError, APIError, BadRequestError, RateLimitError
 from voucherify_async._rate_limit import RetryPolicy
 from voucherify_async.importing.context import API_CALLS, BULK, RunContext
-from voucherify_async.importing.lost_ack import find_adoptable_action, recent_imports
+from voucherify_async.importing.lost_ack import find_lost_import, recent_imports
 from voucherify_async.importing.polling import FINISHED, ImportPollPolicy, action_status
 from voucherify_async.importing.progress import WaitingForOtherImport
 from voucherify_async.models import AsyncAction
@@ -123,17 +123,10 @@ async def submit_import(
             if isinstance(error, APIError) or error.request_sent:
                 # A request that never left (connection refused) spent nothing; one that went out may have.
                 ctx.report.bulk_calls += 1
-            if _maybe_processed(error):
-                ctx.unanswered_batch = batch
-                adopted = await find_adoptable_action(ctx, sent_at, lost_ack_margin)
-                if adopted is None:
-                    # After a timeout the server may still be taking the request in: look once more.
-                    await ctx.clock.sleep(lost_ack_margin)
-                    adopted = await find_adoptable_action(ctx, sent_at, lost_ack_margin)
-                if adopted is not None:
-                    return _accepted(ctx, batch, adopted.id, "adopted"), "adopted"
-            else:
+            if not _maybe_processed(error):
                 ctx.unanswered_batch = None
+            elif (adopted := await find_lost_import(ctx, sent_at, lost_ack_margin)) is not None:
+                return _accepted(ctx, batch, adopted.id, "adopted"), "adopted"
             if attempts >= max_attempts:
                 raise
             await ctx.clock.sleep(policy.clamp(policy.first * policy.backoff**attempts))
