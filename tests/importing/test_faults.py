@@ -260,3 +260,17 @@ async def test_a_long_rate_limit_wait_can_be_cancelled(
     assert emulator.project("app").import_requests == 0
     assert batcher.report is not None
     assert batcher.report.in_flight_action_id is None
+
+
+@pytest.mark.anyio
+async def test_a_429_without_retry_after_waits_until_the_window_resets(
+    client: vf.AsyncVoucherify, emulator: Emulator, clock: vf.ManualClock
+) -> None:
+    reset_at = int(clock.time()) + 1800
+    headers = {"Retry-After": "", "X-Rate-Limit-Retry": str(reset_at)}
+    emulator.add_fault(import_fault("status", status=429, nth=[1], headers=headers))
+    events: list[vf.ProgressEvent] = []
+    report = await ImportBatcher(client, on_progress=events.append).run(make_orders(2))
+    (wait,) = [event for event in events if isinstance(event, vf.RateLimitWait)]
+    assert wait.until == pytest.approx(reset_at, abs=1)
+    assert report.imported == 2
