@@ -34,8 +34,9 @@ class BatchResult:
     Attributes:
         index: The batch's number in the run, from 1, counting batches of the source in order (also across a
             resumed run: batch 3 is the third batch of the source whichever run sent it).
-        async_action_id: The ``ORDERS.IMPORT`` async action of the batch (``None`` when the server refused
-            every attempt, see ``status``).
+        async_action_id: The ``ORDERS.IMPORT`` async action of the batch: its last one when isolating a 400
+            took several import requests (``bulk_calls`` counts them); ``None`` when the server refused every
+            attempt, see ``status``.
         size: How many orders of the source the batch held (before any server-side 400 isolation).
         status: ``DONE``, ``FAILED`` (the action failed; its orders count as failed) or ``REFUSED``.
         imported: Orders the server imported (the action's ``done_count``).
