@@ -249,3 +249,46 @@ async def test_no_log_record_or_error_carries_a_token(
     texts += [repr(e) for e in errors]
     assert len(caplog.records) >= 5
     assert not [text for text in texts for secret in secrets if secret and secret in text]
+
+
+@pytest.mark.parametrize("base_url", ["127.0.0.1:8080", "ftp://127.0.0.1", "/v1", " "])
+def test_a_base_url_that_is_not_an_absolute_http_url_is_refused(base_url: str) -> None:
+    with pytest.raises(vf.InvalidArgumentError, match="base_url must be an absolute http"):
+        vf.AsyncVoucherify("app", "token", base_url=base_url)
+
+
+def test_a_download_base_url_that_is_not_an_absolute_http_url_is_refused() -> None:
+    with pytest.raises(vf.InvalidArgumentError, match="download_base_url"):
+        vf.AsyncVoucherify("app", "token", download_base_url="download.voucherify.io")
+
+
+def test_a_clusters_whole_host_name_is_taken_as_the_cluster() -> None:
+    client = vf.AsyncVoucherify("app", "token", cluster="us1.api.voucherify.io")
+
+    assert (client.base_url, client.download_base_url) == (
+        "https://us1.api.voucherify.io",
+        "https://us1.download.voucherify.io",
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"max_retries": -1}, "max_retries must be a whole number"),
+        ({"max_retries": 2.5}, "max_retries must be a whole number"),
+        ({"max_wait": -1.0}, "max_wait must be a number of seconds"),
+        ({"initial_delay": float("nan")}, "initial_delay must be a number of seconds"),
+    ],
+)
+def test_a_retry_policy_with_a_negative_or_non_number_is_refused(
+    options: dict[str, object], named: str
+) -> None:
+    with pytest.raises(vf.InvalidArgumentError, match=named):
+        vf.RetryPolicy(**options)  # type: ignore[arg-type]
+
+
+def test_with_options_refuses_a_negative_retry_count() -> None:
+    client = vf.AsyncVoucherify("app", "token", base_url="http://127.0.0.1:8080")
+
+    with pytest.raises(vf.InvalidArgumentError, match="max_retries"):
+        client.with_options(max_retries=-1)

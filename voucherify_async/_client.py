@@ -125,8 +125,13 @@ def _pick_auth(
 
 
 def _cluster_urls(cluster: str) -> tuple[str, str]:
-    """The API and download base URLs of a cluster: ``api`` (EU), ``us1.api``, ``as1.api``..."""
+    """The API and download base URLs of a cluster: ``api`` (EU), ``us1.api``, ``as1.api``...
+
+    The cluster's whole host name (``us1.api.voucherify.io``) is taken too.
+    """
     host = cluster.strip().strip(".")
+    if host.lower().endswith(".voucherify.io"):
+        host = host[: -len(".voucherify.io")]
     if not host or "/" in host or ":" in host:
         raise InvalidArgumentError(
             f"Not a Voucherify cluster: {cluster!r} (try 'api', 'us1.api' or 'as1.api', or pass base_url=)."
@@ -134,6 +139,15 @@ def _cluster_urls(cluster: str) -> tuple[str, str]:
     prefix = host.removesuffix("api").rstrip(".")
     download = f"{prefix}.download" if prefix else "download"
     return f"https://{host}.voucherify.io", f"https://{download}.voucherify.io"
+
+
+def _absolute_url(name: str, value: str) -> URL:
+    url = URL(value.strip().rstrip("/"))
+    if url.scheme not in ("http", "https") or not url.host:
+        raise InvalidArgumentError(
+            f"{name} must be an absolute http(s) URL such as 'http://127.0.0.1:8080', got {value!r}"
+        )
+    return url
 
 
 class AsyncVoucherify:
@@ -150,13 +164,17 @@ class AsyncVoucherify:
         access_token: A static OAuth access token instead of app keys (not renewed).
         oauth: OAuth client credentials and scopes; tokens are fetched and renewed before they expire.
         timeout: Seconds (or a :class:`Timeout`) for each request; defaults stay below the 3-minute
-            cut of the API's load balancer.
+            cut of the API's load balancer. One call takes its own as ``timeout=`` (every resource method),
+            a group of calls through :meth:`with_options`.
         max_retries: Retries after a failed attempt (3 by default, see :class:`RetryPolicy`).
         retry_policy: The whole retry policy instead of the default one.
         session: An aiohttp session to use (the caller closes it).
         clock: The clock every wait goes through (a :class:`ManualClock` in tests).
         channel: The ``X-Voucherify-Channel`` header, telling Voucherify which integration calls.
         download_base_url: Where export files are served from; by default the cluster's download host.
+
+    Raises:
+        InvalidArgumentError: not exactly one way to authenticate, or a malformed cluster, URL or timeout.
 
     Example:
         >>> async with vf.AsyncVoucherify(app_id="...", app_token="...") as client:
@@ -193,8 +211,8 @@ class AsyncVoucherify:
             sessions=SessionHolder(session),
             auth=auth,
             clock=clock,
-            base_url=URL((base_url or cluster_url).rstrip("/")),
-            download_url=URL(download) if download else None,
+            base_url=_absolute_url("base_url", base_url) if base_url else URL(cluster_url),
+            download_url=_absolute_url("download_base_url", download) if download else None,
             headers=_default_headers(channel),
         )
         self._sessions = state.sessions
@@ -274,9 +292,15 @@ class AsyncVoucherify:
         """A copy with other defaults that shares this client's session, credentials and rate-limit state.
 
         The copy is cheap (no new session) and closing it does nothing: the original owns the session.
+        An option left at ``None`` keeps this client's; for no total limit pass ``vf.Timeout(total=None)``.
+
+        Args:
+            timeout: Seconds (or a :class:`Timeout`) for each request of the copy.
+            max_retries: Retries after a failed attempt, for each request of the copy.
 
         Example:
             >>> patient = client.with_options(timeout=150, max_retries=10)
+            >>> await patient.orders.import_orders(orders)
         """
         copy = object.__new__(AsyncVoucherify)
         copy._sessions = self._sessions

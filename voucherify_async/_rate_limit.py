@@ -13,13 +13,15 @@ import email.utils
 import math
 import random
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import orjson
-from attrs import frozen
+from attrs import Attribute, field, frozen
 
 from voucherify_async._errors import (
     APIConnectionError,
     APIError,
+    InvalidArgumentError,
     RateLimitError,
     VoucherifyError,
     error_for_status,
@@ -178,6 +180,16 @@ def error_from_response(
     return error_class(status, body, request_id=request_id, text=text, retry_after=retry_after)
 
 
+def _not_negative(_: object, attribute: Attribute[Any], value: object) -> None:
+    if value is None and attribute.name == "max_wait":
+        return
+    whole = attribute.name == "max_retries"
+    kinds = (int,) if whole else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not value >= 0:
+        what = "a whole number" if whole else "a number of seconds"
+        raise InvalidArgumentError(f"RetryPolicy.{attribute.name} must be {what} >= 0, got {value!r}")
+
+
 @frozen
 class RetryPolicy:
     """The retry rules, as data, in one place.
@@ -204,18 +216,21 @@ class RetryPolicy:
         max_wait: The longest server-requested wait (``Retry-After``) to honour; a longer one raises the
             :class:`~voucherify_async.RateLimitError` at once. ``None`` honours any wait.
 
+    Raises:
+        InvalidArgumentError: a count or a number of seconds is negative (or not a number).
+
     Example:
         >>> # A web handler that would rather fail than wait for the next hour's bulk budget:
         >>> policy = vf.RetryPolicy(max_retries=2, max_wait=10.0)
         >>> client = vf.AsyncVoucherify(app_id="...", app_token="...", retry_policy=policy)
     """
 
-    max_retries: int = DEFAULT_MAX_RETRIES
-    initial_delay: float = 0.5
-    max_delay: float = 30.0
+    max_retries: int = field(default=DEFAULT_MAX_RETRIES, validator=_not_negative)
+    initial_delay: float = field(default=0.5, validator=_not_negative)
+    max_delay: float = field(default=30.0, validator=_not_negative)
     retry_statuses: frozenset[int] = frozenset({408, 429, 502, 503, 504})
     unprocessed_statuses: frozenset[int] = frozenset({408, 429, 503})
-    max_wait: float | None = None
+    max_wait: float | None = field(default=None, validator=_not_negative)
 
     def backoff(self, retry_number: int, draw: Callable[[], float] = random.random) -> float:
         """The jittered wait before retry number ``retry_number`` (0-based) when the server named none."""
