@@ -143,6 +143,7 @@ class Transport:
         Raises:
             APIError: (a subclass per status) the API answered with an error.
             APIConnectionError: no answer; ``request_sent`` says whether the server may have processed it.
+            InvalidArgumentError: ``json`` holds something that cannot be written as JSON (nothing was sent).
         """
         if content is None and json is not None:
             content = to_json(json)

@@ -71,6 +71,11 @@ class Orders:
             timeout: This call's timeout (seconds, or a :class:`~voucherify_async.Timeout`) instead of the
                 client's.
 
+        Raises:
+            BadRequestError: the API refused the order (``details`` names the property path).
+            InvalidArgumentError: the order is neither a model nor a mapping, or holds a value that is not
+                JSON; nothing was sent.
+
         Example:
             >>> order = await client.orders.create({"source_id": "o-1", "status": "PAID", "amount": 1000})
         """
@@ -108,6 +113,7 @@ class Orders:
 
         Raises:
             NotFoundError: no such order.
+            InvalidArgumentError: an empty ``order_id``, or ``changes`` that cannot be sent as JSON.
         """
         path = path_with_id(_ORDERS, order_id)
         answer = await self._transport.request("PUT", path, json=to_wire(changes), timeout=timeout)
