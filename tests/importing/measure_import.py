@@ -5,6 +5,7 @@ process generates the orders lazily and imports them.
 
 Usage:
     uv run python tests/importing/measure_import.py 100000 [--rate ORDERS_PER_S] [--delay S] [--source jsonl]
+        [--checkpoint]
 """
 
 from __future__ import annotations
@@ -51,11 +52,12 @@ def write_jsonl(count: int) -> Path:
     return path
 
 
-async def measure(base_url: str, orders: Any) -> None:
+async def measure(base_url: str, orders: Any, checkpoint: Path | None) -> None:
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     async with vf.AsyncVoucherify("app", "token", base_url=base_url) as client:
         started = time.perf_counter()
-        report = await vf.ImportBatcher(client, created_at_metadata="original_created_at").run(orders)
+        batcher = vf.ImportBatcher(client, created_at_metadata="original_created_at", checkpoint=checkpoint)
+        report = await batcher.run(orders)
         seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     polls = [batch.polls for batch in report.batches]
@@ -74,6 +76,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=None, help="emulator processing rate (orders/s)")
     parser.add_argument("--delay", type=float, default=None, help="emulator processing delay per import (s)")
     parser.add_argument("--source", choices=["generator", "jsonl"], default="generator")
+    parser.add_argument("--checkpoint", action="store_true", help="keep a checkpoint journal (in a temp dir)")
     args = parser.parse_args()
     command = [sys.executable, "-m", "voucherify_async.emulator", "--port", "0"]
     if args.rate is not None:
@@ -84,7 +87,8 @@ def main() -> None:
     emulator = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         assert emulator.stdout is not None
-        anyio.run(measure, emulator.stdout.readline().strip(), orders)
+        checkpoint = Path(tempfile.mkdtemp()) / "import.journal" if args.checkpoint else None
+        anyio.run(measure, emulator.stdout.readline().strip(), orders, checkpoint)
     finally:
         emulator.terminate()
         emulator.wait()
