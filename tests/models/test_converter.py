@@ -8,8 +8,10 @@ from datetime import date, datetime, timedelta, timezone
 import cattrs
 import pytest
 
+import voucherify_async as vf
 from voucherify_async.models import (
     Customer,
+    Export,
     Order,
     OrderItem,
     OrderItemProduct,
@@ -151,17 +153,26 @@ def test_another_mapping_is_copied_into_a_dict() -> None:
 
 
 def test_to_wire_refuses_what_is_neither_model_nor_mapping() -> None:
-    with pytest.raises(TypeError, match="list"):
+    with pytest.raises(vf.InvalidArgumentError, match="list"):
         to_wire([{"source_id": "o-1"}])
 
 
-def test_from_wire_refuses_a_non_object() -> None:
-    with pytest.raises(cattrs.BaseValidationError):
+def test_from_wire_refuses_a_non_object_naming_where_it_is() -> None:
+    with pytest.raises(vf.InvalidArgumentError, match=r"expected OrderItem @ \$\.items\[0\]") as caught:
         from_wire(Order, {"items": ["not an object"]})
+
+    assert isinstance(caught.value.__cause__, cattrs.BaseValidationError)
+
+
+def test_from_wire_names_the_path_of_a_wrong_value_but_not_the_value() -> None:
+    with pytest.raises(vf.InvalidArgumentError, match=r"expected .*ExportResult.* @ \$\.result") as caught:
+        from_wire(Export, {"id": "exp_1", "result": "https://x/?token=SECRET"})
+
+    assert "SECRET" not in str(caught.value)
 
 
 def test_from_wire_of_a_wrongly_typed_top_level_value_raises() -> None:
-    with pytest.raises(TypeError, match="Order must be a JSON object"):
+    with pytest.raises(vf.InvalidArgumentError, match="Order must be a JSON object"):
         from_wire(Order, "ord_1")
 
 
@@ -191,7 +202,7 @@ def test_mappings_inside_a_model_go_out_as_they_are() -> None:
 
 
 def test_an_amount_that_is_not_whole_is_refused_not_truncated() -> None:
-    with pytest.raises(cattrs.BaseValidationError):
+    with pytest.raises(vf.InvalidArgumentError, match=r"\$\.price"):
         from_wire(OrderItem, {"source_id": "sku-1", "price": 10.5})
 
 

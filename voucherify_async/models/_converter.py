@@ -141,10 +141,25 @@ def from_wire(cls: type[T], data: Any) -> T:
         The model, with unknown keys kept in ``extra``.
 
     Raises:
-        cattrs.BaseValidationError: ``data`` does not have the model's shape (a required key is missing or a
-            value has the wrong type).
+        InvalidArgumentError: ``data`` does not have the model's shape (a required key is missing or a value
+            has the wrong type); the message names where, without the values, and the cattrs error is
+            chained as ``__cause__``.
+
+    Example:
+        >>> from_wire(Order, {"source_id": "o-1", "amount": 1000})
+        Order(source_id='o-1', amount=1000)
+        >>> from_wire(Order, {"amount": "many"})  # InvalidArgumentError: "... expected int | None @ $.amount"
     """
-    return converter.structure(data, cls)
+    try:
+        return converter.structure(data, cls)
+    except cattrs.BaseValidationError as error:
+        # transform_error names the path and the expected type, never the value (a download URL's token).
+        where = "; ".join(cattrs.transform_error(error))
+        raise InvalidArgumentError(f"The data does not read as {cls.__name__}: {where}") from error
+    except (TypeError, ValueError, KeyError) as error:
+        if isinstance(error, InvalidArgumentError):
+            raise
+        raise InvalidArgumentError(f"The data does not read as {cls.__name__}: {error}") from error
 
 
 _unstructure_hooks: dict[type, Callable[[Any], Any]] = {}

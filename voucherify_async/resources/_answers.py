@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-import cattrs
-
-from voucherify_async._errors import VoucherifyError
+from voucherify_async._errors import InvalidArgumentError, VoucherifyError
 from voucherify_async.models import from_wire
 
 __all__ = ["UnexpectedAnswer", "read_answer"]
@@ -32,8 +30,5 @@ def read_answer(cls: type[T], answer: Any, request: str) -> T:
     """
     try:
         return from_wire(cls, answer)
-    except (cattrs.BaseValidationError, TypeError, ValueError, KeyError) as error:
-        raise UnexpectedAnswer(
-            f"The answer to {request} does not read as {cls.__name__} ({type(error).__name__}): "
-            "is base_url the API?"
-        ) from error
+    except InvalidArgumentError as error:
+        raise UnexpectedAnswer(f"The answer to {request}: {error}. Is base_url the API?") from error
