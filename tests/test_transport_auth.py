@@ -186,3 +186,26 @@ async def test_oauth_asks_with_the_app_keys_then_sends_only_the_bearer_token(
     assert form == b"grant_type=client_credentials&scope=orders+exports"
     assert headers["Authorization"] == "Bearer tok-1"
     assert "X-App-Token" not in headers
+
+
+@pytest.mark.parametrize(
+    ("credentials", "named"),
+    [
+        ({"app_id": "", "app_token": "SECRET-1"}, "app_id"),
+        ({"app_id": "app", "app_token": " "}, "app_token"),
+        ({"app_id": "app", "app_token": "SECRET-1", "scopes": []}, "scopes"),
+        ({"app_id": "app", "app_token": "SECRET-1", "scopes": ""}, "scopes"),
+    ],
+)
+def test_oauth_credentials_without_an_id_token_or_scope_are_refused_without_showing_the_token(
+    credentials: dict[str, object], named: str
+) -> None:
+    with pytest.raises(vf.InvalidArgumentError, match=named) as caught:
+        vf.OAuthCredentials(**credentials)  # type: ignore[arg-type]
+
+    assert "SECRET-1" not in str(caught.value)
+
+
+def test_an_empty_access_token_is_refused() -> None:
+    with pytest.raises(vf.InvalidArgumentError, match="access_token"):
+        vf.AsyncVoucherify(access_token="", base_url="http://127.0.0.1:8080")

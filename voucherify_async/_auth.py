@@ -16,10 +16,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import anyio
-from attrs import field, frozen
+from attrs import Attribute, field, frozen
 
 from voucherify_async._clock import Clock
-from voucherify_async._errors import VoucherifyError
+from voucherify_async._errors import InvalidArgumentError, VoucherifyError
 
 __all__ = [
     "AppKeys",
@@ -106,6 +106,17 @@ def _scopes(value: str | Sequence[str]) -> tuple[str, ...]:
     return tuple(value.split()) if isinstance(value, str) else tuple(value)
 
 
+def _text(_: object, attribute: Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        # The value itself stays out of the message: it may be a secret.
+        raise InvalidArgumentError(f"OAuthCredentials.{attribute.name} must be a non-empty string")
+
+
+def _some_scopes(_: object, attribute: Attribute[Any], value: tuple[str, ...]) -> None:
+    if not value or not all(isinstance(scope, str) and scope for scope in value):
+        raise InvalidArgumentError(f"OAuthCredentials.scopes must name at least one scope, got {value!r}")
+
+
 @frozen(repr=False)
 class OAuthCredentials:
     """Client credentials for OAuth: the app keys that may ask for tokens, and the scopes to ask for.
@@ -116,14 +127,17 @@ class OAuthCredentials:
         scopes: The scopes the token should carry, e.g. ``("api",)`` or ``("orders", "exports")``.
         refresh_margin: Renew a token this many seconds before it expires (at most a quarter of its life).
 
+    Raises:
+        InvalidArgumentError: an empty app id or token, or no scope.
+
     Example:
         >>> creds = vf.OAuthCredentials("app-id", "app-token", scopes=["api"])
         >>> client = vf.AsyncVoucherify(oauth=creds)
     """
 
-    app_id: str
-    app_token: str
-    scopes: tuple[str, ...] = field(default=("api",), converter=_scopes)
+    app_id: str = field(validator=_text)
+    app_token: str = field(validator=_text)
+    scopes: tuple[str, ...] = field(default=("api",), converter=_scopes, validator=_some_scopes)
     refresh_margin: float = 60.0
 
     def __repr__(self) -> str:

@@ -118,6 +118,8 @@ def _pick_auth(
     if oauth is not None:
         return OAuthTokenProvider(oauth, clock)
     if access_token is not None:
+        if not access_token.strip():
+            raise InvalidArgumentError("access_token is empty.")
         return BearerToken(access_token)
     if not app_id or not app_token:
         raise InvalidArgumentError("Both app_id and app_token are needed (the project's application keys).")
