@@ -92,7 +92,7 @@ async def test_list_with_end_date_returns_older_actions(
     assert [action.id for action in page.async_actions] == [first]
 
 
-@pytest.mark.parametrize("limit", [0, 101])
+@pytest.mark.parametrize("limit", [0, 101, "10", 10.0])
 async def test_list_limit_out_of_range_is_refused_locally(
     client: vf.AsyncVoucherify, emulator: Emulator, limit: int
 ) -> None:
@@ -347,3 +347,13 @@ async def test_wait_takes_a_vf_poll_policy(slow_client: vf.AsyncVoucherify, slow
     await slow_client.async_actions.wait(action_id, policy=vf.PollPolicy(initial_delay=6.0))
 
     assert _polls(slow_emulator) == 1
+
+
+@pytest.mark.parametrize("seconds", [0, -1.0, "60"])
+async def test_wait_with_a_timeout_that_is_not_seconds_above_zero_is_refused_before_polling(
+    client: vf.AsyncVoucherify, emulator: Emulator, seconds: object
+) -> None:
+    with pytest.raises(vf.InvalidArgumentError, match="timeout must be a number of seconds"):
+        await client.async_actions.wait("aa_1", timeout=seconds)  # type: ignore[arg-type]
+
+    assert emulator.requests == []

@@ -242,3 +242,12 @@ async def test_rows_of_a_file_that_is_not_utf8_raise_unexpected_answer(
     async with vf.AsyncVoucherify("app", "token", base_url=base_url, clock=clock) as client:
         with pytest.raises(vf.UnexpectedAnswer, match="exp_1 is not CSV text"):
             _ = [row async for row in client.exports.rows("exp_1")]
+
+
+async def test_export_wait_with_a_negative_timeout_is_refused_before_polling(
+    client: vf.AsyncVoucherify, emulator: Emulator
+) -> None:
+    with pytest.raises(vf.InvalidArgumentError, match="timeout must be a number of seconds"):
+        await client.exports.wait("exp_1", timeout=-5)
+
+    assert emulator.requests == []

@@ -183,7 +183,9 @@ async def test_list_returns_a_page_and_the_total(client: vf.AsyncVoucherify, emu
     assert len(page.orders) == 5
 
 
-@pytest.mark.parametrize(("limit", "page"), [(0, 1), (101, 1), (10, 0), (10, 101)])
+@pytest.mark.parametrize(
+    ("limit", "page"), [(0, 1), (101, 1), (10, 0), (10, 101), ("10", 1), (10, 2.0), (True, 1)]
+)
 async def test_list_out_of_range_is_refused_locally(
     client: vf.AsyncVoucherify, emulator: Emulator, limit: int, page: int
 ) -> None:

@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from voucherify_async._errors import InvalidArgumentError, VoucherifyError
+from voucherify_async._errors import VoucherifyError
 from voucherify_async._polling import DEFAULT_POLL_POLICY, PollPolicy, WaitTimeout, poll_until_finished
 from voucherify_async._timeout import Timeout
 from voucherify_async.models import AsyncAction, AsyncActionsPage, OrdersImportResult, converter
 from voucherify_async.resources._answers import read_answer
+from voucherify_async.resources._checks import check_range, check_wait_timeout
 from voucherify_async.resources._paths import path_with_id
 
 if TYPE_CHECKING:
@@ -94,8 +95,7 @@ class AsyncActions:
         Raises:
             InvalidArgumentError: ``limit`` is out of 1..100 (checked before sending).
         """
-        if limit is not None and not 1 <= limit <= 100:
-            raise InvalidArgumentError(f"limit must be between 1 and 100, got {limit}")
+        check_range("limit", limit, 100)
         params: dict[str, object] = {}
         if limit is not None:
             params["limit"] = limit
@@ -170,11 +170,13 @@ class AsyncActions:
             AsyncActionFailed: the action FAILED and ``raise_on_failure`` is true.
             WaitTimeout: ``timeout`` passed first.
             NotFoundError: no such action.
+            InvalidArgumentError: ``timeout`` is not a number of seconds above 0.
 
         Example:
             >>> action = await client.async_actions.wait(action_id, timeout=3600)
             >>> action.result.done_count
         """
+        check_wait_timeout(timeout)
         action = await poll_until_finished(
             lambda: self.get(action_id, timeout=request_timeout),
             resource_id=action_id,

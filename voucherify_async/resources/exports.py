@@ -12,6 +12,7 @@ from voucherify_async._polling import PollPolicy, poll_until_finished
 from voucherify_async._timeout import Timeout
 from voucherify_async.models import Export, ExportStatus
 from voucherify_async.resources._answers import UnexpectedAnswer, read_answer
+from voucherify_async.resources._checks import check_wait_timeout
 from voucherify_async.resources._csv_stream import csv_rows
 from voucherify_async.resources._paths import path_with_id
 
@@ -84,7 +85,9 @@ class Exports:
         Raises:
             ExportFailed: the export ended with ``ERROR``.
             WaitTimeout: ``timeout`` passed first.
+            InvalidArgumentError: ``timeout`` is not a number of seconds above 0.
         """
+        check_wait_timeout(timeout)
         export = await poll_until_finished(
             lambda: self.get(export_id, timeout=request_timeout),
             resource_id=export_id,

@@ -9,6 +9,7 @@ from voucherify_async._errors import InvalidArgumentError, VoucherifyError
 from voucherify_async._timeout import Timeout
 from voucherify_async.models import Export, Order, OrdersPage, to_json, to_wire
 from voucherify_async.resources._answers import UnexpectedAnswer, read_answer
+from voucherify_async.resources._checks import check_range
 from voucherify_async.resources._paths import path_with_id
 
 if TYPE_CHECKING:
@@ -140,8 +141,8 @@ class Orders:
         Raises:
             InvalidArgumentError: ``limit`` or ``page`` is out of the API's range (checked before sending).
         """
-        _check_range("limit", limit, 100)
-        _check_range("page", page, MAX_PAGE)
+        check_range("limit", limit, 100)
+        check_range("page", page, MAX_PAGE)
         params = {
             name: value for name, value in (("limit", limit), ("page", page), ("order", order)) if value
         }
@@ -287,8 +288,3 @@ class Orders:
         body = {"parameters": parameters}
         answer = await self._transport.request("POST", "/v1/orders/export", json=body, timeout=timeout)
         return read_answer(Export, answer, "POST /v1/orders/export")
-
-
-def _check_range(name: str, value: int | None, highest: int) -> None:
-    if value is not None and not 1 <= value <= highest:
-        raise InvalidArgumentError(f"{name} must be between 1 and {highest}, got {value}")
