@@ -211,3 +211,12 @@ def test_whole_numbers_sent_as_floats_or_strings_read_as_integers() -> None:
 
     assert (item.price, item.quantity) == (1700, 2)
     assert type(item.price) is int
+
+
+def test_a_list_where_text_is_promised_is_refused_not_read_as_its_repr() -> None:
+    with pytest.raises(vf.InvalidArgumentError, match=r"expected str \| None @ \$\.source_id"):
+        from_wire(Order, {"source_id": ["o-1"]})
+
+
+def test_a_number_where_text_is_promised_is_read_as_text() -> None:
+    assert from_wire(Order, {"source_id": 12}).source_id == "12"

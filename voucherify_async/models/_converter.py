@@ -15,11 +15,10 @@ microseconds; a plain mapping passes through untouched (the user already built t
 
 from __future__ import annotations
 
-import re
 import types
 import typing
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -30,6 +29,16 @@ from cattrs.gen import make_dict_structure_fn, override
 
 from voucherify_async._errors import InvalidArgumentError
 from voucherify_async.models._enums import _WireEnum
+from voucherify_async.models._scalars import (
+    date_to_wire,
+    datetime_to_wire,
+    is_number,
+    parse_date,
+    parse_datetime,
+    structure_int,
+    structure_number,
+    structure_str,
+)
 from voucherify_async.models.async_actions import AsyncAction, OrderFailure, OrdersImportResult
 
 __all__ = ["JSON_OPTIONS", "converter", "from_wire", "json_default", "to_json", "to_wire"]
@@ -96,7 +105,7 @@ def json_default(value: Any) -> Any:
     if attrs.has(type(value)):
         return to_wire(value)
     if isinstance(value, datetime):
-        return _datetime_to_wire(value)
+        return datetime_to_wire(value)
     if isinstance(value, (date, time)):
         return value.isoformat()
     raise InvalidArgumentError(
@@ -301,75 +310,8 @@ def _unstructure_open_enum(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-_FRACTION = re.compile(r"\.(\d+)")
-
-
-def _parse_datetime(value: Any, _: Any = None) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    text = str(value)
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        # Python 3.10's fromisoformat takes only 3 or 6 fraction digits; the API's are 3, others vary.
-        return datetime.fromisoformat(_FRACTION.sub(lambda m: "." + m[1][:6].ljust(6, "0"), text, count=1))
-
-
-def _datetime_to_wire(value: datetime | str) -> str:
-    if isinstance(value, str):
-        # An ISO 8601 string put in a datetime field (say, read from a file) goes out as it is.
-        return value
-    if value.tzinfo is not None and value.utcoffset():
-        value = value.astimezone(timezone.utc)
-    # %-formatting is about twice as fast as isoformat(timespec=...) and gives the API's own form.
-    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031
-        value.year,
-        value.month,
-        value.day,
-        value.hour,
-        value.minute,
-        value.second,
-        value.microsecond // 1000,
-    )
-
-
-def _parse_date(value: Any, _: Any = None) -> date:
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-def _date_to_wire(value: date | str) -> str:
-    return value if isinstance(value, str) else value.isoformat()
-
-
 def _is_json_object(tp: Any) -> bool:
     return bool(tp == dict[str, Any])
-
-
-def _is_number(tp: Any) -> bool:
-    # `number` in the spec (product and SKU prices): keep ints as ints so a round trip sends back what came.
-    return set(typing.get_args(tp)) - {type(None)} == {int, float}
-
-
-def _structure_number(value: Any, _: Any) -> int | float | None:
-    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
-        return value
-    return float(value)
-
-
-def _structure_int(value: Any, _: Any) -> int:
-    # cattrs' own int hook is int(value), which would turn a price of 10.5 into 10 without a word: an amount
-    # is never changed on the way in. A whole float (10.0) or a decimal string ("10") is still read.
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-        return int(value)
-    raise ValueError(f"expected an integer, got {value!r}")
 
 
 def _is_open_enum(tp: Any) -> bool:
@@ -381,13 +323,14 @@ converter.register_structure_hook_factory(attrs.has, _structure_factory)
 converter.register_structure_hook(OrderFailure, _structure_order_failure)
 converter.register_structure_hook_factory(_is_open_enum, _structure_open_enum_factory)
 converter.register_unstructure_hook_func(_is_open_enum, _unstructure_open_enum)
-converter.register_structure_hook_func(_is_number, _structure_number)
-converter.register_structure_hook(int, _structure_int)
+converter.register_structure_hook_func(is_number, structure_number)
+converter.register_structure_hook(int, structure_int)
+converter.register_structure_hook(str, structure_str)
 converter.register_structure_hook(bool, lambda value, _: bool(value))  # as before: bool is a subclass of int
-converter.register_structure_hook(datetime, _parse_datetime)
-converter.register_unstructure_hook(datetime, _datetime_to_wire)
-converter.register_structure_hook(date, _parse_date)
-converter.register_unstructure_hook(date, _date_to_wire)
+converter.register_structure_hook(datetime, parse_datetime)
+converter.register_unstructure_hook(datetime, datetime_to_wire)
+converter.register_structure_hook(date, parse_date)
+converter.register_unstructure_hook(date, date_to_wire)
 # Metadata and other free-form objects are JSON already: pass them through instead of copying them.
 converter.register_structure_hook_func(_is_json_object, _passthrough)
 converter.register_unstructure_hook_func(_is_json_object, _passthrough)
