@@ -31,9 +31,10 @@ linearly with the orders processed. The schedule treats the two phases apart:
 The server's own timestamps (``created_at``, ``updated_at``) are not used: they are on the server's clock,
 and a skew of a second against ours would move every prediction by as much.
 
-Every pause also respects the general API budget the client last saw (``client.rate_limits``): once fewer
-than ``low_budget`` (10%) of a window's calls are left, polls spend at most ``budget_share`` (half) of the
-rest before the window resets (:meth:`PollPolicy.budget_pause`), however long that makes the pause.
+The pauses of ``wait`` (:func:`poll_until_finished`) also respect the general API budget the client last saw
+(``client.rate_limits``): once at most ``low_budget`` (a tenth) of a window's calls are left, polls spend at
+most ``budget_share`` (half) of the rest before the window resets (:meth:`PollPolicy.budget_pause`), however
+long that makes the pause.
 
 An export reports no progress; its policy (``EXPORT_POLL_POLICY``, ``shortest_action=None``) backs off
 geometrically instead, waiting a fixed fraction of the time waited so far.
