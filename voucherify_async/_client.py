@@ -165,9 +165,10 @@ class AsyncVoucherify:
         base_url: The API's base URL instead of the cluster's, e.g. the emulator's ``emu.url``.
         access_token: A static OAuth access token instead of app keys (not renewed).
         oauth: OAuth client credentials and scopes; tokens are fetched and renewed before they expire.
-        timeout: Seconds (or a :class:`Timeout`) for each request; defaults stay below the 3-minute
-            cut of the API's load balancer. One call takes its own as ``timeout=`` (every resource method),
-            a group of calls through :meth:`with_options`.
+        timeout: Seconds (or a :class:`Timeout`) for each request; ``None`` keeps the defaults (60 s in
+            all, 10 s to connect), below the 3-minute cut of the API's load balancer; ``vf.Timeout(None)``
+            sets no total limit. One call takes its own as ``timeout=`` (every resource method), a group of
+            calls through :meth:`with_options`.
         max_retries: Retries after a failed attempt (3 by default, see :class:`RetryPolicy`).
         retry_policy: The whole retry policy instead of the default one.
         session: An aiohttp session to use (the caller closes it).

@@ -25,6 +25,10 @@ def _positive_or_none(_: object, attribute: Attribute[Any], value: object) -> No
 class Timeout:
     """How long a request may take, in seconds (``None`` = no limit).
 
+    Wherever the SDK takes a timeout (the client, ``with_options``, a resource method's ``timeout=``), a plain
+    number means ``Timeout(total=number)`` and ``None`` means "the default here" (the client's own, for a
+    call), never "no limit": pass ``Timeout(total=None)`` for that.
+
     The defaults stay below the API load balancer's hard cut of 3 minutes, so a slow answer surfaces as an
     :class:`~voucherify_async.APITimeoutError` of ours rather than an anonymous 5xx of the balancer.
 
