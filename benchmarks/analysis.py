@@ -12,6 +12,7 @@ SDK = "voucherify_async"
 NAMES = {
     "voucherify_async": "voucherify-async",
     "official": "official `voucherify` SDK",
+    "official_1s": "official `voucherify` SDK, polling every 1 s",
     "hand_written": "hand-written aiohttp + orjson",
 }
 

@@ -15,13 +15,18 @@ from matplotlib.ticker import NullFormatter, ScalarFormatter
 from benchmarks import analysis
 from benchmarks.analysis import NAMES, SDK
 
-_COLOURS = {"voucherify_async": "#2a7ab0", "official": "#c0504d", "hand_written": "#7f7f7f"}
+_COLOURS = {
+    "voucherify_async": "#2a7ab0",
+    "official": "#c0504d",
+    "official_1s": "#e3a09e",
+    "hand_written": "#7f7f7f",
+}
 
 
 def throughput_plot(results: dict[str, Any], path: Path) -> None:
     """Bars of orders per second per contender and scenario, with min..max whiskers."""
     scenarios = [s for s in ("client_bound", "realistic") if results.get(s)]
-    figure, axes = plt.subplots(1, len(scenarios), figsize=(5.5 * len(scenarios), 4), squeeze=False)
+    figure, axes = plt.subplots(1, len(scenarios), figsize=(6.5 * len(scenarios), 4.5), squeeze=False)
     for axis, scenario in zip(axes[0], scenarios, strict=True):
         rows = analysis.throughput_table(results[scenario])
         medians = [row["orders_per_second"].median for row in rows]
@@ -29,7 +34,10 @@ def throughput_plot(results: dict[str, Any], path: Path) -> None:
             [m - row["orders_per_second"].low for m, row in zip(medians, rows, strict=True)],
             [row["orders_per_second"].high - m for m, row in zip(medians, rows, strict=True)],
         ]
-        labels = [NAMES[row["contender"]].replace("`", "").replace(" aiohttp", "\naiohttp") for row in rows]
+        labels = [
+            NAMES[row["contender"]].replace("`", "").replace(" aiohttp", "\naiohttp").replace(", ", ",\n")
+            for row in rows
+        ]
         colours = [_COLOURS[row["contender"]] for row in rows]
         axis.bar(labels, medians, yerr=errors, color=colours, capsize=4)
         axis.set_title(
@@ -56,7 +64,8 @@ def memory_plot(results: dict[str, Any], path: Path) -> None:
         ]
         if points:
             name = "voucherify-async" if contender == SDK else "hand-written loop"
-            axis.plot(*zip(*points, strict=True), marker=marker, label=f"{name}, from a {source}")
+            where = "a generator" if source == "generator" else "a JSON Lines file"
+            axis.plot(*zip(*points, strict=True), marker=marker, label=f"{name}, from {where}")
     axis.axhline(100 / 1.048576, color="#c0504d", linestyle="--", linewidth=1, label="100 MB target")
     axis.set_xscale("log")
     axis.set_ylim(bottom=0)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.contenders import CONTENDERS
+from benchmarks.contenders import CONTENDERS, VARIANTS
 from benchmarks.emulator_process import running_emulator
 from benchmarks.harness import Settings, finish_worker, run_worker, start_worker, worker_spec
 from benchmarks.order_stream import DEFAULT_SEED, generate_orders, write_jsonl
@@ -65,6 +65,8 @@ def throughput(
             "processing_rate": settings.realistic_processing_rate,
             "processing_delay": settings.realistic_processing_delay,
         }
+    if scenario == "client_bound":
+        contenders += tuple(name for name, (module, _) in VARIANTS.items() if module in contenders)
     records = []
     with running_emulator(**server) as url:
         if scenario == "client_bound":
@@ -72,8 +74,11 @@ def throughput(
             log(f"  warm-up: {_describe(run_worker(_import_spec('hand_written', url, count, 0.05)))}")
         for repeat in range(repeats):
             for contender in contenders:
-                result = run_worker(_import_spec(contender, url, count, interval))
-                result.update(scenario=scenario, contender=contender, repeat=repeat, poll_interval=interval)
+                module, own_interval = VARIANTS.get(contender, (contender, interval))
+                result = run_worker(_import_spec(module, url, count, own_interval))
+                result.update(
+                    scenario=scenario, contender=contender, repeat=repeat, poll_interval=own_interval
+                )
                 result.update(server)
                 records.append(result)
                 log(f"  {scenario} #{repeat + 1} {contender}: {_describe(result)}")

@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CONTENDERS = ("voucherify_async", "official", "hand_written")
+VARIANTS = {"official_1s": ("official", 1.0)}
+"""Extra client-bound runs: name -> (contender module, its fixed polling interval). ``official_1s`` is the
+official SDK polled every second, the interval the polling comparison of issue 7 takes as its reference."""
 FINISHED = ("DONE", "FAILED")
 API_BATCH_LIMIT = 2000  # POST /v1/orders/import takes at most 2000 orders (DESIGN.md, API facts)
 
