@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,27 @@ async def test_a_generator_source_is_imported(client: vf.AsyncVoucherify) -> Non
     report = await ImportBatcher(client, batch_size=2).run(order for order in make_orders(3))
     assert report.imported == 3
     assert_accounted(report)
+
+
+@pytest.mark.anyio
+async def test_a_dict_holding_a_customer_model_and_a_datetime_is_stored_as_create_stores_it(
+    client: vf.AsyncVoucherify, emulator: Emulator
+) -> None:
+    def order(source_id: str) -> dict[str, Any]:
+        when = datetime.datetime(2021, 3, 4, 5, 6, 7, tzinfo=datetime.timezone.utc)
+        customer = vf.Customer(source_id="c-1", name="Ann")
+        return {"source_id": source_id, "amount": 500, "customer": customer, "metadata": {"first_seen": when}}
+
+    await client.orders.create(order("created"))
+    report = await ImportBatcher(client).run([order("imported")])
+    stored = emulator.project("app").orders
+    assert report.imported == 1
+    assert (
+        stored["imported"]["metadata"]
+        == stored["created"]["metadata"]
+        == {"first_seen": "2021-03-04T05:06:07.000Z"}
+    )
+    assert stored["imported"]["customer_id"] == stored["created"]["customer_id"] is not None
 
 
 @pytest.mark.anyio

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import orjson
 import pytest
 
+import voucherify_async as vf
 from voucherify_async.importing.chunking import Batch, prepare_batches
 from voucherify_async.importing.validation import OrderRules
+from voucherify_async.models import to_json
 
 RULES = OrderRules()
 
@@ -117,3 +120,33 @@ async def test_fingerprint_is_stable_for_the_same_orders() -> None:
 async def test_keeping_selects_orders_by_position() -> None:
     (batch,) = await _batches(_orders(4))
     assert batch.keeping([3, 1]).source_ids == ["o-1", "o-3"]
+
+
+@pytest.mark.anyio
+async def test_models_and_dates_inside_an_order_are_written_as_the_client_writes_them() -> None:
+    when = datetime.datetime(2021, 3, 4, 5, 6, 7, tzinfo=datetime.timezone.utc)
+    order = {"source_id": "a", "customer": vf.Customer(source_id="c-1"), "metadata": {"first_seen": when}}
+    (batch,) = await _batches([order])
+    assert batch.pieces == [to_json(order)]
+
+
+@pytest.mark.anyio
+async def test_the_body_comes_joined_with_the_batch() -> None:
+    (batch,) = await _batches(_orders(3))
+    assert batch.body() is batch.body()
+
+
+@pytest.mark.anyio
+async def test_keeping_every_order_sends_the_same_body() -> None:
+    (batch,) = await _batches(_orders(3))
+    assert batch.keeping([2, 0, 1]).body() is batch.body()
+
+
+@pytest.mark.anyio
+async def test_a_source_that_breaks_stops_the_batches_with_its_error() -> None:
+    def orders() -> Any:
+        yield from _orders(300)
+        raise OSError("disk gone")
+
+    with pytest.raises(OSError, match="disk gone"):
+        await _batches(orders(), batch_size=100)

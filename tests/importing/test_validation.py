@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
+import orjson
 import pytest
 
+import voucherify_async as vf
 from voucherify_async.importing.report import OrderFailure
 from voucherify_async.importing.sources import MalformedRecord
-from voucherify_async.importing.validation import OrderRules, validate_order
+from voucherify_async.importing.validation import OrderRules, plain_order_is_valid, validate_order
 
 RULES = OrderRules()
 
@@ -119,3 +122,110 @@ def test_created_at_stays_when_no_metadata_key_is_named() -> None:
 def test_objects_that_are_not_mappings_go_through_to_wire() -> None:
     rules = OrderRules(to_wire=lambda obj: {"source_id": obj})
     assert validate_order("o-9", 1, rules) == {"source_id": "o-9"}
+
+
+def _rich_order() -> dict[str, Any]:
+    """A well-formed order using every field the rules look at."""
+    product = {"id": "p", "source_id": "p-1", "name": "Shoe", "price": 10.5, "override": True, "metadata": {}}
+    return {
+        "id": "ord_1",
+        "source_id": "o-1",
+        "customer_id": None,
+        "referrer_id": "cust_2",
+        "status": "PAID",
+        "amount": 3000,
+        "initial_amount": 3000,
+        "discount_amount": 0,
+        "metadata": {"channel": "web"},
+        "created_at": "2021-03-04T05:06:07.123Z",
+        "customer": {
+            "source_id": "c-1",
+            "email": "a@example.com",
+            "metadata": {"tier": 1},
+            "address": {"city": "Oslo", "country": "NO"},
+        },
+        "referrer": None,
+        "items": [
+            {
+                "source_id": "sku-1",
+                "related_object": "sku",
+                "quantity": 2,
+                "initial_quantity": 2,
+                "discount_quantity": 0,
+                "price": 1500,
+                "amount": 3000,
+                "discount_amount": 0,
+                "initial_amount": 3000,
+                "sku_id": "sku_1",
+                "product_id": "prod_1",
+                "metadata": {},
+                "product": product,
+                "sku": {**product, "sku": "S-1", "price": None},
+            }
+        ],
+    }
+
+
+class _NotPlain(dict):  # type: ignore[type-arg]
+    """A dict subclass: the fast path leaves it to the full checks."""
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every key path inside ``value`` (dict keys and list indexes)."""
+    found = [path] if path else []
+    children = (
+        value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
+    )
+    for key, child in children:
+        found += _paths(child, (*path, key))
+    return found
+
+
+def _replaced(order: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    copy = orjson.loads(orjson.dumps(order))
+    target = copy
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return copy  # type: ignore[no-any-return]
+
+
+_ODD_VALUES = [None, "", "x", "PAID", "sku", "2020-01-02", 0, 1, -1, 1.5, True, [], [{}], {}, {"a": 1}]
+
+
+def test_a_well_formed_order_takes_the_fast_path() -> None:
+    assert plain_order_is_valid(_rich_order(), require_source_id=True)
+
+
+def test_the_fast_path_passes_no_order_that_the_full_checks_reject() -> None:
+    base = _rich_order()
+    cases = [_replaced(base, path, value) for path in _paths(base) for value in _ODD_VALUES]
+    verdicts = [
+        (plain_order_is_valid(order, True), isinstance(validate_order(_NotPlain(order), 1, RULES), dict))
+        for order in cases
+    ]
+    assert not [order for order, (fast, full) in zip(cases, verdicts, strict=True) if fast and not full]
+    # Both answers occur, so the comparison above is not empty on either side.
+    assert {fast for fast, _ in verdicts} == {True, False}
+
+
+def test_the_fast_path_and_the_full_checks_return_the_same_order() -> None:
+    rules = OrderRules(created_at_metadata="original_created_at")
+    assert validate_order(_rich_order(), 1, rules) == validate_order(_NotPlain(_rich_order()), 1, rules)
+
+
+def test_a_customer_model_inside_a_dict_is_checked_as_its_wire_form() -> None:
+    order = _order(customer=vf.Customer(source_id="c-1", email="a@example.com"))
+    assert validate_order(order, 1, RULES) == _order(customer={"source_id": "c-1", "email": "a@example.com"})
+
+
+def test_a_datetime_created_at_moves_into_metadata_as_the_api_writes_it() -> None:
+    rules = OrderRules(created_at_metadata="original_created_at")
+    when = datetime.datetime(2021, 3, 4, 5, 6, 7, 123456, tzinfo=datetime.timezone.utc)
+    outcome = validate_order(_order(created_at=when), 1, rules)
+    assert outcome == _order(metadata={"original_created_at": "2021-03-04T05:06:07.123Z"})
+
+
+def test_a_broken_rule_inside_a_model_is_named() -> None:
+    order = _order(customer=vf.Customer(source_id="c-1"), amount=-5)
+    assert "amount must be a non-negative integer" in _reason(order)

@@ -8,16 +8,18 @@ source_ids for the report): when the server refuses a batch with a 400, the orde
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from typing import Any
 
+import anyio.lowlevel
 import attrs
 import orjson
 
 from voucherify_async._errors import InvalidArgumentError
 from voucherify_async.importing.report import OrderFailure
-from voucherify_async.importing.sources import OrderSource, iterate_source
+from voucherify_async.importing.sources import SOURCE_CHECKPOINT_EVERY, OrderSource
 from voucherify_async.importing.validation import OrderRules, validate_order
+from voucherify_async.models import JSON_OPTIONS, json_default
 
 __all__ = ["MAX_BATCH_SIZE", "Batch", "prepare_batches"]
 
@@ -46,6 +48,8 @@ class Batch:
     source_ids: list[str | None] = attrs.field(factory=list)
     rejected: list[OrderFailure] = attrs.field(factory=list)
     first_order: int = 1
+    _body: bytes | None = attrs.field(default=None, init=False, eq=False, repr=False)
+    _fingerprint: str | None = attrs.field(default=None, init=False, eq=False, repr=False)
 
     @property
     def size(self) -> int:
@@ -58,20 +62,26 @@ class Batch:
         return len(self.pieces) + len(self.rejected)
 
     def body(self) -> bytes:
-        """The request body: a JSON array joined from the serialised pieces."""
-        return b"[" + b",".join(self.pieces) + b"]"
+        """The request body: a JSON array joined from the serialised pieces (joined once, then kept)."""
+        if self._body is None:
+            self._body = b"[" + b",".join(self.pieces) + b"]"
+        return self._body
 
     def body_size(self) -> int:
-        """The size of :meth:`body` in bytes, without building it."""
+        """The size of :meth:`body` in bytes."""
+        if self._body is not None:
+            return len(self._body)
         return _body_size(len(self.pieces), sum(len(piece) for piece in self.pieces))
 
     def fingerprint(self) -> str:
         """A digest of the batch's serialised orders: the checkpoint detects a changed source with it."""
-        digest = hashlib.sha256()
-        for piece in self.pieces:
-            digest.update(piece)
-            digest.update(b"\n")
-        return digest.hexdigest()[:32]
+        if self._fingerprint is None:
+            digest = hashlib.sha256()
+            for piece in self.pieces:
+                digest.update(piece)
+                digest.update(b"\n")
+            self._fingerprint = digest.hexdigest()[:32]
+        return self._fingerprint
 
     def orders(self) -> list[dict[str, Any]]:
         """The orders parsed back from their pieces (only needed to isolate the cause of a 400)."""
@@ -80,6 +90,10 @@ class Batch:
     def keeping(self, positions: Iterable[int]) -> Batch:
         """A copy of the batch with only the orders at ``positions`` (and no rejections)."""
         kept = sorted(set(positions))
+        if len(kept) == len(self.pieces):  # all of them: share the pieces and the body already joined
+            whole = Batch(self.index, self.pieces, self.source_ids, first_order=self.first_order)
+            whole._body, whole._fingerprint = self._body, self._fingerprint
+            return whole
         return Batch(
             index=self.index,
             pieces=[self.pieces[i] for i in kept],
@@ -90,6 +104,56 @@ class Batch:
 
 def _body_size(count: int, pieces_bytes: int) -> int:
     return 2 + pieces_bytes + max(0, count - 1)
+
+
+class _BatchBuilder:
+    """Fills one batch after the other, an order at a time (the per-order work of :func:`prepare_batches`)."""
+
+    def __init__(self, rules: OrderRules, batch_size: int, max_batch_bytes: int) -> None:
+        self.rules = rules
+        self.batch_size = batch_size
+        self.max_batch_bytes = max_batch_bytes
+        self.batch = Batch(index=1)
+        self.body_bytes = 0
+        self.number = 0
+
+    def add(self, order: object) -> Batch | None:
+        """Take the next order of the source; return the batch it completed, if any."""
+        self.number = number = self.number + 1
+        batch = self.batch
+        if not batch.pieces and not batch.rejected:
+            batch.first_order = number
+        outcome = validate_order(order, number, self.rules)
+        if isinstance(outcome, OrderFailure):
+            batch.rejected.append(outcome)
+            return None
+        source_id = outcome.get("source_id")
+        try:
+            # Written the way the client writes every body: models and dates inside a mapping included.
+            piece = orjson.dumps(outcome, default=json_default, option=JSON_OPTIONS)
+        except TypeError as error:  # orjson.JSONEncodeError is one
+            reason = f"cannot be serialised as JSON: {error.__cause__ or error}"
+            batch.rejected.append(_rejection(number, source_id, reason))
+            return None
+        size = len(piece)
+        if size + 2 > self.max_batch_bytes:
+            reason = f"is {size} bytes of JSON, more than max_batch_bytes={self.max_batch_bytes}"
+            batch.rejected.append(_rejection(number, source_id, reason))
+            return None
+        full = None
+        if batch.pieces and self.body_bytes + size + len(batch.pieces) + 2 > self.max_batch_bytes:
+            full, batch = batch, self._next(first_order=number)
+        batch.pieces.append(piece)
+        batch.source_ids.append(source_id if source_id.__class__ is str else None)
+        self.body_bytes += size
+        if len(batch.pieces) == self.batch_size:
+            full, _ = batch, self._next(first_order=number + 1)
+        return full
+
+    def _next(self, first_order: int) -> Batch:
+        self.batch = Batch(index=self.batch.index + 1, first_order=first_order)
+        self.body_bytes = 0
+        return self.batch
 
 
 async def prepare_batches(
@@ -103,7 +167,8 @@ async def prepare_batches(
 
     Every batch but the last is full: it ends at ``batch_size`` orders or when the next order would push its
     body past ``max_batch_bytes``. Rejections travel with the batch read after them; when the source ends
-    with rejections only, a last batch without orders carries them.
+    with rejections only, a last batch without orders carries them. Each batch comes with its request body
+    already joined, so that the submitter sends it the moment the server is free.
 
     Args:
         source: An iterable or async iterable of orders (mappings, ``vf.Order``, :class:`MalformedRecord`).
@@ -118,38 +183,24 @@ async def prepare_batches(
         raise InvalidArgumentError(f"batch_size must be between 1 and {MAX_BATCH_SIZE}, got {batch_size}")
     if max_batch_bytes < 3:
         raise InvalidArgumentError(f"max_batch_bytes is too small: {max_batch_bytes}")
-    batch = Batch(index=1)
-    body_bytes = 0
-    number = 0
-    async for order in iterate_source(source):
-        number += 1
-        if batch.read == 0:
-            batch.first_order = number
-        outcome = validate_order(order, number, rules)
-        if isinstance(outcome, OrderFailure):
-            batch.rejected.append(outcome)
-            continue
-        source_id = outcome.get("source_id")
-        try:
-            piece = orjson.dumps(outcome)
-        except TypeError as error:
-            batch.rejected.append(_rejection(number, source_id, f"cannot be serialised as JSON: {error}"))
-            continue
-        if _body_size(1, len(piece)) > max_batch_bytes:
-            reason = f"is {len(piece)} bytes of JSON, more than max_batch_bytes={max_batch_bytes}"
-            batch.rejected.append(_rejection(number, source_id, reason))
-            continue
-        if batch.pieces and _body_size(batch.size + 1, body_bytes + len(piece)) > max_batch_bytes:
-            yield batch
-            batch, body_bytes = Batch(index=batch.index + 1, first_order=number), 0
-        batch.pieces.append(piece)
-        batch.source_ids.append(source_id if isinstance(source_id, str) else None)
-        body_bytes += len(piece)
-        if batch.size == batch_size:
-            yield batch
-            batch, body_bytes = Batch(index=batch.index + 1), 0
-    if batch.read:
-        yield batch
+    builder = _BatchBuilder(rules, batch_size, max_batch_bytes)
+    add = builder.add
+    if isinstance(source, AsyncIterable):
+        async for order in source:
+            if (full := add(order)) is not None:
+                full.body()
+                yield full
+    else:
+        # A plain loop: an async generator step per order would cost more than the order's own checks.
+        for count, order in enumerate(source, 1):
+            if (full := add(order)) is not None:
+                full.body()
+                yield full
+            if count % SOURCE_CHECKPOINT_EVERY == 0:
+                await anyio.lowlevel.checkpoint()  # let the submitter's answers and timers in
+    if builder.batch.read:
+        builder.batch.body()
+        yield builder.batch
 
 
 def _rejection(number: int, source_id: Any, reason: str) -> OrderFailure:

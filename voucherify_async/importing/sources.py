@@ -39,6 +39,7 @@ from voucherify_async.importing.errors import SourceError
 from voucherify_async.importing.json_array import split_json_array
 
 __all__ = [
+    "SOURCE_CHECKPOINT_EVERY",
     "MalformedRecord",
     "OrderSource",
     "iterate_source",
@@ -52,8 +53,9 @@ OrderSource = Iterable[Any] | AsyncIterable[Any]
 """What :meth:`ImportBatcher.run` takes: an iterable or async iterable of ``vf.Order`` or mappings."""
 
 _CHUNK = 1 << 16
-# Reading a synchronous source never blocks the event loop for long: the pipeline yields to it every so often.
-_YIELD_EVERY = 256
+SOURCE_CHECKPOINT_EVERY = 256
+"""Reading a synchronous source never blocks the event loop for long: the pipeline lets the other tasks run
+after every so many records."""
 
 
 @attrs.frozen
@@ -81,7 +83,7 @@ async def iterate_source(orders: OrderSource) -> AsyncIterator[Any]:
         return
     for count, order in enumerate(orders, 1):
         yield order
-        if count % _YIELD_EVERY == 0:
+        if count % SOURCE_CHECKPOINT_EVERY == 0:
             await anyio.lowlevel.checkpoint()
 
 

@@ -36,10 +36,13 @@ import datetime
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import orjson
+
 from voucherify_async.importing.report import OrderFailure
 from voucherify_async.importing.sources import MalformedRecord
+from voucherify_async.models import JSON_OPTIONS, json_default
 
-__all__ = ["MAX_ITEMS", "OrderRules", "validate_order"]
+__all__ = ["MAX_ITEMS", "OrderRules", "plain_order_is_valid", "validate_order"]
 
 MAX_ITEMS = 500
 _STATUSES = ("CREATED", "PAID", "CANCELED", "FULFILLED")
@@ -83,35 +86,68 @@ class OrderRules:
 def validate_order(order: object, number: int, rules: OrderRules) -> dict[str, Any] | OrderFailure:
     """Check one order of the source and return its wire dict, or the reason it is rejected.
 
+    A well-formed plain ``dict`` takes a fast path that only says yes or no; any other order, or one the
+    fast path is unsure of, goes through the full checks, which find the broken rule and word the reason.
+    Models and dates inside a mapping (``{"customer": vf.Customer(...)}``, a ``datetime`` ``created_at``)
+    are checked as the client writes them (``models.json_default``), as ``client.orders.create`` takes them.
+
     Args:
         order: What the source yielded: a mapping, a ``vf.Order`` or a :class:`MalformedRecord`.
         number: Its position in the source (from 1), named in the reason.
         rules: The run's settings.
 
     Returns:
-        A new dict ready to serialise (the input is not modified), or an :class:`OrderFailure` whose reason
-        says which order and which rule, e.g. ``"order #7 (source_id 'o-7'): items[0].quantity must be an
-        integer >= 1, got 0"``.
+        The wire dict, ready to serialise (the input itself when nothing had to change; the input is never
+        modified), or an :class:`OrderFailure` whose reason says which order and which rule, e.g.
+        ``"order #7 (source_id 'o-7'): items[0].quantity must be an integer >= 1, got 0"``.
     """
-    if isinstance(order, MalformedRecord):
-        return OrderFailure(None, f"order #{number} ({order.location}): {order.reason}")
-    if not isinstance(order, Mapping):
-        if rules.to_wire is None:
-            return OrderFailure(
-                None, f"order #{number}: expected an order object, got {type(order).__name__}"
-            )
-        order = rules.to_wire(order)
-    wire = dict(order)
+    if order.__class__ is not dict:
+        if isinstance(order, MalformedRecord):
+            return OrderFailure(None, f"order #{number} ({order.location}): {order.reason}")
+        if not isinstance(order, Mapping):
+            if rules.to_wire is None:
+                return OrderFailure(
+                    None, f"order #{number}: expected an order object, got {type(order).__name__}"
+                )
+            order = rules.to_wire(order)
+    if order.__class__ is dict and plain_order_is_valid(order, rules.require_source_id):
+        return _keep_created_at(order, rules)
+    return _checked(order, number, rules)
+
+
+def _checked(order: Mapping[str, Any], number: int, rules: OrderRules) -> dict[str, Any] | OrderFailure:
+    """The full checks, which word the reason of a rejection."""
+    wire = _json_form(order)
     source_id = wire.get("source_id")
-    where = f"order #{number}" + (f" (source_id {source_id!r})" if isinstance(source_id, str) else "")
     try:
         _check_order(wire, rules)
-        if rules.created_at_metadata is not None and "created_at" in wire:
-            metadata = dict(wire.get("metadata") or {})
-            metadata[rules.created_at_metadata] = wire.pop("created_at")
-            wire["metadata"] = metadata
     except _Invalid as invalid:
+        where = f"order #{number}" + (f" (source_id {source_id!r})" if isinstance(source_id, str) else "")
         return OrderFailure(source_id if isinstance(source_id, str) else None, f"{where}: {invalid}")
+    return _keep_created_at(wire, rules)
+
+
+def _json_form(order: Mapping[str, Any]) -> dict[str, Any]:
+    """The order as the server reads it: models and dates in it written as the client writes them.
+
+    What cannot be written as JSON at all is left as it is: the checks may name the field, and otherwise
+    the batch refuses the order when it serialises it.
+    """
+    try:
+        wire = orjson.loads(orjson.dumps(order, default=json_default, option=JSON_OPTIONS))
+    except TypeError:  # orjson.JSONEncodeError is one
+        return dict(order)
+    return wire if isinstance(wire, dict) else dict(order)
+
+
+def _keep_created_at(order: dict[str, Any], rules: OrderRules) -> dict[str, Any]:
+    """With ``created_at_metadata``, a copy of the order whose ``created_at`` moved into its metadata."""
+    if rules.created_at_metadata is None or "created_at" not in order:
+        return order
+    wire = dict(order)
+    metadata = dict(wire.get("metadata") or {})
+    metadata[rules.created_at_metadata] = wire.pop("created_at")
+    wire["metadata"] = metadata
     return wire
 
 
@@ -220,16 +256,19 @@ def _metadata(obj: Mapping[str, Any], path: str) -> None:
         raise _Invalid(f"{path} must be an object of key/value pairs, got {_kind(value)}")
 
 
+def _is_date_time(value: str) -> bool:
+    # datetime.fromisoformat reads a trailing "Z" only from Python 3.11 on.
+    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+    try:
+        datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _check_date_time(value: object) -> None:
-    if isinstance(value, str):
-        # datetime.fromisoformat reads a trailing "Z" only from Python 3.11 on.
-        text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
-        try:
-            datetime.datetime.fromisoformat(text)
-        except ValueError:
-            pass
-        else:
-            return
+    if isinstance(value, str) and _is_date_time(value):
+        return
     raise _Invalid(f"created_at must be an ISO 8601 date-time like '2021-12-22T10:13:06.487Z', got {value!r}")
 
 
@@ -245,3 +284,112 @@ def _kind(value: object) -> str:
         if isinstance(value, cls):
             return name
     return "a number" if isinstance(value, float) else type(value).__name__
+
+
+# The fast path: yes or no for a plain dict, no reasons, no copies. Each check is the rule above, or a
+# stricter one (exact types: an int subclass, a Mapping that is not a dict... answer no, and the full checks
+# decide), so that every order it passes, the full checks pass too (``tests/importing/test_validation.py``).
+# The tables hold every field the full checks look at; the other fields are not checked there either.
+
+
+def plain_order_is_valid(order: dict[str, Any], require_source_id: bool) -> bool:
+    """Whether ``order`` certainly passes every rule (``False``: maybe not; the full checks say why)."""
+    source_id = order.get("source_id")
+    if source_id is None:
+        if require_source_id:
+            return False
+    elif source_id.__class__ is not str or not source_id:
+        return False
+    return _fields_are_valid(order, _ORDER_FIELDS)
+
+
+def _fields_are_valid(obj: dict[str, Any], checks: Mapping[str, Callable[[Any], bool]]) -> bool:
+    for name, value in obj.items():
+        check = checks.get(name)
+        if check is not None and not check(value):
+            return False
+    return True
+
+
+def _string(value: Any) -> bool:
+    return value.__class__ is str
+
+
+def _nullable_string(value: Any) -> bool:
+    return value is None or value.__class__ is str
+
+
+def _non_negative(value: Any) -> bool:
+    return value.__class__ is int and value >= 0
+
+
+def _at_least_one(value: Any) -> bool:
+    return value.__class__ is int and value >= 1
+
+
+def _object(value: Any) -> bool:
+    return value.__class__ is dict
+
+
+def _price(value: Any) -> bool:
+    return value is None or ((value.__class__ is int or value.__class__ is float) and value >= 0)
+
+
+def _product(value: Any) -> bool:
+    return value.__class__ is dict and _fields_are_valid(value, _PRODUCT_FIELDS)
+
+
+def _item(value: Any) -> bool:
+    return value.__class__ is dict and _fields_are_valid(value, _ITEM_FIELDS)
+
+
+def _items(value: Any) -> bool:
+    if value.__class__ is not list or len(value) > MAX_ITEMS:
+        return False
+    for item in value:
+        if item.__class__ is not dict or not _fields_are_valid(item, _ITEM_FIELDS):
+            return False
+    return True
+
+
+def _party(value: Any) -> bool:
+    return value is None or (value.__class__ is dict and _fields_are_valid(value, _PARTY_FIELDS))
+
+
+def _address(value: Any) -> bool:
+    return value is None or (value.__class__ is dict and _fields_are_valid(value, _ADDRESS_FIELDS))
+
+
+_ORDER_FIELDS: dict[str, Callable[[Any], bool]] = {
+    "id": _string,
+    "customer_id": _nullable_string,
+    "referrer_id": _nullable_string,
+    "status": lambda value: value.__class__ is str and value in _STATUSES,
+    **dict.fromkeys(_ORDER_AMOUNTS, _non_negative),
+    "metadata": _object,
+    "created_at": lambda value: value.__class__ is str and _is_date_time(value),
+    "customer": _party,
+    "referrer": _party,
+    "items": _items,
+}
+_ITEM_FIELDS: dict[str, Callable[[Any], bool]] = {
+    **dict.fromkeys(_ITEM_AT_LEAST_ONE, _at_least_one),
+    **dict.fromkeys(_ITEM_AMOUNTS, _non_negative),
+    **dict.fromkeys(_ITEM_STRINGS, _string),
+    "related_object": lambda value: value == "product" or value == "sku",
+    "metadata": _object,
+    "product": _product,
+    "sku": _product,
+}
+_PRODUCT_FIELDS: dict[str, Callable[[Any], bool]] = {
+    **dict.fromkeys(_PRODUCT_STRINGS, _string),
+    "price": _price,
+    "override": lambda value: value.__class__ is bool,
+    "metadata": _object,
+}
+_PARTY_FIELDS: dict[str, Callable[[Any], bool]] = {
+    **dict.fromkeys(_CUSTOMER_STRINGS, _string),
+    "metadata": _object,
+    "address": _address,
+}
+_ADDRESS_FIELDS: dict[str, Callable[[Any], bool]] = dict.fromkeys(_ADDRESS_STRINGS, _string)
