@@ -146,6 +146,11 @@ def test_summary_table_lists_totals_batches_and_common_reasons() -> None:
     assert "2  quantity must be at least 1" in summary
 
 
+def test_summary_of_a_stopped_run_names_its_unanswered_batch() -> None:
+    report = ImportReport(orders=4000, imported=2000, unanswered_batch=2, in_flight_orders=2000)
+    assert "unanswered batch       2 (the server may have queued it)" in render_summary(report)
+
+
 def test_bar_mode_prints_a_rate_limit_wait_above_the_bar() -> None:
     terminal = FakeTerminal()
     display = ProgressDisplay(terminal, mode="bar", clock=vf.ManualClock(start=NOW))

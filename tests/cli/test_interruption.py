@@ -5,9 +5,11 @@ from __future__ import annotations
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
 import pytest
+from aiohttp import web
 from anyio.abc import ByteReceiveStream, Process
 from cli_process import (
     APP_ID,
@@ -22,6 +24,9 @@ from cli_process import (
 )
 
 from voucherify_async.emulator import Emulator, Fault
+
+if TYPE_CHECKING:
+    from conftest import StartServer
 
 ORDERS, BATCH = 60, 20
 
@@ -66,8 +71,8 @@ def import_argv(tmp_path: Path) -> list[str]:
     return ["import", str(source), *checkpoint, "--batch-size", str(BATCH), "--progress", "plain", *FAST_POLL]
 
 
-async def start(argv: list[str], emulator: Emulator) -> Process:
-    return await anyio.open_process([*COMMAND, *argv], env=command_env(emulator.url))
+async def start(argv: list[str], base_url: str) -> Process:
+    return await anyio.open_process([*COMMAND, *argv], env=command_env(base_url))
 
 
 @pytest.mark.anyio
@@ -75,7 +80,7 @@ async def test_ctrl_c_exits_130_and_prints_the_command_that_resumes(
     slow_emulator: Emulator, tmp_path: Path
 ) -> None:
     argv = import_argv(tmp_path)
-    async with await start(argv, slow_emulator) as process:
+    async with await start(argv, slow_emulator.url) as process:
         stderr = Output(process.stderr)
         await stderr.until("batch 1: 20 orders submitted")
         process.send_signal(signal.SIGINT)
@@ -89,7 +94,7 @@ async def test_ctrl_c_exits_130_and_prints_the_command_that_resumes(
 async def test_terminated_run_names_the_import_still_in_flight(
     slow_emulator: Emulator, tmp_path: Path
 ) -> None:
-    async with await start(import_argv(tmp_path), slow_emulator) as process:
+    async with await start(import_argv(tmp_path), slow_emulator.url) as process:
         stderr = Output(process.stderr)
         await stderr.until("batch 1: 20 orders submitted")
         process.terminate()
@@ -103,7 +108,7 @@ async def test_run_again_after_a_kill_imports_every_order_exactly_once(
     slow_emulator: Emulator, held_time: HeldTime, tmp_path: Path
 ) -> None:
     argv = import_argv(tmp_path)
-    async with await start(argv, slow_emulator) as process:
+    async with await start(argv, slow_emulator.url) as process:
         await Output(process.stderr).until("batch 1: 20 orders submitted")
         process.kill()
     held_time.release()  # the killed run's batch 1 runs on for half a second
@@ -134,3 +139,32 @@ async def test_changed_file_with_the_same_checkpoint_exits_2(tmp_path: Path) -> 
         second = await run_command(*argv, env=env)
     assert first.code == 0, first.output
     assert second.code == 2, second.output
+
+
+@pytest.mark.anyio
+async def test_interrupted_run_names_the_batch_whose_import_got_no_answer(
+    web_server: StartServer, tmp_path: Path
+) -> None:
+    # A server that takes the import request in and answers only when the test lets it: the command is
+    # surely waiting for the answer when it is interrupted, whatever the machine's load.
+    arrived, release = anyio.Event(), anyio.Event()
+
+    async def hold_import(request: web.Request) -> web.Response:
+        arrived.set()
+        await release.wait()
+        return web.json_response({"async_action_id": "aa_unanswered"})
+
+    app = web.Application()
+    app.router.add_post("/v1/orders/import", hold_import)
+    url = await web_server(app)
+    try:
+        async with await start(import_argv(tmp_path), url) as process:
+            with anyio.fail_after(30):
+                await arrived.wait()
+            process.send_signal(signal.SIGINT)
+            text = await Output(process.stderr).rest()
+            code = await process.wait()
+    finally:
+        release.set()
+    assert code == 130, text
+    assert "Batch 1's import request got no answer before the stop: the server may have queued it" in text

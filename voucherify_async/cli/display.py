@@ -335,6 +335,8 @@ def render_summary(report: ImportReport, *, max_batches: int = 12, max_reasons: 
     ]
     if report.in_flight_action_id:
         rows.append(("unfinished action", report.in_flight_action_id))
+    if report.unanswered_batch is not None:
+        rows.append(("unanswered batch", f"{report.unanswered_batch} (the server may have queued it)"))
     label_width = max(len(label) for label, _ in rows)
     lines = ["Import summary"] + [f"  {label:<{label_width}}  {value}" for label, value in rows]
     lines += _batch_table(report, max_batches)

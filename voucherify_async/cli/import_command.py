@@ -37,7 +37,6 @@ from voucherify_async.importing.chunking import MAX_BATCH_SIZE, prepare_batches
 from voucherify_async.importing.errors import (
     CheckpointError,
     ImportInterruptedError,
-    SourceChangedError,
     SourceError,
 )
 from voucherify_async.importing.polling import ImportPollPolicy
@@ -77,8 +76,9 @@ def run_import(
     mode = choose_mode(args.progress, stderr)
     total = count_records(args.file, fmt) if mode != "none" else None
     display = ProgressDisplay(stderr, mode=mode, total_orders=total)
+    started: list[ImportBatcher] = []  # the batcher, once made: its report says where a stopped run stood
     try:
-        report = anyio.run(_import, args, fmt, credentials, display)
+        report = anyio.run(_import, args, fmt, credentials, display, started)
     except BaseException as raised:
         display.finish()
         cause = _sole_error(raised)
@@ -86,7 +86,8 @@ def run_import(
             print(f"error: {cause}", file=stderr)
             return EXIT_USAGE
         if isinstance(cause, (KeyboardInterrupt, Terminated)):
-            _explain_interruption(args, argv, display, stderr)
+            stopped = started[0].report if started else None
+            _explain_interruption(args, argv, display, stopped, stderr)
             return EXIT_INTERRUPTED
         if isinstance(cause, vf.VoucherifyError):
             return _explain_error(cause, args, argv, display, stderr)
@@ -129,7 +130,11 @@ def _check_options(args: argparse.Namespace) -> None:
 
 
 async def _import(
-    args: argparse.Namespace, fmt: str, credentials: Credentials | None, display: ProgressDisplay
+    args: argparse.Namespace,
+    fmt: str,
+    credentials: Credentials | None,
+    display: ProgressDisplay,
+    started: list[ImportBatcher],
 ) -> vf.ImportReport:
     async with AsyncExitStack() as stack:
         client = await _open_client(stack, credentials)
@@ -143,6 +148,7 @@ async def _import(
             poll=ImportPollPolicy(first=args.first_poll) if args.first_poll is not None else None,
             coordinate_with_other_processes=args.wait_for_other_imports,
         )
+        started.append(batcher)
         return await _run_until_done_or_terminated(batcher, read_records(args.file, fmt), display)
 
 
@@ -255,12 +261,27 @@ def resume_command(argv: Sequence[str]) -> str:
 
 
 def _explain_interruption(
-    args: argparse.Namespace, argv: Sequence[str], display: ProgressDisplay, stderr: TextIO
+    args: argparse.Namespace,
+    argv: Sequence[str],
+    display: ProgressDisplay,
+    report: vf.ImportReport | None,
+    stderr: TextIO,
 ) -> None:
     state = display.state
     lines = [f"interrupted: {plural(state.progress.accounted, 'order')} accounted for so far."]
     if state.action_id is not None and state.status not in ("DONE", "FAILED", "REFUSED"):
         lines.append(f"Batch {state.batch}'s import {state.action_id} was in flight; the server finishes it.")
+    unanswered = report.unanswered_batch if report is not None else None
+    if unanswered is not None:
+        look = (
+            "the resumed run looks for it before sending the batch again"
+            if args.checkpoint is not None
+            else "look for it among the project's async actions before importing the batch again"
+        )
+        lines.append(
+            f"Batch {unanswered}'s import request got no answer before the stop: the server may have "
+            f"queued it ({look})."
+        )
     if args.checkpoint is not None:
         lines.append(f"The checkpoint is saved in {args.checkpoint}. To resume, run the same command again:")
         lines.append(f"  {resume_command(argv)}")
@@ -287,10 +308,7 @@ def _explain_error(
         )
         return EXIT_USAGE
     if isinstance(error, (CheckpointError, SourceError)):
-        print(f"error: {error}", file=stderr)
-        if isinstance(error, SourceChangedError):
-            # The journal's fingerprints are of the orders as sent, so options that reshape them count too.
-            print("(or --created-at-metadata differs from the first run's: it reshapes orders)", file=stderr)
+        print(f"error: {error}", file=stderr)  # a changed source's error names created_at_metadata itself
         return EXIT_USAGE
     stopped = "" if isinstance(error, ImportInterruptedError) else "the import stopped: "
     print(f"error: {stopped}{error}", file=stderr)
