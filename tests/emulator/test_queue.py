@@ -3,11 +3,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import aiohttp
+import anyio
 import pytest
 
 from tests.emulator.conftest import Api, order
 from voucherify_async import ManualClock
 from voucherify_async.emulator import Emulator
+from voucherify_async.emulator.app import IMPORT_STEP
 
 pytestmark = pytest.mark.anyio
 
@@ -153,3 +155,28 @@ async def test_paging_back_by_end_date_sees_every_action_once_when_time_stands_s
             break
         params = {"limit": "2", "end_date": page["async_actions"][-1]["created_at"]}
     assert seen == [answer["async_action_id"] for answer in reversed(submitted)]
+
+
+async def test_a_running_import_stores_its_orders_without_anyone_looking(
+    slow: tuple[Emulator, Api], clock: ManualClock
+) -> None:
+    emu, api = slow
+    action_id = await _import(api, 100)
+    clock.advance(1.5)  # the delay, then half of the orders
+    await anyio.sleep(4 * IMPORT_STEP)
+    action = emu.project("app").find_action(action_id)
+    assert action is not None
+    assert (action.applied, action.result) == (50, None)
+
+
+async def test_a_finished_import_has_its_result_before_anyone_looks(
+    slow: tuple[Emulator, Api], clock: ManualClock
+) -> None:
+    emu, api = slow
+    action_id = await _import(api, 100)
+    clock.advance(2.0)
+    await anyio.sleep(4 * IMPORT_STEP)
+    action = emu.project("app").find_action(action_id)
+    assert action is not None
+    assert action.result is not None
+    assert action.result["done_count"] == 100

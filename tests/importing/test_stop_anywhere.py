@@ -15,7 +15,7 @@ from voucherify_async.importing.batcher import ImportBatcher
 
 ORDERS = make_orders(9)
 BATCHES = 3  # of 3 orders
-EVENTS_OF_A_WHOLE_RUN = 14  # measured by test_the_stop_points_cover_a_whole_run
+EVENTS_OF_A_WHOLE_RUN = 15  # measured by test_the_stop_points_cover_a_whole_run
 
 
 async def _run_stopped_at(client: vf.AsyncVoucherify, journal: Path, stop_at: int) -> int:
@@ -54,7 +54,7 @@ async def test_the_stop_points_cover_a_whole_run(emulators: Any, clients: Any, t
 async def test_a_run_stopped_anywhere_resumes_exactly(
     emulators: Any, clients: Any, tmp_path: Path, stop_at: int, killed: bool
 ) -> None:
-    emu = await emulators(processing_rate=2.0)  # 1.5 s a batch: each action is polled more than once
+    emu = await emulators(processing_rate=2.0)  # 1.5 s a batch: the first action is polled more than once
     client = await clients(emu)
     journal = tmp_path / "import.journal"
     await _run_stopped_at(client, journal, stop_at)
@@ -89,7 +89,7 @@ async def _isolating_run_stopped_at(client: vf.AsyncVoucherify, journal: Path, s
     return seen
 
 
-EVENTS_OF_AN_ISOLATING_RUN = 15  # measured by test_the_stop_points_cover_an_isolating_run
+EVENTS_OF_AN_ISOLATING_RUN = 16  # measured by test_the_stop_points_cover_an_isolating_run
 
 
 @pytest.mark.anyio

@@ -177,6 +177,11 @@ class ProjectState:
             self._finish(self._pending.popleft())
         return now
 
+    @property
+    def importing(self) -> bool:
+        """Whether an accepted import still has orders to store (or a result to write)."""
+        return bool(self._pending)
+
     def busy(self, now: float) -> bool:
         """Whether an import is ENQUEUED or IN_PROGRESS at ``now``."""
         return bool(self._actions) and self._actions[-1].end > now

@@ -283,6 +283,8 @@ class ImportBatcher:
                 async for batch in prepare_batches(
                     orders, rules=self.rules, batch_size=self.batch_size, max_batch_bytes=self.max_batch_bytes
                 ):
+                    if self.checkpoint is not None:
+                        batch.fingerprint()  # hashed here, while the server works, not between two imports
                     await batches.send(batch)
             except anyio.BrokenResourceError:
                 pass  # the submitter stopped: its own error (or cancellation) says why

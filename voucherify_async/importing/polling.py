@@ -5,8 +5,10 @@ polling is the only way to learn that an action finished. The pauses come from t
 schedule (:mod:`voucherify_async._polling`: it predicts the end of an ``IN_PROGRESS`` action from its
 ``progress``); the batcher adds what it knows from the batches before:
 
-- the first look comes after the time the previous action needed per order times this batch's size (or
-  ``ImportPollPolicy.first`` for the first batch), so a steady import polls about once per batch;
+- the first look comes right after the time the previous action needed per order times this batch's size
+  (or after ``ImportPollPolicy.first`` for the first batch), so a steady import polls about once per batch
+  and notices each end a few milliseconds after it; a look that finds the action still running hands over
+  to the schedule, which predicts the end from the progress seen;
 - the batch's deadline bounds the whole wait, and a poll that fails after the client's retries is repeated
   later instead of failing the import.
 """
@@ -27,6 +29,9 @@ __all__ = ["FINISHED", "ImportPollPolicy", "PollPolicy", "action_status", "wait_
 
 FINISHED = ("DONE", "FAILED")
 
+OVERSHOOT = 0.01
+"""Seconds after a predicted end that its poll is aimed at (as ``voucherify_async.PollPolicy.overshoot``)."""
+
 
 @attrs.frozen
 class ImportPollPolicy:
@@ -37,18 +42,22 @@ class ImportPollPolicy:
 
     Attributes:
         first: Seconds before the first poll when nothing has been measured yet (also the pause after a poll
-            that saw the action running for the first time).
+            that saw the action running for the first time). A quarter of a second, as the SDK's own
+            ``wait``: a first batch that the server finishes in half a second is then noticed within 250 ms.
         minimum: Shortest wait between polls.
         maximum: Longest wait between polls.
         backoff: Factor the pauses grow by between resends of a batch after connection failures.
         max_poll_errors: Consecutive failed polls (after the client's own retries) tolerated before giving up.
+        resend: Seconds that, times ``backoff`` to the power of the attempts so far, a batch waits before it
+            is sent again after a connection failure or a 5xx (2, 4, 8... seconds by default).
     """
 
-    first: float = 1.0
+    first: float = 0.25
     minimum: float = 0.1
     maximum: float = 30.0
     backoff: float = 2.0
     max_poll_errors: int = 5
+    resend: float = 1.0
 
     def clamp(self, seconds: float) -> float:
         """Keep a wait within ``minimum``..``maximum``."""
@@ -65,6 +74,16 @@ class ImportPollPolicy:
 PollPolicy = ImportPollPolicy
 """The name :class:`ImportPollPolicy` had first, kept so that its old import path goes on working; not to be
 confused with the SDK's schedule, :class:`voucherify_async._polling.PollPolicy`."""
+
+
+def first_look(expected: float, policy: ImportPollPolicy) -> float:
+    """The pause before the first poll of an action expected to take ``expected`` seconds.
+
+    Right after the predicted end (``OVERSHOOT`` later, so that a prediction to the millisecond still finds
+    the action finished), not rounded up to ``policy.minimum``: that is the shortest pause *between* polls,
+    and an action the server finishes at once (``processing_time`` 0) is best looked at at once.
+    """
+    return min(policy.maximum, max(0.0, expected) + OVERSHOOT)
 
 
 def action_status(action: object) -> str:
@@ -102,7 +121,7 @@ async def wait_for_action(
     started = clock.monotonic()
     deadline = None if timeout is None else started + timeout
     schedule = policy.schedule(started)
-    delay = policy.clamp(expected if expected is not None else policy.first)
+    delay = policy.first if expected is None else first_look(expected, policy)
     polls = errors = 0
     while True:
         if deadline is not None:

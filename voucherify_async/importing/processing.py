@@ -91,7 +91,7 @@ async def process_batch(ctx: RunContext, batch: Batch, settings: BatchSettings) 
     if batch.size == 0:
         return None
     await ctx.emit(BatchPrepared, batch=batch.index, size=batch.size, size_bytes=batch.body_size())
-    fingerprint = batch.fingerprint()
+    fingerprint = batch.fingerprint() if ctx.journal is not None else ""  # only the journal keeps it
     record = ctx.journal.batches.get(batch.index) if ctx.journal is not None else None
     if record is not None:
         if record.fingerprint != fingerprint or record.size != batch.size:

@@ -129,7 +129,7 @@ async def submit_import(
                 return _accepted(ctx, batch, adopted.id, "adopted"), "adopted"
             if attempts >= max_attempts:
                 raise
-            await ctx.clock.sleep(policy.clamp(policy.first * policy.backoff**attempts))
+            await ctx.clock.sleep(policy.clamp(policy.resend * policy.backoff**attempts))
             continue
         ctx.report.bulk_calls += 1
         ctx.last_submission = (action_id, sent_at, ctx.clock.time())
