@@ -155,6 +155,7 @@ def test_configuration_examples_build_clients() -> None:
     namespace: dict[str, Any] = {"__name__": "readme_configuration"}
     exec(compile(block("configuration"), "README.md (configuration)", "exec"), namespace)
     assert isinstance(namespace["client"], vf.AsyncVoucherify)
+    assert isinstance(namespace["polling"], vf.PollPolicy)
 
 
 @contextmanager
