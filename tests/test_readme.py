@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ README = ROOT / "README.md"
 APP_ID, APP_TOKEN = "readme-app", "readme-token-9c8b7a"
 BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 MARKER = re.compile(r"<!-- readme-test: ([\w-]+) -->\s*\Z")
+FIRST_POLL_SOON = ("--first-poll", "0.05")
 
 
 def readme_blocks() -> list[tuple[str | None, str, str]]:
@@ -54,7 +55,8 @@ def program_env(url: str) -> dict[str, str]:
 
 
 async def run_program(argv: list[str], url: str, cwd: Path) -> tuple[int, str]:
-    done = await anyio.run_process(argv, env=program_env(url), cwd=cwd, check=False)
+    # No terminal of the test run's: a program run here can neither wait for input nor take any.
+    done = await anyio.run_process(argv, env=program_env(url), cwd=cwd, check=False, stdin=subprocess.DEVNULL)
     return done.returncode, (done.stdout + done.stderr).decode()
 
 
@@ -158,31 +160,35 @@ def test_configuration_examples_build_clients() -> None:
     assert isinstance(namespace["polling"], vf.PollPolicy)
 
 
-@contextmanager
-def order_files(folder: Path) -> Iterator[None]:
-    """The files the README's command lines name, a valid order and a broken one in each."""
+def write_order_files(folder: Path) -> None:
+    """The files the README's command lines name (the CSV file holds a valid order and a broken one)."""
     (folder / "orders.jsonl").write_bytes(orjson.dumps(order(1)) + b"\n" + orjson.dumps(order(2)) + b"\n")
     (folder / "orders.csv").write_text("source_id,status,amount\no-3,PAID,100\no-4,SHIPPED,100\n")
     (folder / "orders.json").write_bytes(orjson.dumps([order(5), order(6)]))
-    yield
 
 
 @pytest.mark.anyio
 async def test_command_line_examples_run(emulator: Emulator, tmp_path: Path) -> None:
     lines = [line for line in block("command-line").splitlines() if " import " in f" {line} "]
     expected = {"orders.jsonl": 0, "orders.csv": 1, "orders.json": 0}
-    codes: dict[str, tuple[int, str]] = {}
+    outcomes: dict[str, tuple[int, str]] = {}
 
     async def run(line: str) -> None:
-        codes[shlex.split(line)[2]] = await run_program(command_argv(line), emulator.url, tmp_path)
+        # Each command in a folder of its own (nothing shared but the emulator), and a first look at an
+        # import soon: the emulator imports at once, so only the wait would depend on the machine's speed.
+        name = shlex.split(line)[2]
+        folder = tmp_path / name
+        folder.mkdir()
+        write_order_files(folder)
+        outcomes[name] = await run_program([*command_argv(line), *FIRST_POLL_SOON], emulator.url, folder)
 
-    with order_files(tmp_path):
+    with anyio.fail_after(50):  # within pytest's 60 s, so a hung command fails here, naming the others
         async with anyio.create_task_group() as runs:
             for line in lines:
                 runs.start_soon(run, line)
-    assert {file: code for file, (code, _) in codes.items()} == expected, codes
-    assert (tmp_path / "rejects.jsonl").exists()
-    assert (tmp_path / "failures.jsonl").exists()
+    assert {file: code for file, (code, _) in outcomes.items()} == expected, outcomes
+    assert (tmp_path / "orders.jsonl" / "rejects.jsonl").exists()
+    assert (tmp_path / "orders.jsonl" / "failures.jsonl").exists()
     # Only the first line sent anything here: --dry-run sends nothing, --emulator sends to its own emulator.
     assert sorted(emulator.project(APP_ID).orders) == ["o-1", "o-2"]
 

@@ -17,7 +17,7 @@ from voucherify_async.emulator import Emulator
 async def test_waits_for_another_processs_import_before_sending(tmp_path: Path) -> None:
     clock = HeldTime()
     async with Emulator(
-        app_id=APP_ID, app_token=APP_TOKEN, processing_rate=40, time_source=clock
+        app_id=APP_ID, app_token=APP_TOKEN, processing_rate=400, time_source=clock
     ) as emulator:
         headers = {"X-App-Id": APP_ID, "X-App-Token": APP_TOKEN, "Content-Type": "application/json"}
         async with aiohttp.ClientSession(headers=headers) as session:  # another process's import
