@@ -14,7 +14,6 @@ from voucherify_async.cli.display import (
     describe_event,
     format_duration,
     render_bar,
-    render_summary,
 )
 from voucherify_async.importing.progress import (
     BatchFinished,
@@ -24,7 +23,7 @@ from voucherify_async.importing.progress import (
     OrdersRejected,
     RateLimitWait,
 )
-from voucherify_async.importing.report import BatchResult, ImportReport, OrderFailure
+from voucherify_async.importing.report import BatchResult, OrderFailure
 
 NOW = 1_700_000_000.0
 
@@ -134,21 +133,6 @@ def test_rejections_line_names_an_example_order_and_its_reason() -> None:
         ImportProgress(rejected=2), (OrderFailure("o-1", "bad status"), OrderFailure(None, "x"))
     )
     assert describe_event(event, DisplayState()) == "rejected 2 orders before sending: o-1: bad status"
-
-
-def test_summary_table_lists_totals_batches_and_common_reasons() -> None:
-    report = ImportReport(orders=5, imported=3, bulk_calls=1, polls=2, elapsed=2.0)
-    report.rejected.extend([OrderFailure("o-4", "quantity must be at least 1")] * 2)
-    report.batches.append(BatchResult(index=1, async_action_id="aa_1", size=3, status="DONE", imported=3))
-    summary = render_summary(report)
-    assert "orders read            5" in summary
-    assert "aa_1" in summary
-    assert "2  quantity must be at least 1" in summary
-
-
-def test_summary_of_a_stopped_run_names_its_unanswered_batch() -> None:
-    report = ImportReport(orders=4000, imported=2000, unanswered_batch=2, in_flight_orders=2000)
-    assert "unanswered batch       2 (the server may have queued it)" in render_summary(report)
 
 
 def test_bar_mode_prints_a_rate_limit_wait_above_the_bar() -> None:

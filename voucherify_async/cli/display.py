@@ -1,4 +1,4 @@
-"""What the ``import`` and ``demo`` commands show while they work, and the summary table at the end.
+"""What the ``import`` and ``demo`` commands show while they work (the summary at the end: :mod:`.summary`).
 
 On a terminal, one live line is redrawn in place (``\\r`` and an ANSI erase-to-end-of-line): orders accounted
 for out of the total, batches, the current async action's status and progress, a rate-limit wait with its
@@ -10,10 +10,8 @@ and use only the standard library.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import time
-from collections import Counter
 from collections.abc import Iterable
 from typing import Literal, TextIO
 
@@ -31,7 +29,7 @@ from voucherify_async.importing.progress import (
     RateLimitWait,
     WaitingForOtherImport,
 )
-from voucherify_async.importing.report import ImportReport, OrderFailure
+from voucherify_async.importing.report import OrderFailure
 
 DisplayMode = Literal["bar", "plain", "none"]
 
@@ -218,16 +216,6 @@ def _example(failures: Iterable[OrderFailure]) -> str:
     return f"{first.source_id}: {first.reason}"
 
 
-# The batcher's reasons name the order ("order #7 (source_id 'o-7'): ...") and the value found (", got -5");
-# without those, reasons of the same kind group together in the summary.
-_ORDER_PREFIX = re.compile(r"^order #\d+(?: \([^)]*\))?: ")
-_VALUE_FOUND = re.compile(r", got .*$")
-
-
-def _reason_kind(reason: str) -> str:
-    return _VALUE_FOUND.sub("", _ORDER_PREFIX.sub("", reason))
-
-
 class ProgressDisplay:
     """The batcher's ``on_progress`` callback for a command: a live bar, plain lines, or nothing.
 
@@ -317,64 +305,3 @@ class ProgressDisplay:
             self.mode = "none"
             return False
         return True
-
-
-def render_summary(report: ImportReport, *, max_batches: int = 12, max_reasons: int = 5) -> str:
-    """The table printed at the end of an import: totals, the batches, and the most common reasons."""
-    rate = f" ({report.orders / report.elapsed:,.0f} orders/s)" if report.elapsed > 0 else ""
-    rows = [
-        ("orders read", f"{report.orders:,}"),
-        ("imported", f"{report.imported:,}"),
-        ("failed on the server", f"{len(report.failed):,}"),
-        ("rejected as malformed", f"{len(report.rejected):,}"),
-        ("batches", f"{len(report.batches):,}"),
-        ("bulk calls", _bulk_calls(report)),
-        ("async action polls", f"{report.polls:,}"),
-        ("rate-limit waits", format_duration(report.rate_limit_wait)),
-        ("elapsed", f"{format_duration(report.elapsed)}{rate}"),
-    ]
-    if report.in_flight_action_id:
-        rows.append(("unfinished action", report.in_flight_action_id))
-    if report.unanswered_batch is not None:
-        rows.append(("unanswered batch", f"{report.unanswered_batch} (the server may have queued it)"))
-    label_width = max(len(label) for label, _ in rows)
-    lines = ["Import summary"] + [f"  {label:<{label_width}}  {value}" for label, value in rows]
-    lines += _batch_table(report, max_batches)
-    lines += _reason_table("failed", report.failed, max_reasons)
-    lines += _reason_table("rejected", report.rejected, max_reasons)
-    return "\n".join(lines)
-
-
-def _bulk_calls(report: ImportReport) -> str:
-    extra = report.extra_bulk_calls
-    return f"{report.bulk_calls:,}" + (
-        f" ({extra:,} extra, isolating orders the server refused)" if extra else ""
-    )
-
-
-def _batch_table(report: ImportReport, max_batches: int) -> list[str]:
-    if not report.batches:
-        return []
-    header = f"  {'batch':>5}  {'async action':<28} {'status':<8} {'orders':>6} {'imported':>8} {'failed':>6}"
-    lines = ["", header + f" {'rejected':>8} {'polls':>5}  time"]
-    for batch in report.batches[:max_batches]:
-        lines.append(
-            f"  {batch.index:>5}  {batch.async_action_id or '-':<28} {batch.status:<8} {batch.size:>6,} "
-            f"{batch.imported:>8,} {len(batch.failed):>6,} {len(batch.rejected):>8,} {batch.polls:>5}  "
-            f"{format_duration(batch.duration)}{' (earlier run)' if batch.resumed else ''}"
-        )
-    if len(report.batches) > max_batches:
-        lines.append(f"  ... and {len(report.batches) - max_batches} more batches")
-    return lines
-
-
-def _reason_table(kind: str, failures: list[OrderFailure], max_reasons: int) -> list[str]:
-    if not failures:
-        return []
-    counts = Counter(_reason_kind(failure.reason) for failure in failures)
-    lines = ["", f"  most common reasons {kind}:"]
-    for reason, count in counts.most_common(max_reasons):
-        lines.append(f"  {count:>7,}  {reason}")
-    if len(counts) > max_reasons:
-        lines.append(f"  ... and {len(counts) - max_reasons} other reasons")
-    return lines

@@ -23,7 +23,7 @@ import anyio
 import voucherify_async as vf
 from voucherify_async.cli import PROG
 from voucherify_async.cli.credentials import ConfigurationError, Credentials, resolve_credentials
-from voucherify_async.cli.display import ProgressDisplay, choose_mode, plural, render_summary
+from voucherify_async.cli.display import ProgressDisplay, choose_mode, plural
 from voucherify_async.cli.exit_codes import EXIT_INTERRUPTED, EXIT_NOT_ALL_IMPORTED, EXIT_OK, EXIT_USAGE
 from voucherify_async.cli.order_files import (
     OrderFileError,
@@ -32,6 +32,7 @@ from voucherify_async.cli.order_files import (
     read_records,
     write_left_out_orders,
 )
+from voucherify_async.cli.summary import render_summary, summary_width
 from voucherify_async.importing.batcher import ImportBatcher
 from voucherify_async.importing.chunking import MAX_BATCH_SIZE, prepare_batches
 from voucherify_async.importing.errors import (
@@ -94,6 +95,8 @@ def run_import(
         raise
     display.finish()
     try:
+        if display.mode != "none":
+            print(file=stdout)  # the summary apart from the progress above it
         _finish(args, fmt, report, stdout)
     except BrokenPipeError:
         # Whoever read the summary stopped reading (`| head`); the files are written, the exit code stands.
@@ -202,7 +205,7 @@ def _finish(args: argparse.Namespace, fmt: str, report: vf.ImportReport, stdout:
     rejects = (args.rejects, report.rejected) if args.rejects else None
     failures = (args.failures, report.failed) if args.failures else None
     written = write_left_out_orders(args.file, fmt, rejects=rejects, failures=failures)
-    print(render_summary(report), file=stdout)
+    print(render_summary(report, width=summary_width(stdout)), file=stdout)
     notes = []
     for flag, path, orders, count in (
         ("--rejects", args.rejects, report.rejected, written[0]),
@@ -315,7 +318,7 @@ def _explain_error(
     if isinstance(cause, vf.APIConnectionError):
         print("Check the network, and the cluster or --base-url the command talks to.", file=stderr)
     if isinstance(error, ImportInterruptedError):
-        print(render_summary(error.report), file=stderr)
+        print(render_summary(error.report, width=summary_width(stderr)), file=stderr)
     else:
         print(f"{plural(display.state.progress.accounted, 'order')} accounted for so far.", file=stderr)
     if args.checkpoint is not None:

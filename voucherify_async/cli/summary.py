@@ -1,0 +1,120 @@
+"""The summary table that ends an import: the totals, the batches and the most common reasons.
+
+It goes to stdout (the progress goes to stderr), so it can be kept apart: ``voucherify-async import ... >
+summary.txt``. On a terminal the batch table keeps within its width.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Callable
+from typing import TextIO
+
+from voucherify_async.cli.display import format_duration
+from voucherify_async.importing.report import BatchResult, ImportReport, OrderFailure
+
+# The batcher's reasons name the order ("order #7 (source_id 'o-7'): ...") and the value found (", got -5");
+# without those, reasons of the same kind group together in the summary.
+_ORDER_PREFIX = re.compile(r"^order #\d+(?: \([^)]*\))?: ")
+_VALUE_FOUND = re.compile(r", got .*$")
+
+
+def _reason_kind(reason: str) -> str:
+    return _VALUE_FOUND.sub("", _ORDER_PREFIX.sub("", reason))
+
+
+def render_summary(
+    report: ImportReport, *, width: int | None = None, max_batches: int = 12, max_reasons: int = 5
+) -> str:
+    """The table printed at the end of an import: totals, the batches, and the most common reasons.
+
+    ``width``: the terminal's columns (:func:`summary_width`), which the batch table keeps within.
+    """
+    rate = f" ({report.orders / report.elapsed:,.0f} orders/s)" if report.elapsed > 0 else ""
+    rows = [
+        ("orders read", f"{report.orders:,}"),
+        ("imported", f"{report.imported:,}"),
+        ("failed on the server", f"{len(report.failed):,}"),
+        ("rejected as malformed", f"{len(report.rejected):,}"),
+        ("batches", f"{len(report.batches):,}"),
+        ("bulk calls", _bulk_calls(report)),
+        ("async action polls", f"{report.polls:,}"),
+        ("rate-limit waits", format_duration(report.rate_limit_wait)),
+        ("elapsed", f"{format_duration(report.elapsed)}{rate}"),
+    ]
+    if report.in_flight_action_id:
+        rows.append(("unfinished action", report.in_flight_action_id))
+    if report.unanswered_batch is not None:
+        rows.append(("unanswered batch", f"{report.unanswered_batch} (the server may have queued it)"))
+    label_width = max(len(label) for label, _ in rows)
+    lines = ["Import summary"] + [f"  {label:<{label_width}}  {value}" for label, value in rows]
+    lines += _batch_table(report, max_batches, width)
+    lines += _reason_table("failed", report.failed, max_reasons)
+    lines += _reason_table("rejected", report.rejected, max_reasons)
+    return "\n".join(lines)
+
+
+def _bulk_calls(report: ImportReport) -> str:
+    extra = report.extra_bulk_calls
+    return f"{report.bulk_calls:,}" + (
+        f" ({extra:,} extra, isolating orders the server refused)" if extra else ""
+    )
+
+
+def _batch_table(report: ImportReport, max_batches: int, width: int | None) -> list[str]:
+    if not report.batches:
+        return []
+    shown = report.batches[:max_batches]
+    action_width = max(len("async action"), *(len(batch.async_action_id or "-") for batch in shown))
+    columns: list[tuple[str, int, Callable[[BatchResult], str]]] = [
+        ("batch", 5, lambda batch: f"{batch.index:>5}"),
+        ("async action", action_width, lambda batch: f"{batch.async_action_id or '-':<{action_width}}"),
+        ("status", 8, lambda batch: f"{batch.status:<8}"),
+        ("orders", 6, lambda batch: f"{batch.size:>6,}"),
+        ("imported", 8, lambda batch: f"{batch.imported:>8,}"),
+        ("failed", 6, lambda batch: f"{len(batch.failed):>6,}"),
+        ("rejected", 8, lambda batch: f"{len(batch.rejected):>8,}"),
+        ("polls", 5, lambda batch: f"{batch.polls:>5}"),
+        ("time", max(4, *(len(_batch_time(batch)) for batch in shown)), _batch_time),
+    ]
+    # A narrow terminal would wrap every row: the time, the polls, then the action ids give way.
+    for dropped in ("time", "polls", "async action"):
+        if width is None or 2 + sum(size + 2 for _, size, _ in columns) < width:
+            break
+        columns = [column for column in columns if column[0] != dropped]
+    titles = [
+        f"{title:<{size}}" if title in ("async action", "status") else f"{title:>{size}}"
+        for title, size, _ in columns
+    ]
+    lines = ["", "  " + "  ".join(titles).rstrip()]
+    for batch in shown:
+        lines.append("  " + "  ".join(cell(batch) for _, _, cell in columns))
+    if len(report.batches) > max_batches:
+        lines.append(f"  ... and {len(report.batches) - max_batches} more batches")
+    return lines
+
+
+def _batch_time(batch: BatchResult) -> str:
+    return format_duration(batch.duration) + (" (earlier run)" if batch.resumed else "")
+
+
+def summary_width(stream: TextIO) -> int | None:
+    """The width of the terminal ``stream`` writes to; ``None`` for a file or a pipe (any length goes)."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns if stream.isatty() else None
+    except (OSError, ValueError):
+        return None
+
+
+def _reason_table(kind: str, failures: list[OrderFailure], max_reasons: int) -> list[str]:
+    if not failures:
+        return []
+    counts = Counter(_reason_kind(failure.reason) for failure in failures)
+    lines = ["", f"  most common reasons {kind}:"]
+    for reason, count in counts.most_common(max_reasons):
+        lines.append(f"  {count:>7,}  {reason}")
+    if len(counts) > max_reasons:
+        lines.append(f"  ... and {len(counts) - max_reasons} other reasons")
+    return lines
