@@ -7,6 +7,7 @@ each, so they cannot disturb each other), and each test asserts one thing about 
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -114,9 +115,17 @@ def runs(served: Emulator, tmp_path_factory: pytest.TempPathFactory) -> dict[str
         )
         started[name] = (process, folder)
     outcomes = {}
-    for name, (process, folder) in started.items():
-        stdout, stderr = process.communicate(SCENARIOS[name].stdin, timeout=50)
-        outcomes[name] = (Outcome(process.returncode, stdout.decode(), stderr.decode()), folder)
+    deadline = time.monotonic() + 45  # all of them within pytest's 60 s, so a hung run fails here, by name
+    try:
+        for name, (process, folder) in started.items():
+            left = max(1.0, deadline - time.monotonic())
+            stdout, stderr = process.communicate(SCENARIOS[name].stdin, timeout=left)
+            outcomes[name] = (Outcome(process.returncode, stdout.decode(), stderr.decode()), folder)
+    finally:
+        for process, _ in started.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait()
     return outcomes
 
 
