@@ -1,9 +1,15 @@
-"""The summary table that ends an import (:mod:`voucherify_async.cli.summary`)."""
+"""The summary table that ends an import (:mod:`voucherify_async.cli.summary`), and where it is printed."""
 
 from __future__ import annotations
 
 import io
+from pathlib import Path
+from typing import TextIO
 
+from cli_process import FAST_POLL, make_orders, write_jsonl
+
+from voucherify_async.cli.import_command import run_import
+from voucherify_async.cli.main import build_parser
 from voucherify_async.cli.summary import render_summary, summary_width
 from voucherify_async.importing.report import BatchResult, ImportReport, OrderFailure
 
@@ -67,3 +73,27 @@ def test_batch_table_column_of_action_ids_is_as_wide_as_the_ids() -> None:
 
 def test_summary_width_of_a_file_or_pipe_is_none() -> None:
     assert summary_width(io.StringIO()) is None
+
+
+def import_into_embedded_emulator(tmp_path: Path, stdout: TextIO, stderr: TextIO) -> int:
+    source = write_jsonl(tmp_path / "orders.jsonl", make_orders(2))
+    argv = ["import", str(source), "--emulator", "--progress", "plain", *FAST_POLL]
+    return run_import(build_parser().parse_args(argv), argv, stdout=stdout, stderr=stderr)
+
+
+def test_summary_sharing_a_file_with_the_progress_stands_apart_by_a_blank_line(tmp_path: Path) -> None:
+    with (tmp_path / "both.txt").open("w+") as both:
+        code = import_into_embedded_emulator(tmp_path, both, both)
+        both.seek(0)
+        lines = both.read().splitlines()
+    assert code == 0
+    assert lines[lines.index("Import summary") - 1] == ""
+    assert lines[lines.index("Import summary") - 2].endswith("2/2 orders done, ETA 0:00")
+
+
+def test_summary_in_a_file_of_its_own_starts_at_its_first_line(tmp_path: Path) -> None:
+    with (tmp_path / "summary.txt").open("w+") as summary, (tmp_path / "progress.txt").open("w") as progress:
+        code = import_into_embedded_emulator(tmp_path, summary, progress)
+        summary.seek(0)
+        first = summary.readline()
+    assert (code, first) == (0, "Import summary\n")

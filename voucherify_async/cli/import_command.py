@@ -95,8 +95,8 @@ def run_import(
         raise
     display.finish()
     try:
-        if display.mode != "none":
-            print(file=stdout)  # the summary apart from the progress above it
+        if display.mode != "none" and _same_place(stdout, stderr):
+            print(file=stdout)  # the summary apart from the progress lines above it
         _finish(args, fmt, report, stdout)
     except BrokenPipeError:
         # Whoever read the summary stopped reading (`| head`); the files are written, the exit code stands.
@@ -108,6 +108,14 @@ def _silence(stream: TextIO) -> None:
     # Python would flush the broken stream again at exit and print a traceback: point it at /dev/null.
     with suppress(OSError, ValueError):
         os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+
+
+def _same_place(stdout: TextIO, stderr: TextIO) -> bool:
+    """Whether the summary (stdout) and the progress (stderr) end up together: one terminal, or ``2>&1``."""
+    try:
+        return os.path.samestat(os.fstat(stdout.fileno()), os.fstat(stderr.fileno()))
+    except (OSError, ValueError):
+        return False
 
 
 def _sole_error(error: BaseException) -> BaseException:
