@@ -10,6 +10,8 @@ from batcher_scenarios import import_fault, make_orders
 import voucherify_async as vf
 from voucherify_async.importing.batcher import ImportBatcher
 from voucherify_async.importing.polling import OVERSHOOT
+from voucherify_async.importing.processing import _server_seconds
+from voucherify_async.models import from_wire
 
 
 @pytest.mark.anyio
@@ -56,3 +58,22 @@ async def test_a_resent_batch_first_waits_2_s(emulators: Any, clients: Any, cloc
     report = await ImportBatcher(await clients(emu)).run(make_orders(3))
     assert report.imported == 3
     assert 2.0 in clock.sleeps
+
+
+def _action(**fields: Any) -> vf.AsyncAction:
+    wire = {"id": "aa_1", "type": "ORDERS.IMPORT", "status": "DONE", **fields}
+    return from_wire(vf.AsyncAction, wire)
+
+
+def test_the_servers_processing_time_measures_its_speed() -> None:
+    action = _action(processing_time=1500, created_at="2024-01-01T00:00:00.000Z")
+    assert _server_seconds(action, waited=9.0) == 1.5
+
+
+def test_without_processing_time_the_servers_own_timestamps_measure_its_speed() -> None:
+    action = _action(created_at="2024-01-01T00:00:00.000Z", updated_at="2024-01-01T00:00:02.250Z")
+    assert _server_seconds(action, waited=9.0) == 2.25
+
+
+def test_without_any_of_the_servers_numbers_the_wait_measures_its_speed() -> None:
+    assert _server_seconds(_action(), waited=9.0) == 9.0

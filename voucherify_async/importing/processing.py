@@ -11,6 +11,8 @@ count of refusals, instead of sending the rest as one part that the server would
 
 from __future__ import annotations
 
+import datetime
+
 import attrs
 
 from voucherify_async._errors import BadRequestError
@@ -139,14 +141,22 @@ async def process_batch(ctx: RunContext, batch: Batch, settings: BatchSettings) 
 
 
 def _server_seconds(action: object, waited: float) -> float:
-    """How long the server worked on an action: its ``processing_time`` (ms) when it says, else our wait.
+    """How long the server worked on an action: its ``processing_time`` (ms) when it says, else the time
+    from its ``created_at`` to its ``updated_at`` (both on the server's clock), else our wait.
 
-    Our own wait is no measure of the server's speed: it is as long as the pause we chose before looking,
-    so predicting the next batch from it would keep any overlong first pause forever.
+    Our own wait is a poor measure of the server's speed: it is as long as the pause we chose before
+    looking, so predicting the next batch from it would carry any overlong pause (and each poll's own
+    overshoot) on from batch to batch.
     """
     processing_time = getattr(action, "processing_time", None)
     if isinstance(processing_time, int | float) and not isinstance(processing_time, bool):
         return max(0.0, processing_time / 1000)
+    created, updated = getattr(action, "created_at", None), getattr(action, "updated_at", None)
+    if isinstance(created, datetime.datetime) and isinstance(updated, datetime.datetime):
+        try:
+            return max(0.0, (updated - created).total_seconds())
+        except TypeError:  # one with a time zone, one without: not comparable
+            pass
     return waited
 
 
