@@ -32,6 +32,14 @@ def test_no_credentials_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     assert (code, "no app id" in output) == (2, True)
 
 
+@pytest.mark.usefixtures("no_credentials")
+def test_no_credentials_points_at_the_embedded_emulator(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    _, output = run(capsys, "import", write_jsonl(tmp_path / "o.jsonl", []))
+    assert "--emulator: no account needed" in output
+
+
 def test_missing_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, output = run(capsys, "import", tmp_path / "absent.jsonl")
     assert (code, "no such file" in output) == (2, True)

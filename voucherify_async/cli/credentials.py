@@ -100,7 +100,10 @@ def resolve_credentials(
     """
     app_id = args.app_id or environ.get(ENV_APP_ID, "")
     if not app_id:
-        raise ConfigurationError(f"no app id: pass --app-id or set {ENV_APP_ID}")
+        raise ConfigurationError(
+            f"no app id: pass --app-id or set {ENV_APP_ID} (or try the file on a local emulator with "
+            "--emulator: no account needed)"
+        )
     token = _read_token(args, environ, stdin=stdin, stderr=stderr, prompt=prompt)
     cluster = args.cluster or environ.get(ENV_CLUSTER) or "api"
     base_url = args.base_url or environ.get(ENV_BASE_URL) or None
