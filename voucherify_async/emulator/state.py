@@ -4,9 +4,11 @@ The API runs one order import per project at a time; further imports wait in a q
 The queue here is a schedule, not a worker: when an import is accepted its start is the end of the import
 before it, and its end is ``start + orders / processing_rate + processing_delay``. Its state at any moment
 (``ENQUEUED`` -> ``IN_PROGRESS`` with rising ``progress`` -> ``DONE``/``FAILED``) follows from the time
-source, and finished imports are applied to the orders the next time anyone looks. So the emulator needs
-no background task, and a test that gives it a ``ManualClock``'s time sees imports finish exactly when it
-moves that clock.
+source, and the orders due by then are stored the next time anyone looks (:meth:`ProjectState.catch_up`).
+So a test that gives the emulator a ``ManualClock``'s time sees imports finish exactly when it moves that
+clock. The app also calls ``catch_up`` every few milliseconds while an import runs (``app.IMPORT_STEP``),
+only so that the look that finds an import ``DONE`` has little left to store: it changes nothing of what
+any look at a given time finds.
 """
 
 from __future__ import annotations
