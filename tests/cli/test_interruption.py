@@ -178,3 +178,18 @@ async def test_interrupted_run_names_the_batch_whose_import_got_no_answer(
         release.set()
     assert code == 130, text
     assert "Batch 1's import request got no answer before the stop: the server may have queued it" in text
+
+
+@pytest.mark.anyio
+async def test_ctrl_c_stops_the_demo_with_exit_130() -> None:
+    # A slow embedded server keeps the demo importing long enough to be interrupted mid-run.
+    argv = [*COMMAND, "demo", "--orders", "4000", "--rate", "200", "--progress", "plain"]
+    async with await anyio.open_process(argv) as process:
+        stdout = Output(process.stdout)
+        await stdout.until("Embedded Voucherify emulator listening on")
+        process.send_signal(signal.SIGINT)
+        with anyio.fail_after(30):
+            code = await process.wait()
+            stderr = await Output(process.stderr).rest()
+    assert code == 130, stderr
+    assert "demo interrupted" in stderr

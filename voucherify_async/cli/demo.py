@@ -27,6 +27,7 @@ from voucherify_async.cli.demo_orders import (
 )
 from voucherify_async.cli.display import ProgressDisplay, choose_mode, plural
 from voucherify_async.cli.exit_codes import EXIT_INTERRUPTED, EXIT_NOT_ALL_IMPORTED, EXIT_OK
+from voucherify_async.cli.interruption import Terminated, run_interruptible
 from voucherify_async.cli.summary import render_summary, summary_width
 from voucherify_async.importing.batcher import ImportBatcher
 from voucherify_async.importing.chunking import MAX_BATCH_SIZE
@@ -42,8 +43,8 @@ def run_demo(args: argparse.Namespace, *, stdout: TextIO | None = None, stderr: 
     dataset = plan_dataset(args.orders, seed=args.seed)
     display = ProgressDisplay(stderr, mode=choose_mode(args.progress, stderr), total_orders=dataset.count)
     try:
-        report = anyio.run(_demo, dataset, args.rate, display, stdout)
-    except KeyboardInterrupt:
+        report = run_interruptible(lambda: _demo(dataset, args.rate, display, stdout))
+    except (KeyboardInterrupt, Terminated):
         display.finish()
         print("demo interrupted", file=stderr)
         return EXIT_INTERRUPTED

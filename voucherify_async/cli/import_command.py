@@ -12,7 +12,6 @@ import argparse
 import os
 import secrets
 import shlex
-import signal
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AsyncExitStack, suppress
@@ -25,6 +24,7 @@ from voucherify_async.cli import PROG
 from voucherify_async.cli.credentials import ConfigurationError, Credentials, resolve_credentials
 from voucherify_async.cli.display import ProgressDisplay, choose_mode, plural
 from voucherify_async.cli.exit_codes import EXIT_INTERRUPTED, EXIT_NOT_ALL_IMPORTED, EXIT_OK, EXIT_USAGE
+from voucherify_async.cli.interruption import Terminated, run_interruptible
 from voucherify_async.cli.order_files import (
     OrderFileError,
     count_records,
@@ -42,10 +42,6 @@ from voucherify_async.importing.errors import (
 )
 from voucherify_async.importing.polling import ImportPollPolicy
 from voucherify_async.importing.validation import OrderRules
-
-
-class Terminated(Exception):
-    """The process was asked to stop (SIGTERM): handled like Ctrl-C."""
 
 
 def run_import(
@@ -79,7 +75,7 @@ def run_import(
     display = ProgressDisplay(stderr, mode=mode, total_orders=total)
     started: list[ImportBatcher] = []  # the batcher, once made: its report says where a stopped run stood
     try:
-        report = anyio.run(_import, args, fmt, credentials, display, started)
+        report = run_interruptible(lambda: _import(args, fmt, credentials, display, started))
     except BaseException as raised:
         display.finish()
         cause = _sole_error(raised)
@@ -160,7 +156,7 @@ async def _import(
             coordinate_with_other_processes=args.wait_for_other_imports,
         )
         started.append(batcher)
-        return await _run_until_done_or_terminated(batcher, read_records(args.file, fmt), display)
+        return await _run_to_the_end(batcher, read_records(args.file, fmt), display)
 
 
 async def _open_client(stack: AsyncExitStack, credentials: Credentials | None) -> vf.AsyncVoucherify:
@@ -183,29 +179,15 @@ async def _open_client(stack: AsyncExitStack, credentials: Credentials | None) -
     return await stack.enter_async_context(client)
 
 
-async def _run_until_done_or_terminated(
+async def _run_to_the_end(
     batcher: ImportBatcher, records: Iterator[Any], display: ProgressDisplay
 ) -> vf.ImportReport:
-    """Run the import; SIGTERM cancels it like Ctrl-C does (the batcher leaves its checkpoint consistent)."""
-    terminated = False
+    """Run the import, keeping the live display fresh (Ctrl-C and SIGTERM: see ``cli.interruption``)."""
     async with anyio.create_task_group() as tasks:
-
-        async def stop_on_sigterm() -> None:
-            nonlocal terminated
-            with anyio.open_signal_receiver(signal.SIGTERM) as signals:
-                async for _ in signals:
-                    terminated = True
-                    tasks.cancel_scope.cancel()
-                    return
-
-        if sys.platform != "win32":
-            tasks.start_soon(stop_on_sigterm)
         if display.mode == "bar":
             tasks.start_soon(display.keep_alive)
         report = await batcher.run(records)
         tasks.cancel_scope.cancel()
-    if terminated:
-        raise Terminated
     return report
 
 
