@@ -230,7 +230,10 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         f"Written by `{results['command']}` ({settings['mode']} mode). Method and how to rerun: "
         "[README.md](README.md). Raw numbers: [results.json](results.json).",
         machine_section(results["machine"], results.get("reruns", [])),
-        "## Targets (issue 7)\n\n" + targets_section(results),
+        "## Targets (issue 7)\n\n"
+        + targets_section(results)
+        + "\n\nWhat limits the targets that are not met: "
+        + "[README.md](README.md#what-the-last-full-run-says-about-issue-7s-targets).",
     ]
     if results.get("client_bound") or results.get("realistic"):
         parts.append("## 1. Bulk import throughput\n\n![throughput](throughput.png)")
