@@ -121,3 +121,10 @@ def test_resume_command_leaves_out_the_token_in_either_spelling() -> None:
 
 def test_resume_command_quotes_paths_for_the_shell() -> None:
     assert resume_command(["import", "my orders.jsonl"]) == "voucherify-async import 'my orders.jsonl'"
+
+
+def test_first_poll_help_states_the_batchers_own_default(capsys: pytest.CaptureFixture[str]) -> None:
+    import voucherify_async as vf
+
+    _, text = run(capsys, "import", "--help")
+    assert f"(default {vf.ImportPollPolicy().first:g};" in " ".join(text.split())

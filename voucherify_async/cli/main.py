@@ -93,7 +93,7 @@ def _add_import_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "--first-poll",
         type=_positive_float,
         metavar="SECONDS",
-        help="when to first look at an import's async action (default 1; later looks adapt to its progress)",
+        help="when to first look at an import's async action (default 0.25; later looks follow its progress)",
     )
     parser.add_argument(
         "--rejects",
