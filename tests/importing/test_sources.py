@@ -172,3 +172,24 @@ def test_a_csv_file_in_another_encoding_raises_source_error(tmp_path: Path) -> N
     path.write_bytes("source_id,status\nçà-1,PAID\n".encode("latin-1"))
     with pytest.raises(SourceError, match="cannot be read"):
         list(read_csv(path))
+
+
+def test_jsonl_broken_line_reason_places_the_error_within_the_record_not_at_line_1(tmp_path: Path) -> None:
+    path = tmp_path / "orders.jsonl"
+    path.write_bytes(b'{"source_id": "a"}\n{"source_id": "b",,}\n')
+    broken = list(read_jsonl(path))[1]
+    assert isinstance(broken, MalformedRecord)
+    assert broken.location == "line 2"
+    assert broken.reason.startswith("not valid JSON: unexpected character")
+    assert broken.reason.endswith(" at character 19 of the record")  # the second comma
+    assert "line 1" not in broken.reason
+
+
+def test_json_array_bad_element_reason_places_the_error_within_the_record(tmp_path: Path) -> None:
+    path = tmp_path / "orders.json"
+    path.write_bytes(b'[\n{"source_id": "a"},\n{"source_id": tru}\n]')
+    broken = list(read_json_array(path))[1]
+    assert isinstance(broken, MalformedRecord)
+    assert broken.reason.startswith("not valid JSON: ")
+    assert broken.reason.endswith(" of the record")
+    assert "line 1" not in broken.reason

@@ -44,6 +44,15 @@ Malformed = Callable[[str, str], Any]
 """Builds what is yielded for an element that is not JSON, from its location and the reason."""
 
 
+def json_error_reason(error: orjson.JSONDecodeError) -> str:
+    """Why a record is not JSON, placed within the record itself.
+
+    orjson's own message ends with "line 1 column 9": that counts from the start of the record, not of the
+    file, so next to the file's line number it would read as the file's line 1.
+    """
+    return f"not valid JSON: {error.msg} at character {error.pos + 1} of the record"
+
+
 def _fast_object(buffer: bytes, begin: int, *, at_eof: bool) -> tuple[int, Any] | object:
     """Find and parse the object element starting at ``begin`` by trying its candidate ends.
 
@@ -150,7 +159,7 @@ class _Splitter:
         except orjson.JSONDecodeError as error:
             leading = len(text) - len(text.lstrip())
             at = self.line + self.buffer.count(b"\n", 0, self.start + leading)
-            return self.malformed(f"record {self.record} (line {at})", f"not valid JSON: {error}")
+            return self.malformed(f"record {self.record} (line {at})", json_error_reason(error))
 
     def _keep_unfinished(self) -> None:
         if self.start < 0:

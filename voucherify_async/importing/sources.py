@@ -36,7 +36,7 @@ import attrs
 import orjson
 
 from voucherify_async.importing.errors import SourceError
-from voucherify_async.importing.json_array import split_json_array
+from voucherify_async.importing.json_array import json_error_reason, split_json_array
 
 __all__ = [
     "SOURCE_CHECKPOINT_EVERY",
@@ -131,7 +131,7 @@ def read_jsonl(path: str | Path) -> Iterator[Any]:
             try:
                 yield orjson.loads(line)
             except orjson.JSONDecodeError as error:
-                yield MalformedRecord(f"line {number}", f"not valid JSON: {error}")
+                yield MalformedRecord(f"line {number}", json_error_reason(error))
 
 
 def read_json_array(path: str | Path) -> Iterator[Any]:
