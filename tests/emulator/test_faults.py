@@ -163,6 +163,16 @@ async def test_a_client_that_times_out_on_a_slow_ack_leaves_its_import_queued(
     assert list(emulator.project().orders) == ["a"]
 
 
+async def test_closing_releases_an_answer_held_by_a_slow_ack_at_once(api: Api, emulator: Emulator) -> None:
+    emulator.add_fault(Fault("slow_ack", route=IMPORT, nth=1, delay=30))
+    with pytest.raises(TimeoutError):
+        with anyio.fail_after(0.1):
+            await api.call("POST", "/v1/orders/import", json=[order("a")])
+    with anyio.fail_after(5):  # not the 30 s the answer was held for
+        await emulator.close()
+    assert emulator.project().import_requests == 1
+
+
 async def test_server_keeps_serving_after_a_dropped_connection(api: Api, emulator: Emulator) -> None:
     emulator.add_fault(Fault("drop", route=IMPORT, nth=1))
     with pytest.raises(aiohttp.ClientConnectionError):

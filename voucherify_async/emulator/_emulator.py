@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
+import anyio
 from aiohttp import web
 
 from voucherify_async.emulator.faults import Fault, FaultPlan
@@ -108,6 +109,7 @@ class Emulator:
         self.tokens = TokenIssuer(time_source, ttl=oauth_token_ttl)
         self.requests: list[RecordedRequest] = []
         self._runner: web.AppRunner | None = None
+        self._closing: anyio.Event | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -117,6 +119,7 @@ class Emulator:
             raise RuntimeError("the emulator is already running")
         from voucherify_async.emulator.app import build_app
 
+        self._closing = anyio.Event()
         runner = web.AppRunner(build_app(self), access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
@@ -132,6 +135,8 @@ class Emulator:
     async def close(self) -> None:
         """Stop serving and close every connection."""
         runner, self._runner = self._runner, None
+        if self._closing is not None:
+            self._closing.set()  # answers held by latency/slow_ack faults go out now, not after their delay
         if runner is not None:
             await runner.cleanup()
 
@@ -146,6 +151,14 @@ class Emulator:
         traceback: TracebackType | None,
     ) -> None:
         await self.close()
+
+    async def hold(self, seconds: float) -> None:
+        """Wait ``seconds`` of real time for a fault, or less when the emulator closes meanwhile."""
+        with anyio.move_on_after(seconds):
+            if self._closing is not None:
+                await self._closing.wait()
+            else:
+                await anyio.sleep(seconds)
 
     @property
     def url(self) -> str:

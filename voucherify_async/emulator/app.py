@@ -10,7 +10,6 @@ import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
 
-import anyio
 from aiohttp import web
 
 from voucherify_async.emulator import exports, routes
@@ -136,7 +135,7 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     hits = emu.faults.pick(route)
     for fault in hits:
         if fault.kind == "latency":
-            await anyio.sleep(fault.delay)
+            await emu.hold(fault.delay)
     kinds = {fault.kind for fault in hits}
     if "drop" in kinds:
         return _drop(request)
@@ -162,7 +161,7 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     for fault in hits:
         if fault.kind == "slow_ack":
             # Processed already: a client that gives up meanwhile leaves its import queued all the same.
-            await anyio.sleep(fault.delay)
+            await emu.hold(fault.delay)
     return response
 
 
