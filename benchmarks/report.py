@@ -1,4 +1,4 @@
-"""Write ``RESULTS.md`` from the raw results: the machine, the targets of issue 7, and one table per suite."""
+"""Write ``RESULTS.md`` from the raw results: the machine, the targets, and one table per suite."""
 
 from __future__ import annotations
 
@@ -230,10 +230,10 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         f"Written by `{results['command']}` ({settings['mode']} mode). Method and how to rerun: "
         "[README.md](README.md). Raw numbers: [results.json](results.json).",
         machine_section(results["machine"], results.get("reruns", [])),
-        "## Targets (issue 7)\n\n"
+        "## Targets\n\n"
         + targets_section(results)
         + "\n\nWhat limits the targets that are not met: "
-        + "[README.md](README.md#what-the-last-full-run-says-about-issue-7s-targets).",
+        + "[README.md](README.md#what-the-last-full-run-says-about-the-targets).",
     ]
     if results.get("client_bound") or results.get("realistic"):
         parts.append("## 1. Bulk import throughput\n\n![throughput](throughput.png)")

@@ -1,4 +1,4 @@
-"""The measurements of issue 7, each against its own emulator process; they return raw records.
+"""The measurements, each against its own emulator process; they return raw records.
 
 Records are plain dicts (saved to ``results.json``); ``report.py`` turns them into tables and plots.
 Contenders run interleaved (A B C A B C ...) so that a slow moment of the shared machine hits every
