@@ -64,6 +64,7 @@ async def send_once(
     else:
         limits = aiohttp.ClientTimeout(total=timeout.total, connect=timeout.connect)
     started = state.clock.monotonic()
+    sent_at = state.clock.time()
     try:
         response = await session.request(
             method, url, params=_query(params), data=body, headers=dict(headers), timeout=limits,
@@ -72,6 +73,7 @@ async def send_once(
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         raise connection_error(exc, method, url, sent=None) from None
     try:
+        state.server_clock.observe(response.headers.get("Date"), sent=sent_at, received=state.clock.time())
         _note_rate_limit(state, response.headers)
         header_request_id = response.headers.get("X-Request-Id")
         if streaming and response.status < 400:
@@ -89,7 +91,8 @@ async def send_once(
     if response.status < 400:
         _log_answer(method, url, response.status, elapsed, header_request_id)
         return _decode(raw, method, url)
-    error = error_from_response(response.status, response.headers, raw, header_request_id, state.clock.time())
+    now = state.server_clock.server_time(state.clock.time())  # a Retry-After date is on the server's clock
+    error = error_from_response(response.status, response.headers, raw, header_request_id, now)
     _log_answer(method, url, response.status, elapsed, error.request_id)
     raise error
 

@@ -21,6 +21,7 @@ from voucherify_async._auth import AppKeys, Auth, BearerToken, OAuthCredentials,
 from voucherify_async._clock import DEFAULT_CLOCK, Clock
 from voucherify_async._errors import InvalidArgumentError, VoucherifyError
 from voucherify_async._rate_limit import RateLimitInfo, RetryPolicy
+from voucherify_async._server_clock import ServerClock
 from voucherify_async._timeout import Timeout
 from voucherify_async._transport import Transport
 from voucherify_async._version import __version__
@@ -90,6 +91,8 @@ class ClientState:
     """Sent with every request: ``User-Agent``, ``X-Voucherify-Channel``, ``Accept``."""
     rate_limit: RateLimitInfo = field(factory=RateLimitInfo)
     rate_limits: dict[str, RateLimitInfo] = field(factory=dict)
+    server_clock: ServerClock = field(factory=ServerClock)
+    """How far the server's clock is from ours, from the ``Date`` header of every answer."""
     draw: Callable[[], float] = random.random
     """Draws the jitter of backoff waits (a fixed function in tests)."""
 
@@ -268,6 +271,27 @@ class AsyncVoucherify:
     def clock(self) -> Clock:
         """The clock every wait of this client goes through."""
         return self._transport.clock
+
+    @property
+    def clock_offset(self) -> float | None:
+        """How many seconds the server's clock is ahead of ours (negative: behind); ``None`` before the
+        first answer.
+
+        Measured on the ``Date`` header of every answer, whole seconds, so it reads ``0.0`` while the
+        clocks agree within what the header can tell. Waits for a rate limit's ``X-Rate-Limit-Retry`` and
+        the import batcher's look for an import whose answer was lost read the server's times with it.
+
+        Example:
+            >>> await client.orders.list(limit=1)
+            >>> if abs(client.clock_offset or 0) > 60:
+            ...     print("this machine's clock is off by more than a minute")
+        """
+        return self._transport.server_clock.offset
+
+    @property
+    def clock_offset_bounds(self) -> tuple[float, float] | None:
+        """The lowest and highest offset (server minus ours, seconds) the answers so far allow, if any."""
+        return self._transport.server_clock.bounds
 
     @property
     def timeout(self) -> Timeout:

@@ -59,7 +59,8 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 import attrs
 
 from voucherify_async._errors import VoucherifyError
-from voucherify_async._rate_limit import BULK_API_CALLS, RateLimitInfo
+from voucherify_async._rate_limit import BULK_API_CALLS, RateLimitInfo, wait_until_reset
+from voucherify_async.resources._checks import check_number
 
 if TYPE_CHECKING:
     from voucherify_async._clock import Clock
@@ -101,6 +102,10 @@ class PollPolicy:
         budget_share: ...and polls then spend at most this share of the calls left before the window
             resets, pausing longer than ``max_interval`` if need be.
 
+    Raises:
+        InvalidArgumentError: A number is negative, NaN, infinite or a ``bool``, or ``max_interval`` is 0
+            (``shortest_action`` may also be ``None``).
+
     Example:
         >>> # Fewer polls, noticing the end within a fifth of the time waited instead of a tenth:
         >>> relaxed = vf.PollPolicy(lateness_fraction=0.2, lateness_floor=1.0)
@@ -123,6 +128,16 @@ class PollPolicy:
     low_budget: float = 0.1
     budget_share: float = 0.5
 
+    def __attrs_post_init__(self) -> None:
+        for field in attrs.fields(PollPolicy):
+            check_number(
+                f"PollPolicy.{field.name}",
+                getattr(self, field.name),
+                # A longest pause of 0 polls without a pause.
+                above=0 if field.name == "max_interval" else None,
+                none_allowed=field.name == "shortest_action",
+            )
+
     def schedule(self, *, started: float) -> PollSchedule:
         """Start the schedule of one wait.
 
@@ -144,7 +159,7 @@ class PollPolicy:
 
         Args:
             budgets: The budgets last seen (``client.rate_limits.values()``).
-            now: The current epoch time.
+            now: The current epoch time on the server's clock (``X-Rate-Limit-Retry`` is on it).
 
         Example:
             >>> # 5 calls of 100 left, the window resets in 30 minutes: one poll every 12 minutes at most.
@@ -156,9 +171,9 @@ class PollPolicy:
         for budget in budgets:
             if budget.limit_type == BULK_API_CALLS or budget.limit is None or budget.remaining is None:
                 continue
-            reset_in = budget.seconds_until_reset(now)
-            if reset_in is None or budget.remaining > self.low_budget * budget.limit:
+            if budget.reset_at is None or budget.remaining > self.low_budget * budget.limit:
                 continue
+            reset_in = wait_until_reset(budget.reset_at, now, budget.limit_type) or 0.0
             pause = max(pause, reset_in / max(1.0, self.budget_share * budget.remaining))
         return pause
 
@@ -309,6 +324,7 @@ async def poll_until_finished(
     timeout: float | None,
     on_poll: Callable[[PollableT], object] | None,
     budgets: Callable[[], Iterable[RateLimitInfo]] = tuple,
+    server_now: Callable[[], float] | None = None,
 ) -> PollableT:
     """Fetch a resource until it is finished, pausing as ``policy`` says; return its last state.
 
@@ -320,6 +336,8 @@ async def poll_until_finished(
         timeout: Give up after this many seconds (``None``: never).
         on_poll: Called with each polled state (awaited when it returns an awaitable).
         budgets: The API budgets last seen, read after each poll (``PollPolicy.budget_pause``).
+        server_now: The time on the server's clock, which the budgets' reset times are on (default: the
+            ``clock``'s).
 
     Raises:
         WaitTimeout: ``timeout`` seconds passed first (one last poll is made at the deadline).
@@ -338,7 +356,8 @@ async def poll_until_finished(
                 await result
         if current.finished:
             return current
-        delay = max(schedule.next_delay(now), policy.budget_pause(budgets(), clock.time()))
+        epoch = server_now() if server_now is not None else clock.time()
+        delay = max(schedule.next_delay(now), policy.budget_pause(budgets(), epoch))
         if timeout is not None:
             left = started + timeout - now
             if left <= 0:

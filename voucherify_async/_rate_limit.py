@@ -31,11 +31,14 @@ __all__ = [
     "API_CALLS",
     "BULK_API_CALLS",
     "DEFAULT_MAX_RETRIES",
+    "LIMIT_WINDOWS",
     "RateLimitInfo",
     "RetryPolicy",
     "error_from_response",
     "parse_retry_after",
+    "requested_wait",
     "spent_budget_wait",
+    "wait_until_reset",
 ]
 
 DEFAULT_MAX_RETRIES = 3
@@ -46,6 +49,51 @@ API_CALLS = "api_calls"
 
 BULK_API_CALLS = "bulk_api_calls"
 """The ``X-Rate-Limit-Type`` of the bulk budget, which order imports and exports spend."""
+
+LIMIT_WINDOWS: Mapping[str, float] = {API_CALLS: 3600.0, BULK_API_CALLS: 3600.0}
+"""The longest window of each limit type, in seconds: general calls are counted per minute or per hour (the
+Sandbox project's), bulk calls per hour. No wait for a window's reset is ever longer than its window, whatever
+the clocks say."""
+
+
+def wait_until_reset(reset_at: float, now: float, limit_type: str | None) -> float | None:
+    """Seconds until a window resets at ``reset_at`` (``X-Rate-Limit-Retry``), at most the window's length.
+
+    Args:
+        reset_at: Epoch seconds on the server's clock.
+        now: The current time on the server's clock (see ``client.clock_offset``).
+        limit_type: The ``X-Rate-Limit-Type``, for the cap of :data:`LIMIT_WINDOWS`.
+
+    Returns:
+        The wait, or ``None`` when the reset is not in the future: then the window is already renewed as
+        far as we can tell, and the caller backs off instead of sending again at once.
+    """
+    wait = reset_at - now
+    if not wait > 0:
+        return None
+    window = LIMIT_WINDOWS.get(limit_type or "")
+    return wait if window is None else min(wait, window)
+
+
+def requested_wait(error: APIError, now: float) -> float | None:
+    """The wait a refusal asks for: ``Retry-After``, or on a 429 without it ``X-Rate-Limit-Retry``.
+
+    One rule for the transport's retries and the import batcher's: a wait that is zero or negative (a
+    gateway's bare ``Retry-After: 0``, a reset already past on a skewed clock) asks for nothing, and the
+    caller backs off instead, so a refusal repeated at once can never become a tight loop.
+
+    Args:
+        error: The refusal (a 429, or a 503 naming its wait).
+        now: The current time on the server's clock.
+
+    Returns:
+        Seconds to wait, or ``None`` when the refusal names no positive wait.
+    """
+    if error.retry_after is not None and error.retry_after > 0:
+        return error.retry_after  # relative: no clock enters it
+    if isinstance(error, RateLimitError) and error.retry_after is None and error.reset_at is not None:
+        return wait_until_reset(error.reset_at, now, error.limit_type)
+    return None
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -123,9 +171,9 @@ def spent_budget_wait(budgets: Mapping[str, RateLimitInfo], now: float) -> float
         now: The current epoch time.
     """
     budget = budgets.get(API_CALLS)
-    if budget is None or budget.remaining != 0:
+    if budget is None or budget.remaining != 0 or budget.reset_at is None:
         return 0.0
-    return budget.seconds_until_reset(now) or 0.0
+    return wait_until_reset(budget.reset_at, now, API_CALLS) or 0.0
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
@@ -197,7 +245,9 @@ class RetryPolicy:
     - Retried: connection failures, and the statuses 408, 429, 502, 503 and 504, up to ``max_retries`` times
       (3 by default) with capped exponential backoff and full jitter. A ``Retry-After`` header (or, on a 429
       without it, ``X-Rate-Limit-Retry``) is honoured exactly, however long: a bulk budget of one call an hour
-      makes a 429 asking for most of an hour normal.
+      makes a 429 asking for most of an hour normal. ``X-Rate-Limit-Retry`` is read on the server's clock
+      (``client.clock_offset``) and never waited on for longer than its window; a wait of zero or less (a
+      gateway's ``Retry-After: 0``) falls back to backoff.
     - Never retried: any other 4xx; they would fail the same way again.
     - A non-idempotent request (POST) is resent only when the failure proves the server did not process
       it: the connection could not be made, or the answer is 408, 429 or 503. A POST whose connection broke
@@ -257,14 +307,10 @@ class RetryPolicy:
         """Seconds to wait before retry number ``retry_number`` (0-based) after ``error``.
 
         A wait the server asked for is returned exactly; ``None`` means it is longer than ``max_wait``.
+        A wait of zero or less falls back to backoff (:func:`requested_wait`), and no wait for a window's
+        reset is longer than the window (:data:`LIMIT_WINDOWS`). ``now`` is on the server's clock.
         """
-        wait = error.retry_after if isinstance(error, APIError) else None
-        if wait is None and isinstance(error, RateLimitError) and error.reset_at is not None:
-            # A 429 without Retry-After still says when its window resets (X-Rate-Limit-Retry, epoch s); a
-            # reset already past (clock skew) falls back to backoff rather than retrying at once.
-            wait = error.reset_at - now
-            if wait <= 0:
-                wait = None
+        wait = requested_wait(error, now) if isinstance(error, APIError) else None
         if wait is None:
             return self.backoff(retry_number, draw)
         if self.max_wait is not None and wait > self.max_wait:

@@ -33,6 +33,7 @@ from voucherify_async._auth import Auth, OAuthCredentials
 from voucherify_async._clock import Clock
 from voucherify_async._errors import APIConnectionError, APIError, AuthenticationError, VoucherifyError
 from voucherify_async._rate_limit import DEFAULT_MAX_RETRIES, RateLimitInfo, RetryPolicy, spent_budget_wait
+from voucherify_async._server_clock import ServerClock
 from voucherify_async._timeout import Timeout
 from voucherify_async.models import to_json
 
@@ -69,6 +70,15 @@ class Transport:
     def clock(self) -> Clock:
         """The clock every wait of this client goes through."""
         return self._shared.clock
+
+    @property
+    def server_clock(self) -> ServerClock:
+        """How far the server's clock is from ours (shared with ``with_options`` copies)."""
+        return self._shared.server_clock
+
+    def server_now(self) -> float:
+        """The current time on the server's clock (ours moved by the offset the ``Date`` headers show)."""
+        return self._shared.server_clock.server_time(self._shared.clock.time())
 
     @property
     def base_url(self) -> str:
@@ -207,10 +217,12 @@ class Transport:
 
     def _url(self, path_or_url: str) -> URL:
         # A path is URL text, like an absolute URL: percent-escapes are kept, so an id quoted with
-        # quote(id, safe="") stays one path segment even when it holds "/" or "?".
+        # quote(id, safe="") stays one path segment even when it holds "/" or "?". encoded=True: yarl would
+        # decode "%2E" and drop "." and ".." segments (RFC 3986 normalisation), so ids "." and ".." (sent
+        # as "%2E" by resources._paths) would name another path.
         if URL(path_or_url).is_absolute():
             return URL(path_or_url)
-        return URL(f"{str(self._shared.base_url).rstrip('/')}/{path_or_url.lstrip('/')}")
+        return URL(f"{str(self._shared.base_url).rstrip('/')}/{path_or_url.lstrip('/')}", encoded=True)
 
     async def _call(
         self,
@@ -284,7 +296,7 @@ class Transport:
         )
 
     async def _wait_for_spent_budget(self, method: str, url: URL) -> None:
-        wait = spent_budget_wait(self._shared.rate_limits, self._shared.clock.time())
+        wait = spent_budget_wait(self._shared.rate_limits, self.server_now())
         max_wait = self.retry_policy.max_wait
         if not wait or (max_wait is not None and wait > max_wait):
             return
@@ -296,7 +308,7 @@ class Transport:
         await self._shared.clock.sleep(wait)
 
     def _retry_delay(self, error: VoucherifyError, retries: int) -> float:
-        delay = self.retry_policy.delay(error, retries, now=self._shared.clock.time(), draw=self._shared.draw)
+        delay = self.retry_policy.delay(error, retries, now=self.server_now(), draw=self._shared.draw)
         if delay is None:
             logger.warning("%s: the wait asked for is longer than RetryPolicy.max_wait", error)
             raise error

@@ -181,9 +181,11 @@ async def test_isolated_orders_never_reach_the_server(emulators: Any, clients: A
 async def test_a_400_whose_rule_is_unknown_is_split_as_a_last_resort(
     client: vf.AsyncVoucherify, emulator: Emulator
 ) -> None:
+    # The details name a property path (so an order may be at fault) with a rule the batcher cannot read.
+    details = "Property .metadata.region is not allowed in this project"
     emulator.add_fault(
         import_fault(
-            "status", status=400, nth=[1], body={"code": 400, "key": "invalid_payload", "details": "?"}
+            "status", status=400, nth=[1], body={"code": 400, "key": "invalid_payload", "details": details}
         )
     )
     report = await ImportBatcher(client).run(make_orders(8))
@@ -232,13 +234,14 @@ async def test_a_hit_bulk_limit_is_waited_out(emulators: Any, clients: Any) -> N
 
 @pytest.mark.anyio
 async def test_isolation_gives_up_after_max_refusals(client: vf.AsyncVoucherify, emulator: Emulator) -> None:
-    emulator.add_fault(
-        import_fault("status", status=400, body={"code": 400, "key": "invalid_payload", "details": "odd"})
-    )
+    refused = {"code": 400, "key": "invalid_payload", "details": "Property .metadata.region is odd"}
+    # Refused: the batch, its second half, that half's second half, and so on; the first halves go through.
+    emulator.add_fault(import_fault("status", status=400, nth=[1, 3, 5, 7], body=refused))
     report = await ImportBatcher(client, max_refusals=3).run(make_orders(64))
-    assert report.bulk_calls == 4
-    assert len(report.rejected) == 64
+    assert report.bulk_calls == 7
+    assert [failure.source_id for failure in report.rejected] == [f"o-{n}" for n in range(56, 64)]
     assert "not isolated further after 4 refusals" in report.rejected[0].reason
+    assert report.imported == 56
     assert_accounted(report)
 
 

@@ -143,13 +143,13 @@ async def test_an_adopted_import_of_the_same_size_without_our_orders_is_not_coun
 
 
 @pytest.mark.anyio
-async def test_an_adopted_import_is_confirmed_with_one_order_lookup(
+async def test_an_adopted_import_is_confirmed_with_three_order_lookups(
     client: vf.AsyncVoucherify, emulator: Emulator
 ) -> None:
     emulator.add_fault(import_fault("lost_ack", nth=[1]))
     await ImportBatcher(client).run(make_orders(3))
     lookups = [r.path for r in emulator.requests if r.route == "GET /v1/orders/{id}"]
-    assert lookups == ["/v1/orders/o-2"]
+    assert lookups == ["/v1/orders/o-2", "/v1/orders/o-0", "/v1/orders/o-1"]  # the last, first and middle
 
 
 def test_a_failed_action_proves_nothing_about_whose_import_it_was() -> None:

@@ -202,14 +202,15 @@ async def test_a_run_stopped_while_splitting_resumes_with_the_planned_parts(
     client: vf.AsyncVoucherify, emulator: Emulator, tmp_path: Path
 ) -> None:
     journal = tmp_path / "import.journal"
-    refused = {"code": 400, "key": "invalid_payload", "details": "a rule the batcher cannot read"}
-    # 8 orders refused, then their first half: the parts planned are [0, 1], [2, 3] and [4..7].
+    refused = {"code": 400, "key": "invalid_payload", "details": "Property .metadata.region is odd"}
+    # 8 orders refused, then their first half: the parts planned are [4..7] (the other half goes first),
+    # then [0, 1] and [2, 3].
     emulator.add_fault(import_fault("status", status=400, nth=[1, 2], body=refused))
     await _stop_at(ImportBatcher(client, checkpoint=journal), make_orders(8), vf.BatchSubmitted, 1)
     events: list[vf.ProgressEvent] = []
     report = await ImportBatcher(client, checkpoint=journal, on_progress=events.append).run(make_orders(8))
     sizes = [(event.how, event.size) for event in events if isinstance(event, vf.BatchSubmitted)]
-    assert sizes == [("reattached", 2), ("submitted", 2), ("submitted", 4)]
+    assert sizes == [("reattached", 4), ("submitted", 2), ("submitted", 2)]
     assert report.imported == 8
     assert_accounted(report)
 
@@ -219,21 +220,15 @@ async def test_refusals_before_a_stop_count_against_max_refusals_after_resume(
     client: vf.AsyncVoucherify, emulator: Emulator, tmp_path: Path
 ) -> None:
     journal = tmp_path / "import.journal"
-    refused = {"code": 400, "key": "invalid_payload", "details": "a rule the batcher cannot read"}
+    refused = {"code": 400, "key": "invalid_payload", "details": "Property .metadata.region is odd"}
     emulator.add_fault(import_fault("status", status=400, nth=[1, 2, 4], body=refused))
     await _stop_at(
         ImportBatcher(client, checkpoint=journal, max_refusals=2), make_orders(8), vf.BatchSubmitted, 1
     )
     report = await ImportBatcher(client, checkpoint=journal, max_refusals=2).run(make_orders(8))
-    # The third 400 (of the part [2, 3]) is one too many: what is left is rejected, not split further.
-    assert sorted(failure.source_id for failure in report.rejected) == [
-        "o-2",
-        "o-3",
-        "o-4",
-        "o-5",
-        "o-6",
-        "o-7",
-    ]
+    # The parts planned after two 400s are [4..7], [0, 1] and [2, 3]; the third 400 (of [0, 1]) is one too
+    # many: what is left is rejected, not split further.
+    assert sorted(failure.source_id for failure in report.rejected) == ["o-0", "o-1", "o-2", "o-3"]
     assert_accounted(report)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import functools
 import logging
 import math
@@ -126,9 +127,17 @@ async def _handle(
 @web.middleware
 async def api_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every request: record it, apply faults, authenticate, count it against the budget, answer."""
+    emu = request.app[EMULATOR]
+    response = await _answer(emu, request, handler)
+    # The Date header on the emulator's own clock (aiohttp stamps the machine's): a test that skews the
+    # emulator's time_source skews everything a client can read of the server's clock, as a real one would.
+    response.headers["Date"] = email.utils.formatdate(emu.time_source(), usegmt=True)
+    return response
+
+
+async def _answer(emu: Emulator, request: web.Request, handler: Handler) -> web.StreamResponse:
     from voucherify_async.emulator._emulator import RecordedRequest
 
-    emu = request.app[EMULATOR]
     route = route_of(request)
     record = RecordedRequest(request.method, request.path, route)
     emu.requests.append(record)

@@ -21,7 +21,9 @@ from aiohttp import web
 
 from voucherify_async.emulator.export_filters import field_value, filter_problem, matches
 from voucherify_async.emulator.request_context import (
+    ANY_ID,
     emulator_of,
+    path_id,
     project_of,
     query_choice,
     query_int,
@@ -176,14 +178,14 @@ async def create_export(request: web.Request) -> web.Response:
 
 
 def _find(request: web.Request) -> ExportRecord | None:
-    return project_of(request).exports.get(request.match_info["id"])
+    return project_of(request).exports.get(path_id(request))
 
 
 async def get_export(request: web.Request) -> web.Response:
     """GET /v1/exports/{id}."""
     export = _find(request)
     if export is None:
-        return not_found("export", request.match_info["id"])
+        return not_found("export", path_id(request))
     emu = emulator_of(request)
     status = export.status(emu.time_source(), emu.export_delay)
     return json_response(export.to_wire(status, emu.url))
@@ -193,7 +195,7 @@ async def delete_export(request: web.Request) -> web.Response:
     """DELETE /v1/exports/{id}: 204, then the export and its file are gone."""
     export = _find(request)
     if export is None:
-        return not_found("export", request.match_info["id"])
+        return not_found("export", path_id(request))
     del project_of(request).exports[export.id]
     return web.Response(status=204)
 
@@ -224,7 +226,7 @@ async def list_exports(request: web.Request) -> web.Response:
 async def download_export(request: web.Request) -> web.Response:
     """GET /download/v1/exports/{id}?token=...: the CSV, for the export's token only."""
     emu = emulator_of(request)
-    export_id = request.match_info["id"]
+    export_id = path_id(request)
     token = request.query.get("token", "")
     for project in emu.projects.values():
         export = project.exports.get(export_id)
@@ -243,6 +245,6 @@ def add_routes(app: web.Application) -> None:
     """Register the export routes."""
     app.router.add_post("/v1/orders/export", create_export)
     app.router.add_get("/v1/exports", list_exports)
-    app.router.add_get("/v1/exports/{id}", get_export)
-    app.router.add_delete("/v1/exports/{id}", delete_export)
-    app.router.add_get("/download/v1/exports/{id}", download_export)
+    app.router.add_get("/v1/exports/" + ANY_ID, get_export)
+    app.router.add_delete("/v1/exports/" + ANY_ID, delete_export)
+    app.router.add_get("/download/v1/exports/" + ANY_ID, download_export)

@@ -13,10 +13,12 @@ from aiohttp import web
 
 from voucherify_async.emulator.oauth import KNOWN_SCOPES
 from voucherify_async.emulator.request_context import (
+    ANY_ID,
     CURRENT,
     ErrorAnswer,
     emulator_of,
     invalid_query,
+    path_id,
     project_of,
     query_choice,
     query_int,
@@ -47,7 +49,7 @@ async def create_order(request: web.Request) -> web.Response:
 
 async def get_order(request: web.Request) -> web.Response:
     """GET /v1/orders/{id}: by Voucherify id or by ``source_id``."""
-    key = request.match_info["id"]
+    key = path_id(request)
     order = project_of(request).find_order(key)
     if order is None:
         return not_found("order", key)
@@ -57,7 +59,7 @@ async def get_order(request: web.Request) -> web.Response:
 async def update_order(request: web.Request) -> web.Response:
     """PUT /v1/orders/{id}: merge the fields given into the stored order."""
     project = project_of(request)
-    key = request.match_info["id"]
+    key = path_id(request)
     body = await read_json(request)
     if problem := validate_order(body, emulator_of(request).metadata_schema):
         raise _invalid(problem)
@@ -98,7 +100,7 @@ async def import_orders(request: web.Request) -> web.Response:
 async def get_async_action(request: web.Request) -> web.Response:
     """GET /v1/async-actions/{id}: the action with its ``result`` once finished."""
     project = project_of(request)
-    action_id = request.match_info["id"]
+    action_id = path_id(request)
     now = project.catch_up()
     action = project.find_action(action_id)
     if action is None:
@@ -158,8 +160,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/v1/orders", create_order)
     app.router.add_get("/v1/orders", list_orders)
     app.router.add_post("/v1/orders/import", import_orders)
-    app.router.add_get("/v1/orders/{id}", get_order)
-    app.router.add_put("/v1/orders/{id}", update_order)
+    app.router.add_get("/v1/orders/" + ANY_ID, get_order)
+    app.router.add_put("/v1/orders/" + ANY_ID, update_order)
     app.router.add_get("/v1/async-actions", list_async_actions)
-    app.router.add_get("/v1/async-actions/{id}", get_async_action)
+    app.router.add_get("/v1/async-actions/" + ANY_ID, get_async_action)
     app.router.add_post("/v1/oauth/token", issue_token)

@@ -18,7 +18,7 @@ from typing import Any
 import anyio
 from anyio.abc import ObjectReceiveStream, ObjectSendStream
 
-from voucherify_async._errors import APIConnectionError, APIError, InvalidArgumentError, VoucherifyError
+from voucherify_async._errors import APIConnectionError, APIError, VoucherifyError
 from voucherify_async.importing.checkpoint import Journal
 from voucherify_async.importing.chunking import (
     DEFAULT_MAX_BATCH_BYTES,
@@ -35,6 +35,7 @@ from voucherify_async.importing.report import BatchResult, ImportReport
 from voucherify_async.importing.sources import OrderSource
 from voucherify_async.importing.validation import OrderRules
 from voucherify_async.models import to_wire as models_to_wire
+from voucherify_async.resources._checks import check_number, check_whole_number
 
 __all__ = ["ImportBatcher", "ImportRun"]
 
@@ -104,6 +105,10 @@ class ImportBatcher:
         to_wire: Turns objects that are not mappings (``vf.Order``) into wire dicts; defaults to the models'
             ``to_wire``.
 
+    Raises:
+        InvalidArgumentError: A setting is out of its range or of the wrong type (counts are ``int``, not
+            ``bool`` or ``float``; seconds are finite ``int`` or ``float``), before anything is read or sent.
+
     Example:
         >>> async with vf.AsyncVoucherify(app_id=..., app_token=...) as client:
         ...     report = await vf.ImportBatcher(client, checkpoint="orders.journal").run(orders)
@@ -136,6 +141,7 @@ class ImportBatcher:
             lost_ack_margin=lost_ack_margin,
             max_submit_attempts=max_submit_attempts,
             max_refusals=max_refusals,
+            total_orders=total_orders,
         )
         self.client = client
         self.batch_size = batch_size
@@ -310,25 +316,28 @@ class ImportBatcher:
 
 def _check_settings(
     *,
-    batch_size: int,
-    max_batch_bytes: int,
-    batch_timeout: float | None,
-    lost_ack_margin: float,
-    max_submit_attempts: int,
-    max_refusals: int,
+    batch_size: object,
+    max_batch_bytes: object,
+    batch_timeout: object,
+    lost_ack_margin: object,
+    max_submit_attempts: object,
+    max_refusals: object,
+    total_orders: object,
 ) -> None:
-    """Refuse impossible settings when the batcher is made, before anything is read or sent."""
-    checks: list[tuple[str, object, bool, str]] = [
-        ("batch_size", batch_size, 1 <= batch_size <= MAX_BATCH_SIZE, f"between 1 and {MAX_BATCH_SIZE}"),
-        ("max_batch_bytes", max_batch_bytes, max_batch_bytes >= 3, "enough for one small order (3 or more)"),
-        ("batch_timeout", batch_timeout, batch_timeout is None or batch_timeout > 0, "positive, or None"),
-        ("lost_ack_margin", lost_ack_margin, lost_ack_margin >= 0, "0 or more"),
-        ("max_submit_attempts", max_submit_attempts, max_submit_attempts >= 1, "1 or more"),
-        ("max_refusals", max_refusals, max_refusals >= 0, "0 or more"),
-    ]
-    for name, value, valid, rule in checks:
-        if not valid:
-            raise InvalidArgumentError(f"{name} must be {rule}, got {value!r}")
+    """Refuse impossible settings when the batcher is made, before anything is read or sent.
+
+    Counts are whole numbers: a batch of 1.5 orders is never full, so ``batch_size=1.5`` sent every order in
+    one request. Seconds are finite: a NaN compares false with everything and slips through any bound.
+    """
+    check_whole_number("batch_size", batch_size, 1, MAX_BATCH_SIZE)
+    # As `prepare_batches` requires: the body's two brackets and at least one byte of order.
+    check_whole_number("max_batch_bytes", max_batch_bytes, 3)
+    check_number("batch_timeout", batch_timeout, above=0, unit="seconds", none_allowed=True)
+    check_number("lost_ack_margin", lost_ack_margin, unit="seconds")
+    check_whole_number("max_submit_attempts", max_submit_attempts, 1)
+    check_whole_number("max_refusals", max_refusals, 0)
+    if total_orders is not None:
+        check_whole_number("total_orders", total_orders, 0)
 
 
 def _totals(report: ImportReport) -> dict[str, int]:

@@ -6,14 +6,14 @@ The batcher talks to the API only through the client's public resource methods, 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, Protocol
 
 import anyio
 import anyio.lowlevel
 
 from voucherify_async._clock import Clock
-from voucherify_async._rate_limit import RateLimitInfo
+from voucherify_async._rate_limit import RateLimitInfo, wait_until_reset
 from voucherify_async.importing.checkpoint import Journal
 from voucherify_async.importing.progress import (
     ImportProgress,
@@ -43,6 +43,8 @@ class _AsyncActionsAPI(Protocol):
 
     async def list(self, *, limit: int | None = ...) -> AsyncActionsPage: ...
 
+    def iterate(self, *, limit: int = ...) -> AsyncIterator[AsyncAction]: ...
+
 
 class ImportClient(Protocol):
     """What the batcher needs of a client (``vf.AsyncVoucherify`` provides it)."""
@@ -60,6 +62,11 @@ class ImportClient(Protocol):
     @property
     def clock(self) -> Clock:
         """The clock every wait goes through."""
+        ...
+
+    @property
+    def clock_offset_bounds(self) -> tuple[float, float] | None:
+        """The bounds of (server clock - ours) measured on the answers' ``Date`` headers, if any."""
         ...
 
     @property
@@ -130,6 +137,8 @@ class RunContext:
         self.source_exhausted = False
         self.known_action_ids: set[str] = set()
         """Every action this run (or the journal) knows as its own: never adopted as another's."""
+        self.examined_action_ids: set[str] = set()
+        """Actions found after a lost answer and examined: proven not ours, or not proven ours."""
         self.in_flight_action_id: str | None = None
         self.unanswered_batch: int | None = None
         """The batch whose last import request reached the server unanswered (it may have been queued)."""
@@ -181,8 +190,16 @@ class RunContext:
             if self.api_calls_seen is not budget:
                 self.api_calls_seen, self.calls_since_api_calls_seen = budget, 0
             remaining -= self.calls_since_api_calls_seen
-        wait = budget.reset_at - self.clock.time()
-        return (wait, budget) if remaining <= 0 and wait > 0 else None
+        wait = wait_until_reset(budget.reset_at, self.server_now(), limit_type)
+        return (wait, budget) if remaining <= 0 and wait is not None else None
+
+    def server_now(self) -> float:
+        """The current time on the server's clock, never past it (as ``Date`` headers measured it)."""
+        now = self.clock.time()
+        bounds = self.client.clock_offset_bounds
+        if bounds is None or bounds[0] <= 0.0 <= bounds[1]:
+            return now
+        return now + bounds[0]
 
     async def wait_for_rate_limit(self, seconds: float, limit_type: str | None, reason: str) -> None:
         """Wait ``seconds`` for a rate limit through the clock, after telling the progress callback."""
@@ -231,7 +248,7 @@ class RunContext:
         per_batch = sum(self.batch_seconds[-5:]) / len(self.batch_seconds[-5:])
         reset_in = None
         if budget is not None and budget.reset_at is not None:
-            reset_in = max(0.0, budget.reset_at - self.clock.time())
+            reset_in = wait_until_reset(budget.reset_at, self.server_now(), BULK) or 0.0
         return estimate_eta(
             remaining_orders=max(0, total - accounted),
             batch_size=self.batch_size,

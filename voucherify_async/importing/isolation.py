@@ -10,7 +10,14 @@ and spends a bulk call, and there is no validate-only call, so the batcher:
    resends the rest once (one extra bulk call per refused batch);
 2. only when the rule is not understood (or matches no order), splits the batch in two (keeping orders with
    the same value at the path together, so the offenders tend to end up in one half) and tries each half;
-   a part of one order that is refused is rejected.
+   a part of one order that is refused is rejected. When the first half is refused with the same details,
+   the second half is tried before the first is split further;
+3. never splits on a 400 that is no order's fault, and stops the run instead (``ImportInterruptedError``):
+   details that name no property path (:func:`parse_details` gives ``None``: an account's or plan's refusal
+   such as ``Order import is not available for this project``, or a gateway's page or empty body instead of
+   the API's Error object), or details that both halves of a split meet alike while no part of the batch
+   was imported (a rule every subset of the orders breaks). The server would answer them to any subset of
+   the orders: splitting would spend a bulk call per probe and end by rejecting good orders.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import attrs
 from voucherify_async.importing.polling import action_status
 from voucherify_async.importing.report import OrderFailure
 
-__all__ = ["ActionOutcome", "counts_other_orders", "read_outcome"]
+__all__ = ["ActionOutcome", "counts_other_orders", "named_failures", "read_outcome"]
 
 
 @attrs.frozen
@@ -61,6 +61,12 @@ def _failures(raw: Any) -> list[OrderFailure]:
             )
         )
     return failures
+
+
+def named_failures(action: Any) -> list[OrderFailure]:
+    """The failures a finished action's result names itself (:func:`read_outcome` adds the unnamed ones)."""
+    result = getattr(action, "result", None)
+    return _failures(_field(result, "failed") if result is not None else None)
 
 
 def read_outcome(action: Any, source_ids: Sequence[str | None]) -> ActionOutcome:

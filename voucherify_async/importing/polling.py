@@ -24,6 +24,7 @@ from voucherify_async.importing.context import API_CALLS, RunContext
 from voucherify_async.importing.errors import BatchTimeoutError
 from voucherify_async.importing.progress import BatchPolled
 from voucherify_async.models import AsyncAction
+from voucherify_async.resources._checks import check_number, check_whole_number
 
 __all__ = ["FINISHED", "ImportPollPolicy", "PollPolicy", "action_status", "wait_for_action"]
 
@@ -50,6 +51,10 @@ class ImportPollPolicy:
         max_poll_errors: Consecutive failed polls (after the client's own retries) tolerated before giving up.
         resend: Seconds that, times ``backoff`` to the power of the attempts so far, a batch waits before it
             is sent again after a connection failure or a 5xx (2, 4, 8... seconds by default).
+
+    Raises:
+        InvalidArgumentError: A number is out of its range (seconds 0 or more, ``maximum`` above 0,
+            ``backoff`` 1 or more), NaN, infinite or a ``bool``, or ``max_poll_errors`` is not an ``int``.
     """
 
     first: float = 0.25
@@ -58,6 +63,15 @@ class ImportPollPolicy:
     backoff: float = 2.0
     max_poll_errors: int = 5
     resend: float = 1.0
+
+    def __attrs_post_init__(self) -> None:
+        check_number("ImportPollPolicy.first", self.first, unit="seconds")
+        check_number("ImportPollPolicy.minimum", self.minimum, unit="seconds")
+        # A longest wait of 0 (or NaN, which `clamp` lets through) polls without a pause.
+        check_number("ImportPollPolicy.maximum", self.maximum, above=0, unit="seconds")
+        check_number("ImportPollPolicy.backoff", self.backoff, at_least=1)
+        check_whole_number("ImportPollPolicy.max_poll_errors", self.max_poll_errors, 0)
+        check_number("ImportPollPolicy.resend", self.resend, unit="seconds")
 
     def clamp(self, seconds: float) -> float:
         """Keep a wait within ``minimum``..``maximum``."""

@@ -7,11 +7,18 @@ server accepts is waited for before the next is sent, so the one import at a tim
 The parts a split planned, and the 400s met, are journaled: a resumed run goes on with those parts and that
 count of refusals, instead of sending the rest as one part that the server would refuse again (each such
 400 spends a bulk call).
+
+A 400 that is no order's fault stops the run instead (:class:`ImportInterruptedError`, quoting the server's
+words): one whose answer names no property of an order (an account's or a gateway's refusal), or one that
+both halves of a split meet alike before any part of the batch was imported. Splitting on it would spend
+the bulk budget and end by rejecting good orders. The orders not yet imported stay unsent, not rejected,
+and the journal keeps them as the parts left to send (a futile split undone).
 """
 
 from __future__ import annotations
 
 import datetime
+from typing import NoReturn
 
 import attrs
 
@@ -19,9 +26,9 @@ from voucherify_async._errors import BadRequestError
 from voucherify_async.importing.checkpoint import BatchRecord
 from voucherify_async.importing.chunking import Batch
 from voucherify_async.importing.context import RunContext
-from voucherify_async.importing.errors import SourceChangedError
-from voucherify_async.importing.isolation import find_offenders, split_positions
-from voucherify_async.importing.lost_ack import confirm_adoption, find_adoptable_action
+from voucherify_async.importing.errors import ImportInterruptedError, SourceChangedError
+from voucherify_async.importing.isolation import find_offenders, parse_details, split_positions
+from voucherify_async.importing.lost_ack import find_adoptable_action, judge_adoption
 from voucherify_async.importing.outcome import read_outcome
 from voucherify_async.importing.polling import ImportPollPolicy, wait_for_action
 from voucherify_async.importing.progress import (
@@ -241,6 +248,7 @@ async def _work_through(
     settings: BatchSettings,
 ) -> None:
     whole = len(pending) == 1 and len(pending[0]) == batch.size
+    halves: dict[tuple[int, ...], _Half] = {}
     while pending:
         positions = pending.pop(0)
         part = batch.keeping(positions)
@@ -259,11 +267,14 @@ async def _work_through(
             )
         except BadRequestError as error:
             tally.refusals += 1
+            why = _refused_as_a_whole(positions, _refusal_details(error), halves, tally)
+            if why is not None:
+                _stop_refused_import(ctx, batch, positions, error, why, pending, tally, halves)
             if tally.refusals > settings.max_refusals:
                 await _give_up(ctx, batch, [positions, *pending], error, tally)
                 pending.clear()
             else:
-                await _isolate(ctx, batch, positions, part, error, pending, tally)
+                await _isolate(ctx, batch, positions, part, error, pending, tally, halves)
             continue
         ctx.orders_sent += part.size
         await ctx.emit(BatchSubmitted, batch=batch.index, size=part.size, async_action_id=action_id, how=how)
@@ -281,7 +292,7 @@ async def _give_up(
     ctx: RunContext, batch: Batch, parts: list[list[int]], error: BadRequestError, tally: _Tally
 ) -> None:
     """Reject what is left of a batch after too many 400s: splitting further would waste the bulk budget."""
-    details = error.details or error.message or str(error)
+    details = _refusal_details(error)
     reason = f"refused by the server: {details} (not isolated further after {tally.refusals} refusals)"
     dropped = sorted(position for part in parts for position in part)
     rejected = [OrderFailure(batch.source_ids[position], reason) for position in dropped]
@@ -299,16 +310,19 @@ async def _isolate(
     error: BadRequestError,
     pending: list[list[int]],
     tally: _Tally,
+    halves: dict[tuple[int, ...], _Half],
 ) -> None:
     """Handle a 400 of one part: drop the orders its details point at, or split the part in two."""
-    details = error.details or error.message or str(error)
+    details = _refusal_details(error)
     orders = part.orders()
     offenders = find_offenders(orders, details)
     if offenders is None and len(positions) == 1:
         offenders = {0}
     if offenders is None:
         first, second = split_positions(orders, details)
-        pending[0:0] = [[positions[i] for i in first], [positions[i] for i in second]]
+        _plan_halves(
+            positions, details, [positions[i] for i in first], [positions[i] for i in second], pending, halves
+        )
         if ctx.journal is not None:
             ctx.journal.record_split(batch.index, details, pending)
         await ctx.emit(
@@ -328,6 +342,122 @@ async def _isolate(
     await ctx.emit(
         BatchRefused, batch=batch.index, details=details, offenders=len(dropped), resending=len(rest)
     )
+
+
+@attrs.define
+class _Half:
+    """One of the two halves a 400 split a part into (see :func:`_plan_halves`).
+
+    Attributes:
+        parent: The part that was split.
+        sibling: The other half.
+        details: The 400's details that split the parent.
+        refused: Whether this half was refused in turn with those same details.
+    """
+
+    parent: tuple[int, ...]
+    sibling: tuple[int, ...]
+    details: str
+    refused: bool = False
+
+
+def _refusal_details(error: BadRequestError) -> str:
+    """What a 400 says: its ``details``, else its message (a gateway's page, say), else the error itself."""
+    return error.details or error.message or str(error)
+
+
+def _plan_halves(
+    positions: list[int],
+    details: str,
+    first: list[int],
+    second: list[int],
+    pending: list[list[int]],
+    halves: dict[tuple[int, ...], _Half],
+) -> None:
+    """Queue the two halves of a refused part, first of all.
+
+    When the part is itself a half refused with the details that split its parent, its sibling goes first:
+    if the server refuses the sibling alike too, no order of the parent is to blame and the run stops
+    (:func:`_refused_as_a_whole`) before this part's halves spend bulk calls; if not, they come next.
+    """
+    pending[0:0] = [first, second]
+    half = halves.get(tuple(positions))
+    if half is not None and half.details == details:
+        half.refused = True
+        sibling = list(half.sibling)
+        if sibling in pending:
+            pending.remove(sibling)
+            pending.insert(0, sibling)
+    parent = tuple(positions)
+    halves[tuple(first)] = _Half(parent, tuple(second), details)
+    halves[tuple(second)] = _Half(parent, tuple(first), details)
+
+
+def _refused_as_a_whole(
+    positions: list[int], details: str, halves: dict[tuple[int, ...], _Half], tally: _Tally
+) -> str | None:
+    """Why the 400 of the part at ``positions`` refuses the import as a whole rather than an order of it.
+
+    Returns:
+        The reason, or ``None`` when the 400 may be an order's fault (then it is isolated).
+    """
+    if parse_details(details) is None:
+        # An account's or plan's refusal ("Order import is not available for this project"), or a gateway's
+        # page instead of the API's Error object: the server would answer it to any subset of the orders.
+        return "its answer names no property of an order"
+    half = halves.get(tuple(positions))
+    if (
+        half is not None
+        and half.details == details
+        and len(positions) > 1
+        and halves[half.sibling].refused
+        and not tally.action_ids  # an import of the batch accepted: the server takes some of its orders
+    ):
+        return f"both halves of a part of {len(half.parent)} orders were refused with the same details"
+    return None
+
+
+def _stop_refused_import(
+    ctx: RunContext,
+    batch: Batch,
+    positions: list[int],
+    error: BadRequestError,
+    why: str,
+    pending: list[list[int]],
+    tally: _Tally,
+    halves: dict[tuple[int, ...], _Half],
+) -> NoReturn:
+    """Stop the run on a 400 that is no order's fault, with the batch's unsent orders left unaccounted.
+
+    Splitting further would spend the bulk budget only to reject good orders as malformed. What the batch
+    did so far is counted into the report; the journal keeps the parts left to send (a futile split undone,
+    so that a resumed run sends its parent once, not the halves that proved nothing).
+
+    Raises:
+        ImportInterruptedError: Always, quoting the server's words; its cause is ``error``.
+    """
+    details = _refusal_details(error)
+    parts = [positions, *pending]
+    half = halves.get(tuple(positions))
+    if half is not None and halves[half.sibling].refused and parse_details(details) is not None:
+        # Both halves refused alike: the split proved nothing, so a resumed run sends the parent as one part.
+        parent = set(half.parent)
+        parts = [sorted(parent), *[part for part in pending if parent.isdisjoint(part)]]
+    if ctx.journal is not None:
+        ctx.journal.record_split(batch.index, details, parts)
+    ctx.report.imported += tally.imported
+    ctx.report.failed.extend(tally.failed)
+    ctx.report.rejected.extend(tally.rejected)
+    ctx.in_flight_action_id = None  # every accepted part was waited for: nothing of the batch is running
+    unsent = sum(len(part) for part in parts)
+    again = "run again with the same checkpoint" if ctx.journal is not None else "run again"
+    message = (
+        f"the import stopped after {len(ctx.report.batches)} batches: the server refused the import as a "
+        f"whole, not an order of it ({why}): {error} Splitting batch {batch.index} to find offenders would "
+        f"only spend bulk calls, so its {unsent} orders not yet imported were left unsent, not rejected. Fix "
+        f"the cause (the project, its plan or a gateway in between), then {again}."
+    )
+    raise ImportInterruptedError(message, report=ctx.report, async_action_id=None) from error
 
 
 async def _wait(
@@ -350,7 +480,7 @@ async def _wait(
     )
     duration = ctx.clock.monotonic() - started
     ctx.seconds_per_order = _server_seconds(action, duration) / max(1, part.size)
-    if adopted and not await confirm_adoption(ctx, action, part.source_ids):
+    if adopted and (await judge_adoption(ctx, action, part.source_ids)).ours is not True:
         if ctx.journal is not None:
             ctx.journal.write("disowned", batch=index, async_action_id=action_id, size=part.size)
         return None

@@ -4,8 +4,11 @@
   until ``X-Rate-Limit-Retry`` instead of provoking a 429.
 - 408 and 503 prove the import was not taken (the transport's ``RetryPolicy.unprocessed_statuses``): sent
   again after a pause, without looking for an action.
-- 429: wait exactly as long as ``Retry-After`` (or ``X-Rate-Limit-Retry``) says, through the client's clock,
-  reporting the wait, then send again: a 429 proves the server did not take the request.
+- 429: wait exactly as long as ``Retry-After`` (or ``X-Rate-Limit-Retry``, read on the server's clock and at
+  most its window) says, through the client's clock, reporting the wait, then send again: a 429 proves the
+  server did not take the request. A 429 naming no wait ahead (``Retry-After: 0``, a reset already past) is
+  backed off from like a 5xx (the transport's rule, ``requested_wait``); after ``MAX_CONSECUTIVE_429`` in a
+  row the run stops with the last one.
 - Lost acknowledgement (:class:`APIConnectionError` with ``request_sent``, a timeout, or a 5xx other than
   503): the server may have accepted and queued the import. Resending blindly would break the
   one import at a time rule and import the batch twice, so the action the request created is looked for
@@ -13,13 +16,14 @@
   batch is resent only when there is none.
 - Other processes: optionally wait while an ``ORDERS.IMPORT`` that is not ours is unfinished.
 
-Every step is written to the journal first: ``submitting`` before the request goes out, ``submitted`` after.
+Every step is written to the journal first: ``submitting`` before the request first goes out (once, not per
+try), ``submitted`` after.
 """
 
 from __future__ import annotations
 
 from voucherify_async._errors import APIConnectionError, APIError, BadRequestError, RateLimitError
-from voucherify_async._rate_limit import RetryPolicy
+from voucherify_async._rate_limit import RetryPolicy, requested_wait
 from voucherify_async.importing.context import API_CALLS, BULK, RunContext
 from voucherify_async.importing.lost_ack import find_lost_import, recent_imports
 from voucherify_async.importing.polling import FINISHED, ImportPollPolicy, action_status
@@ -28,7 +32,9 @@ from voucherify_async.models import AsyncAction
 
 __all__ = ["find_unfinished_import", "submit_import"]
 
-_DEFAULT_RATE_WAIT = 60.0
+MAX_CONSECUTIVE_429 = 10
+"""429s in a row for one import request before the run stops: each is waited out as it asks (or backed off
+from, when it names no wait), so more in a row mean a refusal that waiting does not mend."""
 _UNPROCESSED = RetryPolicy().unprocessed_statuses  # answers that prove the server did not take the request
 
 
@@ -61,14 +67,6 @@ async def pace_calls(ctx: RunContext) -> None:
     await ctx.pace(API_CALLS)
 
 
-def _retry_after(ctx: RunContext, error: RateLimitError) -> float:
-    if error.retry_after is not None:
-        return error.retry_after
-    if error.reset_at is not None:
-        return error.reset_at - ctx.clock.time()
-    return _DEFAULT_RATE_WAIT
-
-
 async def submit_import(
     ctx: RunContext,
     *,
@@ -93,14 +91,18 @@ async def submit_import(
             an error that sending again cannot mend (401, 403, 404...).
     """
     importer = ctx.client.with_options(max_retries=0)  # this function owns the retries of the import
-    attempts = 0
+    attempts = refusals = 0
+    journaled = False
     while True:
         await pace_calls(ctx)
         if coordinate:
             await wait_for_other_imports(ctx, policy)
         sent_at = ctx.clock.time()
-        if ctx.journal is not None:
+        if ctx.journal is not None and not journaled:
+            # Once per batch part, not per try: the first send's time starts the window a resumed run
+            # searches for an action, which holds every later try too.
             ctx.journal.record_submitting(batch, fingerprint, size, sent_at, positions)
+            journaled = True
         attempts += 1
         ctx.calls_since_api_calls_seen += 1
         ctx.unanswered_batch = batch  # until an answer says what became of it (a stop now leaves it open)
@@ -109,7 +111,13 @@ async def submit_import(
         except RateLimitError as error:
             # Refused before processing: no bulk call spent, nothing queued.
             ctx.unanswered_batch = None
-            await ctx.wait_for_rate_limit(_retry_after(ctx, error), error.limit_type, "429")
+            refusals += 1
+            if refusals > MAX_CONSECUTIVE_429:
+                raise
+            wait = requested_wait(error, ctx.server_now())
+            if wait is None:  # a wait already over, or none named: back off, never resend at once
+                wait = policy.clamp(policy.resend * policy.backoff ** (refusals - 1))
+            await ctx.wait_for_rate_limit(wait, error.limit_type, "429")
             attempts -= 1
             continue
         except BadRequestError:

@@ -22,4 +22,9 @@ def path_with_id(prefix: str, resource_id: str) -> str:
     """
     if not isinstance(resource_id, str) or not resource_id:
         raise InvalidArgumentError(f"expected a non-empty id, got {resource_id!r}")
-    return prefix + quote(resource_id, safe="")
+    segment = quote(resource_id, safe="")
+    if not segment.strip("."):
+        # "." and ".." are dot segments, which URL normalisers remove (RFC 3986 section 5.2.4):
+        # get("..") asked for GET /v1/. Escaped, they stay the id: the transport sends escapes as given.
+        segment = segment.replace(".", "%2E")
+    return prefix + segment

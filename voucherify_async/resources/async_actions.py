@@ -185,6 +185,7 @@ class AsyncActions:
             timeout=timeout,
             on_poll=on_poll,
             budgets=self._transport.budgets,
+            server_now=self._transport.server_now,
         )
         if action.failed and raise_on_failure:
             raise AsyncActionFailed(action)

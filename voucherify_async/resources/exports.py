@@ -96,6 +96,7 @@ class Exports:
             timeout=timeout,
             on_poll=on_poll,
             budgets=self._transport.budgets,
+            server_now=self._transport.server_now,
         )
         if export.status == ExportStatus.ERROR:
             raise ExportFailed(export)
