@@ -37,6 +37,8 @@ from voucherify_async.importing.errors import (
 )
 from voucherify_async.importing.polling import ImportPollPolicy
 from voucherify_async.importing.progress import (
+    ActionSetAside,
+    ActionVanished,
     BatchFinished,
     BatchPolled,
     BatchPrepared,
@@ -95,6 +97,8 @@ __all__ = [
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
+    "ActionSetAside",
+    "ActionVanished",
     "AppKeys",
     "AsyncAction",
     "AsyncActionFailed",

@@ -8,9 +8,9 @@ import pytest
 from batcher_scenarios import import_fault, make_orders
 
 import voucherify_async as vf
+from voucherify_async.importing.adoption import _server_seconds
 from voucherify_async.importing.batcher import ImportBatcher
 from voucherify_async.importing.polling import OVERSHOOT
-from voucherify_async.importing.processing import _server_seconds
 from voucherify_async.models import from_wire
 
 

@@ -19,6 +19,8 @@ import attrs
 
 from voucherify_async._clock import DEFAULT_CLOCK, Clock
 from voucherify_async.importing.progress import (
+    ActionSetAside,
+    ActionVanished,
     BatchFinished,
     BatchPolled,
     BatchRefused,
@@ -197,6 +199,14 @@ def describe_event(event: ProgressEvent, state: DisplayState) -> str | None:
         return f"waiting {format_duration(event.seconds)} for the {limit} limit ({why}), until {until}"
     if isinstance(event, WaitingForOtherImport):
         return f"waiting for another import to finish: {event.async_action_id} ({event.status})"
+    if isinstance(event, ActionSetAside):
+        verdict = "is another's import" if event.proven_not_ours else "could not be proven ours"
+        return f"batch {event.batch}: {event.async_action_id} {verdict} ({event.evidence})"
+    if isinstance(event, ActionVanished):
+        return (
+            f"batch {event.batch}: {event.async_action_id} no longer exists; decided from its orders: "
+            f"{event.decision}"
+        )
     return None
 
 
@@ -204,7 +214,9 @@ def _worth_a_line_above_the_bar(event: ProgressEvent) -> bool:
     # What the bar alone would let pass unnoticed: waits, a refused batch, a failed action.
     if isinstance(event, BatchFinished):
         return event.result.status != "DONE"
-    return isinstance(event, (BatchRefused, RateLimitWait, WaitingForOtherImport))
+    return isinstance(
+        event, (ActionSetAside, ActionVanished, BatchRefused, RateLimitWait, WaitingForOtherImport)
+    )
 
 
 def _example(failures: Iterable[OrderFailure]) -> str:

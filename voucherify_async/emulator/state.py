@@ -58,6 +58,8 @@ class ImportAction:
     applied: int = 0
     """How many of the orders have been processed so far."""
     failed: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    forgotten: bool = False
+    """Purged from the project's list (:meth:`ProjectState.forget_action`): it still ran in its turn."""
 
     def due(self, now: float) -> int:
         """How many orders are processed by ``now``: evenly over the time after the delay."""
@@ -159,7 +161,7 @@ class ProjectState:
     def async_actions(self) -> list[dict[str, Any]]:
         """The project's async actions as the API would show them now, oldest first."""
         now = self.catch_up()
-        return [action.to_wire(now) for action in self._actions]
+        return [action.to_wire(now) for action in self._actions if not action.forgotten]
 
     # -- time and the import queue -----------------------------------------------------------------
 
@@ -216,8 +218,17 @@ class ProjectState:
         return action
 
     def find_action(self, action_id: str) -> ImportAction | None:
-        """The action with this id."""
-        return self._actions_by_id.get(action_id)
+        """The action with this id (``None`` once forgotten)."""
+        action = self._actions_by_id.get(action_id)
+        return None if action is None or action.forgotten else action
+
+    def forget_action(self, action_id: str) -> None:
+        """Purge an async action from the project, as the API does with old ones: ``GET`` answers 404 and
+        the list leaves it out. Its import still runs in its turn (its orders are stored all the same)."""
+        action = self._actions_by_id.get(action_id)
+        if action is None:
+            raise KeyError(action_id)
+        action.forgotten = True
 
     def _next_created_ms(self, now: float) -> int:
         # Clients page back through GET /v1/async-actions by end_date = the last created_at they saw, in
@@ -230,7 +241,7 @@ class ProjectState:
 
     def actions_before(self, end: float | None) -> list[ImportAction]:
         """Actions created before ``end`` (all when ``None``; compared in milliseconds), newest first."""
-        newest_first = reversed(self._actions)
+        newest_first = [action for action in reversed(self._actions) if not action.forgotten]
         if end is None:
             return list(newest_first)
         end_ms = round(end * 1000)

@@ -94,7 +94,9 @@ class ImportBatcher:
         total_orders: How many orders the source holds, if known (for the ETA).
         lost_ack_margin: Seconds of slack when looking for the action a request whose answer was lost
             created (the rule is in :mod:`~voucherify_async.importing.lost_ack`): the send time, moved onto
-            the server's clock as measured on the last answered import, less this, bounds the search. It is
+            the server's clock (measured on the answers' ``Date`` headers), less this, bounds the search; an
+            action found is counted as the batch's only once the evidence proves it holds the batch's
+            orders (``report.unconfirmed_action_ids`` names those that could not be proven). It is
             also the pause before a second look, when the first finds nothing (the server may still be
             taking the request in), and a run restarted sooner than this after its request was sent waits
             until then before deciding the request never arrived.

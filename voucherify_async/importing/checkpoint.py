@@ -17,6 +17,11 @@ sending and recording the answer, the next run knows a request may have been acc
 project's async actions created since then. Each batch's fingerprint (a digest of its serialised orders) is
 kept, so a source that changed since is refused instead of silently importing other orders.
 
+After a lost answer, the actions examined are recorded too: ``confirmed`` (proven the batch's, with the
+evidence), ``disowned`` (proven another's) or ``unconfirmed`` (not proven either way; the batch's orders
+then count as failed, naming it); a resumed run never adopts a disowned or unconfirmed action again. An
+action that vanished (404 on resume) gets a ``vanished`` step with what was decided from the orders.
+
 A line cut short by a kill in the middle of a write is ignored.
 """
 
@@ -64,6 +69,9 @@ class BatchRecord:
         pending: The parts (positions) still to send after the batch's last split, in order; a resumed run
             goes on with them instead of sending the rest as one part that the server would refuse again.
         adopted: Actions adopted for the batch after a lost answer (checked to hold the batch's orders).
+        sent_at: Client-clock epoch time when the request of the batch's current action was sent (the
+            search window for a lost answer's action starts there); kept after the answer.
+        examined: Actions found after a lost answer and set aside: proven not the batch's, or not proven.
         refusals: The 400s the batch met so far (``refused`` and ``split`` steps), counted against
             ``max_refusals`` across runs.
     """
@@ -82,6 +90,8 @@ class BatchRecord:
     pending: list[list[int]] | None = None
     adopted: set[str] = attrs.field(factory=set)
     refusals: int = 0
+    sent_at: float | None = None
+    examined: set[str] = attrs.field(factory=set)
 
     @property
     def async_action_id(self) -> str | None:
@@ -92,6 +102,10 @@ class BatchRecord:
     def awaiting_answer(self) -> bool:
         """Whether a request was being sent and its answer never recorded (a kill in between)."""
         return self.result is None and self.submitting_at is not None
+
+
+_SET_ASIDE = ("disowned", "unconfirmed")
+"""Steps naming an action found after a lost answer that was not proven the batch's: never adopted again."""
 
 
 def _failures(items: list[OrderFailure]) -> list[list[str | None]]:
@@ -115,6 +129,7 @@ def _read_result(index: int, step: dict[str, Any]) -> BatchResult:
         polls=int(step.get("polls", 0)),
         message=step.get("message"),
         resumed=True,
+        unconfirmed_action_id=step.get("unconfirmed_action_id"),
     )
 
 
@@ -168,15 +183,15 @@ class Journal:
         if event == "complete":
             self.completed = True
             return
-        if event not in ("submitting", "submitted", "refused", "split", "part", "finished"):
-            return  # informational steps ("stopped", "disowned") change nothing to resume from
+        if event not in ("submitting", "submitted", "refused", "split", "part", "finished", *_SET_ASIDE):
+            return  # informational steps ("stopped", "confirmed", "vanished") change nothing to resume from
         index = int(step["batch"])
         record = self.batches.get(index)
         if event == "submitting":
             if record is None:
                 record = BatchRecord(index=index, fingerprint=step["fingerprint"], size=int(step["size"]))
                 self.batches[index] = record
-            record.submitting_at = float(step["at"])
+            record.submitting_at = record.sent_at = float(step["at"])
             record.positions = step.get("positions")
         elif record is None:
             return  # a step about a batch the journal never saw submitted: nothing to resume from
@@ -185,9 +200,13 @@ class Journal:
             record.async_action_ids.append(action_id)
             if step.get("how") == "adopted":
                 record.adopted.add(action_id)
+                if "sent_at" in step:
+                    record.sent_at = float(step["sent_at"])
             if step.get("how") == "submitted" and record.submitting_at is not None and "at" in step:
                 record.last_submission = (action_id, record.submitting_at, float(step["at"]))
             record.submitting_at = None
+        elif event in _SET_ASIDE:
+            record.examined.add(str(step["async_action_id"]))
         elif event == "refused":
             record.rejected.extend(_read_failures(step.get("rejected")))
             record.rejected_positions.extend(step.get("positions") or [])
@@ -270,10 +289,19 @@ class Journal:
         self.write("submitting", batch=index, fingerprint=fingerprint, size=size, at=at, **fields)
 
     def record_submitted(
-        self, index: int, async_action_id: str, how: str, *, at: float | None = None
+        self,
+        index: int,
+        async_action_id: str,
+        how: str,
+        *,
+        at: float | None = None,
+        sent_at: float | None = None,
     ) -> None:
-        """Record the action that now stands for batch ``index`` (``at``: when we learnt it, our clock)."""
+        """Record the action that now stands for batch ``index`` (``at``: when we learnt it, our clock;
+        ``sent_at``: when the request it stands for was sent, for an action adopted after a lost answer)."""
         fields: dict[str, Any] = {"at": at} if at is not None else {}
+        if sent_at is not None:
+            fields["sent_at"] = sent_at
         self.write("submitted", batch=index, async_action_id=async_action_id, how=how, **fields)
 
     def record_refused(
@@ -295,6 +323,8 @@ class Journal:
         self._write_result("finished", result)
 
     def _write_result(self, event: str, result: BatchResult, **extra: Any) -> None:
+        if result.unconfirmed_action_id is not None:
+            extra["unconfirmed_action_id"] = result.unconfirmed_action_id
         self.write(
             event,
             batch=result.index,

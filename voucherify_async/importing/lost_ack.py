@@ -71,7 +71,10 @@ __all__ = [
     "find_candidates",
     "find_lost_import",
     "judge_adoption",
+    "look_up",
+    "probe_ids",
     "recent_imports",
+    "written_at",
 ]
 
 ORDERS_IMPORT = "ORDERS.IMPORT"
@@ -213,17 +216,20 @@ def _run_of(action: AsyncAction) -> tuple[float, float] | None:
     return start - _TOLERANCE, updated + _TOLERANCE
 
 
-def _probe_ids(source_ids: Sequence[str | None], failed: set[str | None]) -> list[str]:
+def probe_ids(source_ids: Sequence[str | None], failed: set[str | None]) -> list[str]:
+    """Up to three orders to look up: the last, the first and the middle one not named in ``failed``."""
     imported = [sid for sid in source_ids if sid is not None and sid not in failed]
     picks = [imported[-1], imported[0], imported[len(imported) // 2]] if imported else []
     return list(dict.fromkeys(picks))[:_PROBES]
 
 
-def _written_at(order: Order) -> float | None:
+def written_at(order: Order) -> float | None:
+    """When an order was last written, on the server's clock: its ``updated_at``, else its ``created_at``."""
     return _epoch(order.updated_at) or _epoch(order.created_at)
 
 
-async def _look_up(ctx: RunContext, source_id: str) -> Order | None:
+async def look_up(ctx: RunContext, source_id: str) -> Order | None:
+    """``GET /v1/orders/{source_id}``, paced; ``None`` when there is no such order."""
     await ctx.pace(API_CALLS)
     try:
         return await ctx.client.orders.get(source_id)
@@ -249,12 +255,12 @@ async def judge_adoption(ctx: RunContext, action: AsyncAction, source_ids: Seque
             return Adoption(True, f"{action.id} FAILED naming each of our orders")
         # A FAILED import that names nobody imported nothing; when none of our orders exists, no import
         # took them in, and sending them again imports nothing twice.
-        probes = _probe_ids(source_ids, set())
-        if probes and not any([await _look_up(ctx, source_id) for source_id in probes]):
+        probes = probe_ids(source_ids, set())
+        if probes and not any([await look_up(ctx, source_id) for source_id in probes]):
             return Adoption(False, f"{action.id} FAILED and none of the orders looked up exists")
         return Adoption(None, f"{action.id} FAILED without naming our orders")
     failed = {failure.source_id for failure in outcome.failed}
-    probes = _probe_ids(source_ids, failed)
+    probes = probe_ids(source_ids, failed)
     run = _run_of(action)
     if not probes:
         if named and len(failed) == len(source_ids):
@@ -262,10 +268,10 @@ async def judge_adoption(ctx: RunContext, action: AsyncAction, source_ids: Seque
         return Adoption(None, f"{action.id}: none of our orders has a source_id to look up")
     inside = 0
     for source_id in probes:
-        order = await _look_up(ctx, source_id)
+        order = await look_up(ctx, source_id)
         if order is None:
             return Adoption(False, f"order {source_id!r}, which {action.id} reports imported, does not exist")
-        written = _written_at(order)
+        written = written_at(order)
         if run is not None and written is not None and run[0] <= written <= run[1]:
             inside += 1
     if inside:

@@ -17,21 +17,21 @@ and the journal keeps them as the parts left to send (a futile split undone).
 
 from __future__ import annotations
 
-import datetime
-from typing import NoReturn
+from typing import Literal, NoReturn
 
 import attrs
 
-from voucherify_async._errors import BadRequestError
+from voucherify_async._errors import BadRequestError, NotFoundError
+from voucherify_async.importing.adoption import settle_adopted, settle_vanished, wait_for_part
 from voucherify_async.importing.checkpoint import BatchRecord
 from voucherify_async.importing.chunking import Batch
 from voucherify_async.importing.context import RunContext
 from voucherify_async.importing.errors import ImportInterruptedError, SourceChangedError
 from voucherify_async.importing.isolation import find_offenders, parse_details, split_positions
-from voucherify_async.importing.lost_ack import find_adoptable_action, judge_adoption
-from voucherify_async.importing.outcome import read_outcome
-from voucherify_async.importing.polling import ImportPollPolicy, wait_for_action
+from voucherify_async.importing.lost_ack import find_adoptable_action
+from voucherify_async.importing.polling import ImportPollPolicy
 from voucherify_async.importing.progress import (
+    ActionVanished,
     BatchFinished,
     BatchPrepared,
     BatchRefused,
@@ -70,6 +70,7 @@ class _Tally:
     bulk_calls: int = 0
     refusals: int = 0
     resumed: bool = False
+    unconfirmed: str | None = None
 
     def add(self, result: BatchResult) -> None:
         self.imported += result.imported
@@ -77,6 +78,9 @@ class _Tally:
         self.rejected.extend(result.rejected)
         if result.async_action_id:
             self.action_ids.append(result.async_action_id)
+            self.statuses.append(result.status)
+        elif result.unconfirmed_action_id:
+            self.unconfirmed = result.unconfirmed_action_id
             self.statuses.append(result.status)
         if result.message:
             self.messages.append(result.message)
@@ -111,7 +115,8 @@ async def process_batch(ctx: RunContext, batch: Batch, settings: BatchSettings) 
                 "new checkpoint.",
                 batch=batch.index,
             )
-        ctx.known_action_ids.update(record.async_action_ids)
+        ctx.known_action_ids.update(set(record.async_action_ids) - record.examined)
+        ctx.examined_action_ids.update(record.examined)
         if record.last_submission is not None:
             ctx.last_submission = record.last_submission
         for _, part in record.parts:
@@ -139,6 +144,7 @@ async def process_batch(ctx: RunContext, batch: Batch, settings: BatchSettings) 
         message="; ".join(tally.messages) or None,
         resumed=tally.resumed,
         duration=duration,
+        unconfirmed_action_id=tally.unconfirmed,
     )
     if ctx.journal is not None:
         ctx.journal.record_finished(result)
@@ -147,29 +153,9 @@ async def process_batch(ctx: RunContext, batch: Batch, settings: BatchSettings) 
     return await _finish(ctx, result)
 
 
-def _server_seconds(action: object, waited: float) -> float:
-    """How long the server worked on an action: its ``processing_time`` (ms) when it says, else the time
-    from its ``created_at`` to its ``updated_at`` (both on the server's clock), else our wait.
-
-    Our own wait is a poor measure of the server's speed: it is as long as the pause we chose before
-    looking, so predicting the next batch from it would carry any overlong pause (and each poll's own
-    overshoot) on from batch to batch.
-    """
-    processing_time = getattr(action, "processing_time", None)
-    if isinstance(processing_time, int | float) and not isinstance(processing_time, bool):
-        return max(0.0, processing_time / 1000)
-    created, updated = getattr(action, "created_at", None), getattr(action, "updated_at", None)
-    if isinstance(created, datetime.datetime) and isinstance(updated, datetime.datetime):
-        try:
-            return max(0.0, (updated - created).total_seconds())
-        except TypeError:  # one with a time zone, one without: not comparable
-            pass
-    return waited
-
-
 def _status(statuses: list[str]) -> BatchStatus:
     if not statuses:
-        return "REFUSED"
+        return "REFUSED"  # no action stood for any part: every import request was refused (a 400)
     return "FAILED" if "FAILED" in statuses else "DONE"
 
 
@@ -195,8 +181,8 @@ async def _resume(
         tally.add(finished)
         settled.update(positions)
     in_flight = record.positions if record.positions is not None else everything
-    action_id = None
-    how = "reattached"
+    part = batch.keeping(in_flight)
+    result: BatchResult | None = None
     if record.awaiting_answer:
         # Killed between sending and recording the answer: the server may have queued it. Adopt it if so.
         assert record.submitting_at is not None
@@ -207,24 +193,48 @@ async def _resume(
             await ctx.clock.sleep(wait)
             adopted = await find_adoptable_action(ctx, record.submitting_at, settings.lost_ack_margin)
         if adopted is not None:
-            action_id, how = adopted.id, "adopted"
-            ctx.known_action_ids.add(action_id)
+            ctx.known_action_ids.add(adopted.id)
             if ctx.journal is not None:
-                ctx.journal.record_submitted(batch.index, action_id, how, at=ctx.clock.time())
+                ctx.journal.record_submitted(
+                    batch.index, adopted.id, "adopted", at=ctx.clock.time(), sent_at=record.submitting_at
+                )
+            await _announce(ctx, batch.index, part, adopted.id, "adopted")
+            result = await settle_adopted(ctx, batch.index, part, adopted.id, record.submitting_at, settings)
     else:
         done_ids = {finished.async_action_id for _, finished in record.parts}
-        if record.async_action_id is not None and record.async_action_id not in done_ids:
-            action_id = record.async_action_id
-    if action_id is not None:
-        ctx.in_flight_action_id = action_id
-        part = batch.keeping(in_flight)
-        await ctx.emit(BatchSubmitted, batch=batch.index, size=part.size, async_action_id=action_id, how=how)
-        check = how == "adopted" or action_id in record.adopted
-        result = await _wait(ctx, batch.index, part, action_id, settings, adopted=check)
-        if result is not None:  # else not ours after all: its orders are sent again below
-            tally.add(result)
-            settled.update(in_flight)
+        action_id = record.async_action_id
+        if action_id is not None and action_id not in done_ids and action_id not in record.examined:
+            await _announce(ctx, batch.index, part, action_id, "reattached")
+            result = await _reattach(ctx, batch.index, part, action_id, record, settings)
+    if result is not None:  # else not ours after all, or never run: its orders are sent again below
+        tally.add(result)
+        settled.update(in_flight)
     return tally, _still_to_send(everything, settled, record.pending)
+
+
+async def _announce(
+    ctx: RunContext, index: int, part: Batch, action_id: str, how: Literal["adopted", "reattached"]
+) -> None:
+    ctx.in_flight_action_id = action_id
+    await ctx.emit(BatchSubmitted, batch=index, size=part.size, async_action_id=action_id, how=how)
+
+
+async def _reattach(
+    ctx: RunContext, index: int, part: Batch, action_id: str, record: BatchRecord, settings: BatchSettings
+) -> BatchResult | None:
+    """Wait for the action the journal names for a batch: judged when it was adopted, decided from the
+    orders when the server no longer knows it."""
+    try:
+        if action_id in record.adopted and record.sent_at is not None:
+            return await settle_adopted(ctx, index, part, action_id, record.sent_at, settings)
+        return (await wait_for_part(ctx, index, part, action_id, settings))[1]
+    except NotFoundError:
+        ctx.in_flight_action_id = None
+        decision, result = await settle_vanished(
+            ctx, index, part, action_id, record.sent_at, settings.lost_ack_margin
+        )
+        await ctx.emit(ActionVanished, batch=index, async_action_id=action_id, decision=decision)
+        return result
 
 
 def _still_to_send(
@@ -253,7 +263,7 @@ async def _work_through(
         positions = pending.pop(0)
         part = batch.keeping(positions)
         try:
-            action_id, how = await submit_import(
+            action_id, how, sent_at = await submit_import(
                 ctx,
                 batch=batch.index,
                 body=part.body(),
@@ -278,10 +288,13 @@ async def _work_through(
             continue
         ctx.orders_sent += part.size
         await ctx.emit(BatchSubmitted, batch=batch.index, size=part.size, async_action_id=action_id, how=how)
-        result = await _wait(ctx, batch.index, part, action_id, settings, adopted=how == "adopted")
+        if how == "adopted":
+            result = await settle_adopted(ctx, batch.index, part, action_id, sent_at, settings)
+        else:
+            result = (await wait_for_part(ctx, batch.index, part, action_id, settings))[1]
         if result is None:
             ctx.orders_sent -= part.size
-            pending.insert(0, positions)  # the adopted action was another's: send these orders after all
+            pending.insert(0, positions)  # no action found was ours: the request never arrived, send again
             continue
         tally.add(result)
         if ctx.journal is not None and (pending or len(positions) != batch.size):
@@ -458,42 +471,3 @@ def _stop_refused_import(
         f"the cause (the project, its plan or a gateway in between), then {again}."
     )
     raise ImportInterruptedError(message, report=ctx.report, async_action_id=None) from error
-
-
-async def _wait(
-    ctx: RunContext, index: int, part: Batch, action_id: str, settings: BatchSettings, *, adopted: bool
-) -> BatchResult | None:
-    """Wait for one action of the batch and account for the orders of ``part``.
-
-    Its ``bulk_calls`` is 0: the batch counts the calls its submissions spent.
-
-    Returns:
-        The part's result, or ``None`` when an ``adopted`` action turns out not to be the part's import
-        (:func:`~voucherify_async.importing.lost_ack.confirm_adoption`): another process's import, found by
-        the lost-answer search in the moment ours never arrived. Its orders must not be counted as
-        imported; the caller sends them again.
-    """
-    started = ctx.clock.monotonic()
-    expected = None if ctx.seconds_per_order is None else ctx.seconds_per_order * part.size
-    action, polls = await wait_for_action(
-        ctx, action_id, batch=index, policy=settings.poll, timeout=settings.batch_timeout, expected=expected
-    )
-    duration = ctx.clock.monotonic() - started
-    ctx.seconds_per_order = _server_seconds(action, duration) / max(1, part.size)
-    if adopted and (await judge_adoption(ctx, action, part.source_ids)).ours is not True:
-        if ctx.journal is not None:
-            ctx.journal.write("disowned", batch=index, async_action_id=action_id, size=part.size)
-        return None
-    outcome = read_outcome(action, part.source_ids)
-    return BatchResult(
-        index=index,
-        async_action_id=action_id,
-        size=part.size,
-        status="FAILED" if outcome.status == "FAILED" else "DONE",
-        imported=outcome.imported,
-        failed=outcome.failed,
-        bulk_calls=0,
-        polls=polls,
-        message=outcome.message,
-        duration=duration,
-    )

@@ -23,6 +23,8 @@ import attrs
 from voucherify_async.importing.report import BatchResult, ImportReport, OrderFailure
 
 __all__ = [
+    "ActionSetAside",
+    "ActionVanished",
     "BatchFinished",
     "BatchPolled",
     "BatchPrepared",
@@ -139,6 +141,43 @@ class BatchSubmitted(ProgressEvent):
     size: int
     async_action_id: str
     how: Literal["submitted", "adopted", "reattached"] = "submitted"
+
+
+@attrs.frozen
+class ActionSetAside(ProgressEvent):
+    """An action adopted after a lost answer was not proven to hold the batch's orders (see ``lost_ack``).
+
+    Attributes:
+        progress: The running totals.
+        batch: The batch's number (from 1).
+        async_action_id: The action set aside: never counted as the batch's.
+        proven_not_ours: ``True`` when the evidence shows it is another's import; ``False`` when the
+            evidence is not conclusive (the batch's orders then count as failed, naming it, unless a later
+            candidate is proven the batch's).
+        evidence: What the judgement rests on, in words.
+    """
+
+    batch: int
+    async_action_id: str
+    proven_not_ours: bool
+    evidence: str
+
+
+@attrs.frozen
+class ActionVanished(ProgressEvent):
+    """The action the journal names for a batch no longer exists (404 on resume): decided from the orders.
+
+    Attributes:
+        progress: The running totals.
+        batch: The batch's number (from 1).
+        async_action_id: The action that vanished.
+        decision: ``imported`` (the orders looked up were written since the request: counted imported),
+            ``not imported`` (none was: sent again) or ``unknown`` (some were: counted failed, saying why).
+    """
+
+    batch: int
+    async_action_id: str
+    decision: Literal["imported", "not imported", "unknown"]
 
 
 @attrs.frozen

@@ -50,6 +50,10 @@ class BatchResult:
         resumed: ``True`` when this result was not produced by this run but read from the checkpoint
             journal (the batch had finished in an earlier run) or the action was reattached after a restart.
         duration: Seconds from the first submission of the batch to its final status (clock time).
+        unconfirmed_action_id: An action found after the answer to the batch's import request was lost
+            (or that vanished before a resumed run got back to it) that could not be proven to hold the
+            batch's orders: they count as failed, with a reason that says so, and the action is not
+            claimed as the batch's (``async_action_id`` does not name it).
     """
 
     index: int
@@ -64,6 +68,7 @@ class BatchResult:
     message: str | None = None
     resumed: bool = False
     duration: float = 0.0
+    unconfirmed_action_id: str | None = None
 
     @property
     def extra_bulk_calls(self) -> int:
@@ -97,6 +102,10 @@ class ImportReport:
         unanswered_batch: The batch whose import request was out without an answer when the run stopped
             early (cancelled while it was on its way, or its answer lost): the server may have queued it,
             with an action nobody knows yet; a run resumed from the checkpoint looks for it first.
+        unconfirmed_action_ids: Actions that may or may not hold some of the run's orders: found after a
+            lost answer and not proven to be the run's own (another worker's import in the same moment,
+            say), or vanished before a resumed run could read them. Their orders count as failed, with a
+            reason saying so; look them up before importing them again.
     """
 
     orders: int = 0
@@ -111,6 +120,7 @@ class ImportReport:
     in_flight_action_id: str | None = None
     in_flight_orders: int = 0
     unanswered_batch: int | None = None
+    unconfirmed_action_ids: list[str] = attrs.field(factory=list)
 
     @property
     def consistent(self) -> bool:
@@ -133,3 +143,5 @@ class ImportReport:
         self.imported += result.imported
         self.failed.extend(result.failed)
         self.rejected.extend(result.rejected)
+        if result.unconfirmed_action_id is not None:
+            self.unconfirmed_action_ids.append(result.unconfirmed_action_id)

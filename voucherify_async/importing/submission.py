@@ -79,11 +79,12 @@ async def submit_import(
     coordinate: bool,
     lost_ack_margin: float,
     max_attempts: int,
-) -> tuple[str, str]:
+) -> tuple[str, str, float]:
     """Send one import request until an async action stands for it.
 
     Returns:
-        The action id and how it was obtained: ``submitted`` or ``adopted``.
+        The action id, how it was obtained (``submitted``, or ``adopted`` after a lost answer: then still to
+        be proven ours, see ``adoption.settle_adopted``) and when its request was sent (our clock).
 
     Raises:
         BadRequestError: The server refused the orders (handled by the isolation).
@@ -134,14 +135,14 @@ async def submit_import(
             if not _maybe_processed(error):
                 ctx.unanswered_batch = None
             elif (adopted := await find_lost_import(ctx, sent_at, lost_ack_margin)) is not None:
-                return _accepted(ctx, batch, adopted.id, "adopted"), "adopted"
+                return _accepted(ctx, batch, adopted.id, "adopted", sent_at), "adopted", sent_at
             if attempts >= max_attempts:
                 raise
             await ctx.clock.sleep(policy.clamp(policy.resend * policy.backoff**attempts))
             continue
         ctx.report.bulk_calls += 1
         ctx.last_submission = (action_id, sent_at, ctx.clock.time())
-        return _accepted(ctx, batch, action_id, "submitted"), "submitted"
+        return _accepted(ctx, batch, action_id, "submitted", sent_at), "submitted", sent_at
 
 
 def _worth_resending(error: APIError) -> bool:
@@ -160,10 +161,11 @@ def _maybe_processed(error: APIConnectionError | APIError) -> bool:
     return error.request_sent
 
 
-def _accepted(ctx: RunContext, batch: int, action_id: str, how: str) -> str:
+def _accepted(ctx: RunContext, batch: int, action_id: str, how: str, sent_at: float) -> str:
     ctx.unanswered_batch = None
     ctx.known_action_ids.add(action_id)
     ctx.in_flight_action_id = action_id
     if ctx.journal is not None:
-        ctx.journal.record_submitted(batch, action_id, how, at=ctx.clock.time())
+        adopted_from = sent_at if how == "adopted" else None
+        ctx.journal.record_submitted(batch, action_id, how, at=ctx.clock.time(), sent_at=adopted_from)
     return action_id
