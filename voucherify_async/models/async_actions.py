@@ -25,10 +25,14 @@ class OrderFailure:
         source_id: The order's ``source_id`` (``None`` when the order had none: the API's own example of a
             failed import sends ``"source_id": null``).
         reason: Why it was not imported, in words a person can act on.
+        position: Where the order is in the source of an import run (from 1: the first record read is 1),
+            when known; ``None`` for failures as the API lists them. The import batcher fills it in, so a
+            record is traced back to its place even when its ``source_id`` repeats or is missing.
     """
 
     source_id: str | None
     reason: str
+    position: int | None = None
 
 
 @attrs.frozen(repr=False)
