@@ -40,13 +40,18 @@ one import runs at a time). The evidence weighed, in this order:
   later import of the same ``source_id`` rewrote it; or the server left an unchanged order alone).
 
 A candidate is *ours* when no evidence disowns it and at least one looked-up order was written inside its run
-(or, for a FAILED action, every order it names as failed is ours and it counts all of them). It is *not
-ours* when evidence disowns it: then the next candidate is examined. Otherwise the evidence is *not
-conclusive* (a FAILED action that names nobody, orders without ``source_id``, an action without times):
-such an action is never counted as ours. When no later candidate is proven ours, the orders of the request
-are reported as failed with a reason naming the action that could not be proven, the report lists it in
-``unconfirmed_action_ids`` and the journal records it, and they are not sent again (they may have been
-imported). When every candidate is disowned, the request never arrived, and its orders are sent again.
+(or, for a FAILED action, it names each of our orders as failed). A FAILED action that names nobody imported
+nothing: when none of our orders exists, it is disowned (sending them again imports nothing twice). It is
+*not ours* when evidence disowns it: then the next candidate is examined. Otherwise the evidence is *not
+conclusive* (a FAILED action that names nobody while some of our orders exist, orders without
+``source_id``, an action without times, orders written only outside its run): such an action is never
+counted as ours. When no later candidate is proven ours, the orders of the request are reported as failed
+with a reason naming the action that could not be proven, the report lists it in
+``unconfirmed_action_ids`` and the journal records it (``unconfirmed``), and they are not sent again (they
+may have been imported). When every candidate is disowned, the request never arrived, and its orders are
+sent again. The waiting and judging loop is :func:`~voucherify_async.importing.adoption.settle_adopted`.
+
+A run without lost answers never comes here: the checks cost no API call on the normal path.
 """
 
 from __future__ import annotations
