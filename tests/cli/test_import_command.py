@@ -55,6 +55,7 @@ SCENARIOS = {
     "json": Scenario(("orders.json",)),
     "embedded": Scenario(("good.jsonl", "--emulator"), token=None),
     "dry": Scenario(("mixed.jsonl", "--dry-run", "--rejects", "dry-rejects.jsonl")),
+    "broken": Scenario(("broken.json", "--batch-size", "2", "--checkpoint", "broken.journal")),
 }
 
 
@@ -80,6 +81,8 @@ def write_order_files(folder: Path) -> None:
     header = "source_id,status,amount,items[0].source_id,items[0].quantity"
     (folder / "orders.csv").write_text(f"{header}\nc-1,PAID,5,s,2\n")
     (folder / "orders.json").write_text('[{"source_id": "j-1", "amount": 7}, {"source_id": "j-2"}]')
+    cut = b",".join(orjson.dumps(order) for order in make_orders(3, start=30))
+    (folder / "broken.json").write_bytes(b"[" + cut + b', {"source_id": "o-')  # cut short after 3 orders
 
 
 @pytest.fixture(scope="module")
@@ -229,3 +232,14 @@ def test_dry_run_with_malformed_orders_exits_1_and_writes_them(runs: dict[str, t
     rejects = read_jsonl(runs["dry"][1] / "dry-rejects.jsonl")
     assert outcome(runs, "dry").code == 1
     assert [line.get("source_id") for line in rejects] == [None, "o-10"]  # not JSON, quantity 0
+
+
+def test_a_file_cut_short_imports_what_came_before_and_says_where(
+    runs: dict[str, tuple[Outcome, Path]], served: Emulator
+) -> None:
+    broken = outcome(runs, "broken")
+    assert broken.code == 1
+    assert "broke midway" in broken.stderr
+    assert "after 3 records" in broken.stderr
+    assert "run the same command again" in broken.stderr
+    assert {"o-30", "o-31", "o-32"} <= set(served.project("broken").orders)

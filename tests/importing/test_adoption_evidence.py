@@ -157,3 +157,26 @@ async def test_a_resume_pages_back_past_a_hundred_newer_actions(
     assert _hows(events) == ["adopted"]
     assert emulator.project("app").import_requests == 2 + 101
     assert report.imported == 4
+
+
+@pytest.mark.anyio
+async def test_a_resumed_run_passes_over_another_workers_import_queued_before_its_own(
+    client: vf.AsyncVoucherify, emulator: Emulator, clients: Any, tmp_path: Path
+) -> None:
+    journal, orders = tmp_path / "run.journal", make_orders(3)
+    worker_b = await clients(emulator)
+    b_action = await worker_b.orders.import_orders(make_orders(3, start=100))
+    with anyio.CancelScope() as scope:
+
+        def stop(event: vf.ProgressEvent) -> None:
+            if isinstance(event, vf.BatchSubmitted):
+                scope.cancel()
+
+        await ImportBatcher(client, checkpoint=journal, on_progress=stop).run(orders)
+    cut_journal_after_last(journal, "submitting", 1)  # killed before the answer was recorded
+    report = await ImportBatcher(client, checkpoint=journal).run(orders)
+    ours = emulator.project("app").async_actions[-1]["id"]
+    assert report.batches[0].async_action_id == ours != b_action
+    assert report.imported == 3
+    assert report.unconfirmed_action_ids == []
+    assert emulator.project("app").import_requests == 2

@@ -86,6 +86,8 @@ def run_import(
             stopped = started[0].report if started else None
             _explain_interruption(args, argv, display, stopped, stderr)
             return EXIT_INTERRUPTED
+        if isinstance(cause, SourceError) and started and started[0].report and started[0].report.orders:
+            return _explain_broken_source(cause, started[0].report, args, argv, stderr)
         if isinstance(cause, vf.VoucherifyError):
             return _explain_error(cause, args, argv, display, stderr)
         raise
@@ -283,6 +285,25 @@ def _explain_interruption(
     else:
         lines.append("No --checkpoint was given: running the command again starts from the first order.")
     print("\n".join(lines), file=stderr)
+
+
+def _explain_broken_source(
+    error: SourceError, report: vf.ImportReport, args: argparse.Namespace, argv: Sequence[str], stderr: TextIO
+) -> int:
+    """The file broke midway: the orders before the break were imported; say where, and how to go on."""
+    print(f"error: the order file broke midway: {error}", file=stderr)
+    print(
+        f"The {plural(report.orders, 'order')} read before the break were sent and are accounted for below.",
+        file=stderr,
+    )
+    print(render_summary(report, width=summary_width(stderr)), file=stderr)
+    if args.checkpoint is not None:
+        print(
+            "Repair the file, then run the same command again: it goes on right after the orders above.\n"
+            f"  {resume_command(argv)}",
+            file=stderr,
+        )
+    return EXIT_NOT_ALL_IMPORTED
 
 
 def _explain_error(

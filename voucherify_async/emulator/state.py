@@ -250,6 +250,9 @@ class ProjectState:
     def _process(self, action: ImportAction, upto: int, stamp: float) -> None:
         """Store the action's orders up to index ``upto``; orders that cannot be stored are failures."""
         orders = action.orders or []
+        # Never stamped before the action's own created_at (a millisecond past the request when the clock
+        # stands still, see _next_created_ms): every order an import writes is written inside its run.
+        stamp = max(stamp, action.created_at)
         for body in orders[action.applied : upto]:
             missing = self.unknown_customer(body)
             if missing is not None:

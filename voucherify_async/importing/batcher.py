@@ -27,7 +27,7 @@ from voucherify_async.importing.chunking import (
     prepare_batches,
 )
 from voucherify_async.importing.context import ImportClient, RunContext
-from voucherify_async.importing.errors import CheckpointError, ImportInterruptedError
+from voucherify_async.importing.errors import CheckpointError, ImportInterruptedError, SourceError
 from voucherify_async.importing.polling import ImportPollPolicy
 from voucherify_async.importing.processing import BatchSettings, process_batch
 from voucherify_async.importing.progress import ImportFinished, ProgressCallback
@@ -301,6 +301,8 @@ class ImportBatcher:
 
     def _stopped(self, ctx: RunContext, error: BaseException) -> None:
         report = ctx.report
+        if isinstance(error, SourceError):
+            report.source_error = str(error)
         report.in_flight_action_id = ctx.in_flight_action_id
         report.in_flight_orders = report.orders - report.imported - len(report.failed) - len(report.rejected)
         report.unanswered_batch = ctx.unanswered_batch

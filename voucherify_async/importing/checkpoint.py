@@ -11,6 +11,7 @@ step, written, flushed and fsynced before the batcher goes on::
     {"event": "refused", "batch": 2, "details": "...", "rejected": [["o-4001", "..."]]}
     {"event": "split", "batch": 3, "details": "...", "pending": [[0, 1, 2], [3, 4, 5]]}
     {"event": "stopped", "batch": 3, "async_action_id": "aa_3", "reason": "cancelled"}
+    {"event": "grown", "batch": 4, "fingerprint": "07d1...", "size": 2000}
 
 ``submitting`` is written *before* the import request goes out, with the time: when the process dies between
 sending and recording the answer, the next run knows a request may have been accepted and looks at the
@@ -21,6 +22,10 @@ After a lost answer, the actions examined are recorded too: ``confirmed`` (prove
 evidence), ``disowned`` (proven another's) or ``unconfirmed`` (not proven either way; the batch's orders
 then count as failed, naming it); a resumed run never adopts a disowned or unconfirmed action again. An
 action that vanished (404 on resume) gets a ``vanished`` step with what was decided from the orders.
+
+A batch that ended where its source broke (a file cut short) is ``finished`` with ``"cut_short": true``;
+when a later run reads it whole from the repaired source, and its first orders are those imported, a
+``grown`` step makes them its first part and the rest is sent.
 
 A line cut short by a kill in the middle of a write is ignored.
 """
@@ -72,6 +77,8 @@ class BatchRecord:
         sent_at: Client-clock epoch time when the request of the batch's current action was sent (the
             search window for a lost answer's action starts there); kept after the answer.
         examined: Actions found after a lost answer and set aside: proven not the batch's, or not proven.
+        cut_short: The batch finished holding only the orders read before its source broke; a run with the
+            repaired source sends the rest (a ``grown`` step makes the finished orders its first part).
         refusals: The 400s the batch met so far (``refused`` and ``split`` steps), counted against
             ``max_refusals`` across runs.
     """
@@ -92,6 +99,7 @@ class BatchRecord:
     refusals: int = 0
     sent_at: float | None = None
     examined: set[str] = attrs.field(factory=set)
+    cut_short: bool = False
 
     @property
     def async_action_id(self) -> str | None:
@@ -106,6 +114,9 @@ class BatchRecord:
 
 _SET_ASIDE = ("disowned", "unconfirmed")
 """Steps naming an action found after a lost answer that was not proven the batch's: never adopted again."""
+_BATCH_STEPS = frozenset(
+    {"submitting", "submitted", "refused", "split", "part", "finished", "grown", *_SET_ASIDE}
+)
 
 
 def _failures(items: list[OrderFailure]) -> list[list[str | None]]:
@@ -183,7 +194,16 @@ class Journal:
         if event == "complete":
             self.completed = True
             return
-        if event not in ("submitting", "submitted", "refused", "split", "part", "finished", *_SET_ASIDE):
+        if event not in (
+            "submitting",
+            "submitted",
+            "refused",
+            "split",
+            "part",
+            "finished",
+            "grown",
+            *_SET_ASIDE,
+        ):
             return  # informational steps ("stopped", "confirmed", "vanished") change nothing to resume from
         index = int(step["batch"])
         record = self.batches.get(index)
@@ -221,6 +241,12 @@ class Journal:
         elif event == "finished":
             record.result = _read_result(index, step)
             record.submitting_at = None
+            record.cut_short = bool(step.get("cut_short", False))
+        elif event == "grown" and record.result is not None:
+            # A batch cut short by a broken source, read again whole: what it imported becomes its first part.
+            record.parts.append((list(range(record.size)), record.result))
+            record.result, record.cut_short = None, False
+            record.fingerprint, record.size = str(step["fingerprint"]), int(step["size"])
 
     def write(self, event: str, **fields: Any) -> None:
         """Append one step, flush and fsync it, and apply it to :attr:`batches`."""
@@ -318,9 +344,16 @@ class Journal:
         """Record one finished action of a batch that was split (the orders at ``positions``)."""
         self._write_result("part", result, positions=positions)
 
-    def record_finished(self, result: BatchResult) -> None:
-        """Record a batch's final outcome."""
-        self._write_result("finished", result)
+    def record_finished(self, result: BatchResult, *, cut_short: bool = False) -> None:
+        """Record a batch's final outcome (``cut_short``: it ended where its source broke)."""
+        if cut_short:
+            self._write_result("finished", result, cut_short=True)
+        else:
+            self._write_result("finished", result)
+
+    def record_grown(self, index: int, fingerprint: str, size: int) -> None:
+        """Record that batch ``index``, cut short before, is read whole now: its orders are ``size``."""
+        self.write("grown", batch=index, fingerprint=fingerprint, size=size)
 
     def _write_result(self, event: str, result: BatchResult, **extra: Any) -> None:
         if result.unconfirmed_action_id is not None:

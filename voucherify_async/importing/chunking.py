@@ -16,6 +16,7 @@ import attrs
 import orjson
 
 from voucherify_async._errors import InvalidArgumentError
+from voucherify_async.importing.errors import SourceError
 from voucherify_async.importing.report import OrderFailure
 from voucherify_async.importing.sources import SOURCE_CHECKPOINT_EVERY, OrderSource
 from voucherify_async.importing.validation import OrderRules, validate_order
@@ -41,6 +42,9 @@ class Batch:
         source_ids: Each order's ``source_id`` (``None`` when it has none), parallel to ``pieces``.
         rejected: Orders the validation rejected since the previous batch (never sent).
         first_order: The position in the source (from 1) of the first order read for this batch.
+        cut_short: The source broke while this batch was being read (a file cut short): it holds the orders
+            read before the break and is sent all the same; a run resumed with the repaired source sends
+            the rest of its orders, keeping these.
     """
 
     index: int
@@ -48,6 +52,7 @@ class Batch:
     source_ids: list[str | None] = attrs.field(factory=list)
     rejected: list[OrderFailure] = attrs.field(factory=list)
     first_order: int = 1
+    cut_short: bool = False
     _body: bytes | None = attrs.field(default=None, init=False, eq=False, repr=False)
     _fingerprint: str | None = attrs.field(default=None, init=False, eq=False, repr=False)
 
@@ -73,14 +78,16 @@ class Batch:
             return len(self._body)
         return _body_size(len(self.pieces), sum(len(piece) for piece in self.pieces))
 
-    def fingerprint(self) -> str:
-        """A digest of the batch's serialised orders: the checkpoint detects a changed source with it."""
+    def fingerprint(self, first: int | None = None) -> str:
+        """A digest of the batch's serialised orders: the checkpoint detects a changed source with it.
+
+        Args:
+            first: Digest only the first this many orders (a batch that was cut short before).
+        """
+        if first is not None and first != len(self.pieces):
+            return _digest(self.pieces[:first])
         if self._fingerprint is None:
-            digest = hashlib.sha256()
-            for piece in self.pieces:
-                digest.update(piece)
-                digest.update(b"\n")
-            self._fingerprint = digest.hexdigest()[:32]
+            self._fingerprint = _digest(self.pieces)
         return self._fingerprint
 
     def orders(self) -> list[dict[str, Any]]:
@@ -100,6 +107,14 @@ class Batch:
             source_ids=[self.source_ids[i] for i in kept],
             first_order=self.first_order,
         )
+
+
+def _digest(pieces: list[bytes]) -> str:
+    digest = hashlib.sha256()
+    for piece in pieces:
+        digest.update(piece)
+        digest.update(b"\n")
+    return digest.hexdigest()[:32]
 
 
 def _body_size(count: int, pieces_bytes: int) -> int:
@@ -185,19 +200,28 @@ async def prepare_batches(
         raise InvalidArgumentError(f"max_batch_bytes is too small: {max_batch_bytes}")
     builder = _BatchBuilder(rules, batch_size, max_batch_bytes)
     add = builder.add
-    if isinstance(source, AsyncIterable):
-        async for order in source:
-            if (full := add(order)) is not None:
-                full.body()
-                yield full
-    else:
-        # A plain loop: an async generator step per order would cost more than the order's own checks.
-        for count, order in enumerate(source, 1):
-            if (full := add(order)) is not None:
-                full.body()
-                yield full
-            if count % SOURCE_CHECKPOINT_EVERY == 0:
-                await anyio.lowlevel.checkpoint()  # let the submitter's answers and timers in
+    try:
+        if isinstance(source, AsyncIterable):
+            async for order in source:
+                if (full := add(order)) is not None:
+                    full.body()
+                    yield full
+        else:
+            # A plain loop: an async generator step per order would cost more than the order's own checks.
+            for count, order in enumerate(source, 1):
+                if (full := add(order)) is not None:
+                    full.body()
+                    yield full
+                if count % SOURCE_CHECKPOINT_EVERY == 0:
+                    await anyio.lowlevel.checkpoint()  # let the submitter's answers and timers in
+    except SourceError:
+        # The source broke (a file cut short): the orders read before the break are imported all the same,
+        # then the error stops the run.
+        if builder.batch.read:
+            builder.batch.cut_short = True
+            builder.batch.body()
+            yield builder.batch
+        raise
     if builder.batch.read:
         builder.batch.body()
         yield builder.batch

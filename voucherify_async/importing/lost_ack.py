@@ -87,8 +87,9 @@ _PAGE = 100  # the largest page of GET /v1/async-actions (limit 1..100)
 _MAX_PAGES = 50
 """How far back a search pages at most (5,000 actions): a window reaching further is a clock far off."""
 _PROBES = 3
-_TOLERANCE = 0.002
-"""Seconds of slack around an action's run: the API's times are whole milliseconds, rounded down."""
+_TOLERANCE = 0.0005
+"""Seconds of slack around an action's run for the float error of times read as whole milliseconds: the
+API rounds every time down to its millisecond alike, so an order written inside a run reads inside it."""
 
 
 def _epoch(moment: datetime.datetime | None) -> float | None:
@@ -217,7 +218,7 @@ def _run_of(action: AsyncAction) -> tuple[float, float] | None:
     start = created
     processing = action.processing_time
     if isinstance(processing, int) and not isinstance(processing, bool) and processing >= 0:
-        start = max(start, updated - processing / 1000)
+        start = max(start, updated - processing / 1000 - 0.001)  # processing_time is rounded to the ms
     return start - _TOLERANCE, updated + _TOLERANCE
 
 

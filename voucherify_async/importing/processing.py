@@ -106,6 +106,9 @@ async def process_batch(ctx: RunContext, batch: Batch, settings: BatchSettings) 
     await ctx.emit(BatchPrepared, batch=batch.index, size=batch.size, size_bytes=batch.body_size())
     fingerprint = batch.fingerprint() if ctx.journal is not None else ""  # only the journal keeps it
     record = ctx.journal.batches.get(batch.index) if ctx.journal is not None else None
+    if record is not None and _grows(record, batch):
+        assert ctx.journal is not None
+        ctx.journal.record_grown(batch.index, fingerprint, batch.size)
     if record is not None:
         if record.fingerprint != fingerprint or record.size != batch.size:
             raise SourceChangedError(
@@ -147,10 +150,21 @@ async def process_batch(ctx: RunContext, batch: Batch, settings: BatchSettings) 
         unconfirmed_action_id=tally.unconfirmed,
     )
     if ctx.journal is not None:
-        ctx.journal.record_finished(result)
+        ctx.journal.record_finished(result, cut_short=batch.cut_short)
     ctx.in_flight_action_id = None
     ctx.batch_seconds.append(duration)
     return await _finish(ctx, result)
+
+
+def _grows(record: BatchRecord, batch: Batch) -> bool:
+    """Whether a batch that finished cut short by a broken source is read now with more orders, the first
+    of which are the very orders it imported (the source was repaired, not changed)."""
+    return (
+        record.cut_short
+        and record.result is not None
+        and batch.size > record.size
+        and batch.fingerprint(record.size) == record.fingerprint
+    )
 
 
 def _status(statuses: list[str]) -> BatchStatus:
@@ -185,21 +199,22 @@ async def _resume(
     result: BatchResult | None = None
     if record.awaiting_answer:
         # Killed between sending and recording the answer: the server may have queued it. Adopt it if so.
-        assert record.submitting_at is not None
-        adopted = await find_adoptable_action(ctx, record.submitting_at, settings.lost_ack_margin)
-        wait = record.submitting_at + settings.lost_ack_margin - ctx.clock.time()
+        sent_at = record.submitting_at  # (recording the adoption below clears it in the record)
+        assert sent_at is not None
+        adopted = await find_adoptable_action(ctx, sent_at, settings.lost_ack_margin)
+        wait = sent_at + settings.lost_ack_margin - ctx.clock.time()
         if adopted is None and wait > 0:
             # Restarted at once: a request sent just before the kill may still be on its way to the queue.
             await ctx.clock.sleep(wait)
-            adopted = await find_adoptable_action(ctx, record.submitting_at, settings.lost_ack_margin)
+            adopted = await find_adoptable_action(ctx, sent_at, settings.lost_ack_margin)
         if adopted is not None:
             ctx.known_action_ids.add(adopted.id)
             if ctx.journal is not None:
                 ctx.journal.record_submitted(
-                    batch.index, adopted.id, "adopted", at=ctx.clock.time(), sent_at=record.submitting_at
+                    batch.index, adopted.id, "adopted", at=ctx.clock.time(), sent_at=sent_at
                 )
             await _announce(ctx, batch.index, part, adopted.id, "adopted")
-            result = await settle_adopted(ctx, batch.index, part, adopted.id, record.submitting_at, settings)
+            result = await settle_adopted(ctx, batch.index, part, adopted.id, sent_at, settings)
     else:
         done_ids = {finished.async_action_id for _, finished in record.parts}
         action_id = record.async_action_id

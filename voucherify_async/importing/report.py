@@ -106,6 +106,9 @@ class ImportReport:
             lost answer and not proven to be the run's own (another worker's import in the same moment,
             say), or vanished before a resumed run could read them. Their orders count as failed, with a
             reason saying so; look them up before importing them again.
+        source_error: Where and how the source broke, when a broken source (a file cut short) stopped the
+            run: the orders read before the break were imported and are counted; a run with the repaired
+            source and the same checkpoint goes on right after them.
     """
 
     orders: int = 0
@@ -121,6 +124,7 @@ class ImportReport:
     in_flight_orders: int = 0
     unanswered_batch: int | None = None
     unconfirmed_action_ids: list[str] = attrs.field(factory=list)
+    source_error: str | None = None
 
     @property
     def consistent(self) -> bool:
