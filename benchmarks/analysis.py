@@ -163,3 +163,48 @@ def single_call_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def cpu_per_100k(record: dict[str, Any]) -> float:
+    """Client CPU seconds of one import run, per 100,000 orders."""
+    return float(record["cpu_seconds"] / record["orders"] * 100_000)
+
+
+def wall_per_100k(record: dict[str, Any]) -> float:
+    """Wall seconds of one import run, per 100,000 orders."""
+    return float(record["wall_seconds"] / record["orders"] * 100_000)
+
+
+def normal_path_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per configuration: each checkout's API calls per route (per run: min..max over the rounds), client CPU
+    and wall time per 100,000 orders, and the ratios ``after / before`` paired round by round.
+
+    ``same_calls`` says whether every run of both checkouts sent the very same calls per route.
+    """
+    rows = []
+    for config in dict.fromkeys(record["config"] for record in ok(records)):
+        runs = [record for record in ok(records) if record["config"] == config]
+        groups = by_contender(runs)
+        routes = sorted({route for record in runs for route in record["calls"]})
+        rows.append(
+            {
+                "config": config,
+                "orders": runs[0]["orders"],
+                "commits": {label: group[0]["commit"] for label, group in groups.items()},
+                "checkouts": {label: group[0]["checkout"] for label, group in groups.items()},
+                "calls": {
+                    label: {route: summarise([r["calls"].get(route, 0) for r in group]) for route in routes}
+                    for label, group in groups.items()
+                },
+                "same_calls": len({tuple(sorted(record["calls"].items())) for record in runs}) == 1,
+                "cpu": {
+                    label: summarise([cpu_per_100k(r) for r in group]) for label, group in groups.items()
+                },
+                "wall": {
+                    label: summarise([wall_per_100k(r) for r in group]) for label, group in groups.items()
+                },
+                "cpu_ratio": paired(runs, "repeat", "after", "before", cpu_per_100k),
+                "wall_ratio": paired(runs, "repeat", "after", "before", wall_per_100k),
+            }
+        )
+    return rows

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
 
 from benchmarks.serve_emulator import project_credentials
+
+HERE = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,8 @@ class Settings:
     single_call_rounds: int
     single_call_gets: int
     single_call_pages: int
+    normal_path_orders: int  # per import of the comparison of two checkouts (``normal_path``)
+    normal_path_rounds: int
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as JSON-ready data."""
@@ -55,6 +64,8 @@ QUICK = Settings(
     single_call_rounds=2,
     single_call_gets=200,
     single_call_pages=10,
+    normal_path_orders=20_000,
+    normal_path_rounds=3,
 )
 
 FULL = Settings(
@@ -74,6 +85,8 @@ FULL = Settings(
     single_call_rounds=5,
     single_call_gets=500,
     single_call_pages=20,
+    normal_path_orders=100_000,
+    normal_path_rounds=6,
 )
 
 
@@ -92,10 +105,25 @@ def worker_spec(
     }
 
 
-def start_worker(spec: dict[str, Any]) -> subprocess.Popen[str]:
-    """Start ``benchmarks.worker`` on ``spec`` without waiting for it."""
+@contextmanager
+def package_from(checkout: Path) -> Iterator[dict[str, Any]]:
+    """Options of :func:`start_worker` that run these benchmarks on the ``voucherify_async`` of ``checkout``.
+
+    The worker starts in a directory holding nothing but a link to this ``benchmarks`` package (``python -m``
+    puts its working directory first on ``sys.path``), and ``PYTHONPATH`` names the checkout, which comes
+    before the editable install of the working tree: the package is the checkout's, the harness and the
+    interpreter with its dependencies are the same for every checkout. The worker reports the path it
+    imported the package from (``package_path``).
+    """
+    with tempfile.TemporaryDirectory(prefix="voucherify-bench-") as directory:
+        (Path(directory) / "benchmarks").symlink_to(HERE, target_is_directory=True)
+        yield {"cwd": directory, "env": {**os.environ, "PYTHONPATH": str(checkout.resolve())}}
+
+
+def start_worker(spec: dict[str, Any], **popen: Any) -> subprocess.Popen[str]:
+    """Start ``benchmarks.worker`` on ``spec`` without waiting (``popen``: see :func:`package_from`)."""
     command = [sys.executable, "-m", "benchmarks.worker", orjson.dumps(spec).decode()]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
 
 
 def finish_worker(process: subprocess.Popen[str], timeout: float = 1800.0) -> dict[str, Any]:
@@ -113,6 +141,6 @@ def finish_worker(process: subprocess.Popen[str], timeout: float = 1800.0) -> di
     return result
 
 
-def run_worker(spec: dict[str, Any], timeout: float = 1800.0) -> dict[str, Any]:
+def run_worker(spec: dict[str, Any], timeout: float = 1800.0, **popen: Any) -> dict[str, Any]:
     """Run one measurement in a fresh child process and return its result."""
-    return finish_worker(start_worker(spec), timeout)
+    return finish_worker(start_worker(spec, **popen), timeout)

@@ -51,15 +51,17 @@ def _version(name: str) -> str:
         return "not installed"
 
 
-def _git(*args: str) -> str:
-    return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout.strip()
+def _git(*args: str, checkout: Path | None = None) -> str:
+    where = ["-C", str(checkout)] if checkout is not None else []
+    return subprocess.run(["git", *where, *args], capture_output=True, text=True, check=True).stdout.strip()
 
 
-def _commit() -> str:
-    """The commit measured, and whether the package had changes not yet committed."""
+def commit_of(checkout: Path | None = None) -> str:
+    """The commit of a checkout (default: the working directory's), and whether its package had changes not
+    yet committed."""
     try:
-        commit = _git("rev-parse", "--short", "HEAD")
-        changed = _git("status", "--porcelain", "--", "voucherify_async")
+        commit = _git("rev-parse", "--short", "HEAD", checkout=checkout)
+        changed = _git("status", "--porcelain", "--", "voucherify_async", checkout=checkout)
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return f"{commit} (with uncommitted changes to voucherify_async)" if changed else commit
@@ -74,7 +76,7 @@ def describe_machine() -> dict[str, Any]:
         "os": platform.platform(),
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "packages": {name: _version(name) for name in PACKAGES},
-        "commit": _commit(),
+        "commit": commit_of(),
         "load_start": os.getloadavg()[0],
         "started": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }

@@ -38,10 +38,13 @@ def machine_section(machine: dict[str, Any], reruns: list[dict[str, Any]]) -> st
         ["started / took", f"{machine['started']} / {machine.get('took_seconds', 0) / 60:.1f} min"],
     ]
     for rerun in reruns:
+        checkouts = rerun.get("checkouts", {})
+        measured = f" (packages measured: {', '.join(f'{k} {v}' for k, v in checkouts.items())})"
         rows.append(
             [
                 f"rerun of {', '.join(rerun['suites'])}",
-                f"{rerun['started']}, commit {rerun['commit']}, load {rerun['load_start']:.2f}",
+                f"{rerun['started']}, commit {rerun['commit']}{measured if checkouts else ''}, "
+                f"load {rerun['load_start']:.2f}",
             ]
         )
     note = (
@@ -173,6 +176,87 @@ def single_call_section(records: list[dict[str, Any]]) -> str:
     return _table(header, rows)
 
 
+_CONFIGS = {
+    "defaults": "`ImportBatcher(client)`",
+    "checkpoint_coordinated": "`ImportBatcher(client, checkpoint=..., coordinate_with_other_processes=True)`",
+}
+
+
+def normal_path_command(rows: list[dict[str, Any]]) -> str:
+    """The commands that measure the same two checkouts again (each but the working tree a git worktree)."""
+    checkouts, commits = rows[0]["checkouts"], rows[0]["commits"]
+    command = f"uv run --group bench python -m benchmarks --only normal_path --before {checkouts['before']}"
+    worktrees = [f"git worktree add {checkouts['before']} {commits['before'].split()[0]}"]
+    if checkouts["after"] != str(Path(__file__).resolve().parent.parent):
+        command += f" --after {checkouts['after']}"
+        worktrees.append(f"git worktree add {checkouts['after']} {commits['after'].split()[0]}")
+    return " && ".join([*worktrees, command])
+
+
+def _count(summary: Summary | None) -> str:
+    """Calls per import: one number when every run made as many, else median (min..max)."""
+    if summary is None:
+        return "0"
+    return f"{summary.median:,.0f}" if summary.low == summary.high else summary.format(0)
+
+
+def normal_path_section(records: list[dict[str, Any]]) -> str:
+    """The package of two checkouts on the normal path: API calls per route, client CPU, wall time."""
+    rows = analysis.normal_path_table(records)
+    if not rows:
+        return "No run finished."
+    commits = rows[0]["commits"]
+    rounds = max(record["repeat"] for record in records) + 1
+    note = (
+        f"voucherify-async at {commits.get('before')} (before) and at {commits.get('after')} (after), each "
+        f"importing the same {rows[0]['orders']:,} orders into one emulator with no server processing time "
+        f"and no faults; {rounds} rounds, the checkouts alternating which goes first. Only the package "
+        "differs: interpreter, dependencies, emulator and harness are the same for both. Calls are counted "
+        "on the client (an aiohttp trace hook: every request sent, retries included).\n\n"
+        f"Reproduce: `{normal_path_command(rows)}`"
+    )
+    call_rows = []
+    for row in rows:
+        for route in row["calls"].get("before", {}):
+            call_rows.append(
+                [
+                    _CONFIGS.get(row["config"], row["config"]),
+                    f"`{route}`",
+                    _count(row["calls"]["before"][route]),
+                    _count(row["calls"].get("after", {}).get(route)),
+                    "yes" if row["same_calls"] else "**no**",
+                ]
+            )
+        for route in set(row["calls"].get("after", {})) - set(row["calls"].get("before", {})):
+            after = _count(row["calls"]["after"][route])
+            call_rows.append([_CONFIGS.get(row["config"], row["config"]), f"`{route}`", "0", after, "**no**"])
+    calls = _table(
+        ["configuration", "route", "calls per import, before", "after", "same in every run"], call_rows
+    )
+    cost_rows = [
+        [
+            _CONFIGS.get(row["config"], row["config"]),
+            row["cpu"].get("before", Summary(0, 0, 0, 0)).format(3),
+            row["cpu"].get("after", Summary(0, 0, 0, 0)).format(3),
+            row["cpu_ratio"].format(3) + "x",
+            row["wall"].get("before", Summary(0, 0, 0, 0)).format(2),
+            row["wall"].get("after", Summary(0, 0, 0, 0)).format(2),
+            row["wall_ratio"].format(3) + "x",
+        ]
+        for row in rows
+    ]
+    header = [
+        "configuration",
+        "client CPU (s per 100k orders), before",
+        "after",
+        "after ÷ before, CPU (paired)",
+        "wall time (s per 100k orders), before",
+        "after",
+        "after ÷ before, wall (paired)",
+    ]
+    return f"{note}\n\n{calls}\n\n{_table(header, cost_rows)}"
+
+
 def targets_section(results: dict[str, Any]) -> str:
     """Issue 7's targets, each with the measured value and whether it is met."""
     rows: list[list[str]] = []
@@ -273,6 +357,11 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         parts.append(
             "## 5. Wall time vs server processing time\n\n" + wall_vs_server_section(results["realistic"])
         )
+    if results.get("normal_path"):
+        parts.append(
+            "## 6. The normal path against an earlier checkout\n\n"
+            + normal_path_section(results["normal_path"])
+        )
     path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
 
 
@@ -297,6 +386,14 @@ def headline(results: dict[str, Any]) -> str:
     if polling:
         polls = statistics.fmean(row["polls_per_batch"] for row in polling)
         lines.append(f"- polls per batch (0.5 s to 20 s batches): {polls:.1f} on average")
+    for row in analysis.normal_path_table(results.get("normal_path", [])):
+        if row["config"] == "defaults":
+            commits = " → ".join(row["commits"].get(label, "?").split()[0] for label in ("before", "after"))
+            same = "the same" if row["same_calls"] else "**not** the same"
+            lines.append(
+                f"- normal path, {commits}: {same} API calls per route; client CPU "
+                f"{row['cpu_ratio'].format(3)}x (paired rounds)"
+            )
     return "\n".join(lines) or "(no results)"
 
 

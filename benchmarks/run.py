@@ -6,6 +6,8 @@ Usage::
     uv run --group bench python -m benchmarks --quick    # development run (about 3 minutes)
     uv run --group bench python -m benchmarks --only polling memory
     uv run --group bench python -m benchmarks --report-only   # re-render from results.json
+    uv run --group bench python -m benchmarks --only normal_path --before /tmp/bench-before
+        # the normal path of the package in another checkout (a git worktree) against this one's
 """
 
 from __future__ import annotations
@@ -23,18 +25,20 @@ import orjson
 from benchmarks import suites
 from benchmarks.contenders import CONTENDERS
 from benchmarks.harness import FULL, QUICK, Settings
-from benchmarks.machine import describe_machine
+from benchmarks.machine import commit_of, describe_machine
 from benchmarks.plots import write_plots
 from benchmarks.report import update_readme_headline, write_results
 
 HERE = Path(__file__).resolve().parent
-SUITES: dict[str, Callable[[Settings, suites.Log, tuple[str, ...]], list[dict[str, Any]]]] = {
-    "client_bound": lambda s, log, c: suites.throughput(s, "client_bound", log, c),
-    "realistic": lambda s, log, c: suites.throughput(s, "realistic", log, c),
-    "memory": lambda s, log, c: suites.memory(s, log),
-    "polling": lambda s, log, c: suites.polling(s, log),
-    "single_calls": lambda s, log, c: suites.single_calls(s, log),
+SUITES: dict[str, Callable[[Settings, suites.Log, argparse.Namespace], list[dict[str, Any]]]] = {
+    "client_bound": lambda s, log, a: suites.throughput(s, "client_bound", log, tuple(a.contenders)),
+    "realistic": lambda s, log, a: suites.throughput(s, "realistic", log, tuple(a.contenders)),
+    "memory": lambda s, log, a: suites.memory(s, log),
+    "polling": lambda s, log, a: suites.polling(s, log),
+    "single_calls": lambda s, log, a: suites.single_calls(s, log),
+    "normal_path": lambda s, log, a: suites.normal_path(s, log, {"before": a.before, "after": a.after}),
 }
+NEEDS_BEFORE = "normal_path"  # runs only when --before names the checkout to compare with
 
 
 def log(message: str) -> None:
@@ -52,7 +56,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--out", type=Path, default=HERE, help="where RESULTS.md, results.json and plots go")
     parser.add_argument("--report-only", action="store_true", help="re-render RESULTS.md from results.json")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="normal_path: a checkout (git worktree) whose package is compared with --after",
+    )
+    parser.add_argument(
+        "--after", type=Path, default=HERE.parent, help="normal_path: the checkout measured against --before"
+    )
+    args = parser.parse_args(argv)
+    if args.only and NEEDS_BEFORE in args.only and args.before is None:
+        parser.error(f"{NEEDS_BEFORE} needs --before PATH, a checkout to compare with")
+    if args.before is not None:  # before the run moves to the repository's root
+        args.before, args.after = args.before.resolve(), args.after.resolve()
+    return args
 
 
 def load_previous(path: Path, mode: str) -> dict[str, Any]:
@@ -76,6 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.chdir(HERE.parent)  # the worker and emulator processes run as ``python -m benchmarks....``
         started = time.perf_counter()
         machine = describe_machine()
+        if args.before is not None and NEEDS_BEFORE in (args.only or SUITES):
+            # The package measured there is the checkouts', not the working tree's named by "commit".
+            machine["checkouts"] = {"before": commit_of(args.before), "after": commit_of(args.after)}
         if args.only and "machine" in results:
             # Some suites again: the other suites' numbers still come from the machine state recorded first.
             machine["suites"] = args.only
@@ -84,9 +104,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             results.update(machine=machine, reruns=[])
         results["settings"] = settings.as_dict()
         results["command"] = "uv run --group bench python -m benchmarks" + (" --quick" if args.quick else "")
-        for name in args.only or list(SUITES):
+        names = args.only or [name for name in SUITES if name != NEEDS_BEFORE or args.before is not None]
+        if not args.only and NEEDS_BEFORE not in names:
+            results.pop(NEEDS_BEFORE, None)  # a full run: no numbers left from an earlier one's machine
+        for name in names:
             log(f"{name}:")
-            results[name] = SUITES[name](settings, log, tuple(args.contenders))
+            results[name] = SUITES[name](settings, log, args)
             results_path.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
         machine.update(load_end=os.getloadavg()[0], took_seconds=time.perf_counter() - started)
         results_path.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))

@@ -10,12 +10,14 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from benchmarks.contenders import CONTENDERS, VARIANTS
 from benchmarks.emulator_process import running_emulator
-from benchmarks.harness import Settings, finish_worker, run_worker, start_worker, worker_spec
+from benchmarks.harness import Settings, finish_worker, package_from, run_worker, start_worker, worker_spec
+from benchmarks.machine import commit_of
 from benchmarks.order_stream import DEFAULT_SEED, generate_orders, write_jsonl
 
 Log = Callable[[str], None]
@@ -166,4 +168,54 @@ def single_calls(settings: Settings, log: Log) -> list[dict[str, Any]]:
                 took = time.perf_counter() - started
                 status = f"ERROR {result['error']}" if "error" in result else "ok"
                 log(f"  round {round_index + 1} {contender}: {status} ({took:.1f} s)")
+    return records
+
+
+NORMAL_PATH_CONFIGS: dict[str, tuple[dict[str, Any], bool]] = {
+    "defaults": ({}, False),
+    "checkpoint_coordinated": ({"coordinate_with_other_processes": True}, True),
+}
+"""The ``ImportBatcher`` settings the normal path is measured with: name -> (options, with a checkpoint)."""
+
+
+def normal_path(settings: Settings, log: Log, checkouts: dict[str, Path]) -> list[dict[str, Any]]:
+    """voucherify-async of two checkouts (``before``, ``after``) importing the same orders without a fault.
+
+    Client-bound, so that the client's own work shows: no server processing time. Every worker runs this
+    harness on the same interpreter and dependencies, with the package of its checkout (see
+    ``harness.package_from``); both import into one emulator. Each round runs every configuration once per
+    checkout, the checkouts alternating which goes first (A B, then B A), so that neither always follows the
+    other. Records: the API calls per route, client CPU and wall time, the checkout and its commit.
+    """
+    count = settings.normal_path_orders
+    records = []
+    with ExitStack() as stack, running_emulator() as url:
+        popen = {label: stack.enter_context(package_from(path)) for label, path in checkouts.items()}
+        commits = {label: commit_of(path) for label, path in checkouts.items()}
+        log(f"  checkouts: {', '.join(f'{label} {commit}' for label, commit in commits.items())}")
+        log(f"  warm-up: {_describe(run_worker(_import_spec('hand_written', url, count, 0.05)))}")
+        for repeat in range(settings.normal_path_rounds):
+            labels = list(checkouts) if repeat % 2 == 0 else list(reversed(checkouts))
+            for config, (options, checkpoint) in NORMAL_PATH_CONFIGS.items():
+                for label in labels:
+                    spec = _import_spec(
+                        "voucherify_async", url, count, 0.0, options=options, checkpoint=checkpoint
+                    )
+                    result = run_worker(spec, **popen[label])
+                    expected = str(checkouts[label].resolve())
+                    if "error" not in result and result.get("package_path") != expected:
+                        found = result.get("package_path")
+                        result = {"error": f"voucherify_async came from {found}, not from {expected}"}
+                    for detail in ("action_ids", "noticed_at", "actions"):
+                        result.pop(detail, None)  # 50 batches a run, of no interest here
+                    result.update(
+                        contender=label,
+                        config=config,
+                        repeat=repeat,
+                        checkout=str(checkouts[label]),
+                        commit=commits[label],
+                    )
+                    records.append(result)
+                    cpu = f"; client CPU {result['cpu_seconds']:.2f} s" if "cpu_seconds" in result else ""
+                    log(f"  #{repeat + 1} {config}, {label}: {_describe(result)}{cpu}")
     return records

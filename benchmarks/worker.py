@@ -5,7 +5,9 @@ its peak RSS (``VmHWM``) the peak of exactly that one import. The result is prin
 
 Spec keys: ``measure`` (``import`` or ``single_calls``), ``contender``, ``base_url``, ``app_id``,
 ``app_token``, and per measure: ``source`` (``list``, ``generator`` or ``jsonl``), ``count``, ``seed``,
-``jsonl_path``, ``poll_interval``, ``batch_size``; or ``source_ids`` and ``list_pages``.
+``jsonl_path``, ``poll_interval``, ``batch_size``, and for voucherify-async ``options`` (``ImportBatcher``
+settings) and ``checkpoint`` (``true``: a journal in a fresh temporary directory); or ``source_ids`` and
+``list_pages``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import asyncio
 import importlib
 import resource
 import sys
+import tempfile
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -80,8 +83,17 @@ def run_import(spec: dict[str, Any]) -> ImportOutcome:
             random_phase=spec.get("random_phase", False),
         )
     else:
-        coroutine = module.import_orders(*args, batch_size=batch_size)
+        coroutine = module.import_orders(*args, batch_size=batch_size, **spec.get("options", {}))
     return asyncio.run(coroutine)
+
+
+def run_voucherify_async(spec: dict[str, Any]) -> ImportOutcome:
+    """Run one import with voucherify-async, with a checkpoint journal of its own if the spec asks."""
+    if not spec.get("checkpoint"):
+        return run_import(spec)
+    with tempfile.TemporaryDirectory(prefix="voucherify-bench-") as directory:
+        spec["options"] = {**spec.get("options", {}), "checkpoint": str(Path(directory) / "orders.journal")}
+        return run_import(spec)
 
 
 async def fetch_actions(spec: dict[str, Any], action_ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -104,13 +116,17 @@ async def fetch_actions(spec: dict[str, Any], action_ids: list[str]) -> dict[str
 
 def measure_import(spec: dict[str, Any]) -> dict[str, Any]:
     """Import, then add the peak RSS and the server's record of every action."""
-    outcome = run_import(spec)
+    outcome = run_voucherify_async(spec) if spec["contender"] == "voucherify_async" else run_import(spec)
     result = outcome.as_dict()
     # The client's own CPU time for the import (building a list source happens before, and is not counted).
     result["cpu_seconds"] = cpu_seconds() - spec["cpu_before"]
     result["peak_rss_mb"] = peak_rss_mb()
     result["baseline_rss_mb"] = spec["baseline_rss_mb"]
     result["actions"] = asyncio.run(fetch_actions(spec, outcome.action_ids))
+    package = sys.modules.get("voucherify_async")
+    if package is not None and package.__file__:
+        # Which checkout the package came from (see ``harness.package_from``).
+        result["package_path"] = str(Path(package.__file__).resolve().parent.parent)
     return result
 
 

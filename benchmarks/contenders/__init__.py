@@ -38,6 +38,9 @@ class ImportOutcome:
     imported: int | None = None
     submit_seconds: float = 0.0
     """Time spent in ``POST /v1/orders/import`` calls, from sending to the answer."""
+    calls: dict[str, int] = field(default_factory=dict)
+    """Requests sent per route (``GET /v1/async-actions/{id}``), retries included; only voucherify-async
+    counts them."""
 
     def as_dict(self) -> dict[str, Any]:
         """The outcome as plain JSON-ready data."""
@@ -49,6 +52,7 @@ class ImportOutcome:
             "noticed_at": self.noticed_at,
             "imported": self.imported,
             "submit_seconds": self.submit_seconds,
+            "calls": self.calls,
         }
 
 

@@ -1,9 +1,10 @@
 """voucherify-async, driven as its README shows: ``vf.ImportBatcher(client).run(orders)``.
 
 The client gets an aiohttp session with a trace hook that records every ``GET /v1/async-actions/{id}``
-answer (its arrival time and the action's status) and the duration of every ``POST /v1/orders/import``, so
-polls per batch, the moment the client saw an action finish and the time spent submitting are measured from
-the outside, without relying on the SDK's own reporting.
+answer (its arrival time and the action's status), the duration of every ``POST /v1/orders/import`` and the
+route of every request sent, so polls per batch, the moment the client saw an action finish, the time spent
+submitting and the API calls per route are measured from the outside, without relying on the SDK's own
+reporting.
 """
 
 from __future__ import annotations
@@ -25,6 +26,15 @@ __all__ = ["import_orders", "read_jsonl", "time_single_calls"]  # read_jsonl: th
 
 _ACTION_PATH = "/v1/async-actions/"
 _IMPORT_PATH = "/v1/orders/import"
+_NOT_IDS = {"import"}  # /v1/orders/import is a route of its own, not the order "import"
+
+
+def route_of(method: str, path: str) -> str:
+    """The route template of a request, as the emulator records it: ``GET /v1/async-actions/{id}``."""
+    parts = path.split("/", 4)  # "", "v1", the collection, an id, the rest
+    if len(parts) > 3 and parts[3] not in _NOT_IDS:
+        parts[3] = "{id}"
+    return f"{method} {'/'.join(parts)}"
 
 
 def _poll_recorder(outcome: ImportOutcome) -> aiohttp.TraceConfig:
@@ -32,6 +42,8 @@ def _poll_recorder(outcome: ImportOutcome) -> aiohttp.TraceConfig:
         session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestStartParams
     ) -> None:
         context.started = time.perf_counter()
+        route = route_of(params.method, params.url.path)
+        outcome.calls[route] = outcome.calls.get(route, 0) + 1
 
     async def on_request_end(
         session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestEndParams
@@ -79,12 +91,14 @@ async def import_orders(
     orders: Iterable[dict[str, Any]],
     *,
     batch_size: int = API_BATCH_LIMIT,
+    **options: Any,
 ) -> ImportOutcome:
-    """Import ``orders`` with ``ImportBatcher``'s default settings and return what it did."""
+    """Import ``orders`` with ``ImportBatcher``'s default settings, or ``options`` (``checkpoint``, say), and
+    return what it did."""
     outcome = ImportOutcome()
     started = time.perf_counter()
     async with open_client(base_url, app_id, app_token, outcome) as client:
-        report = await vf.ImportBatcher(client, batch_size=batch_size).run(orders)
+        report = await vf.ImportBatcher(client, batch_size=batch_size, **options).run(orders)
     outcome.wall_seconds = time.perf_counter() - started
     outcome.orders = report.orders
     outcome.imported = report.imported
