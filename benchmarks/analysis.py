@@ -208,3 +208,32 @@ def normal_path_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def tracker_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The source_id tracker alone: one row per (distinct ids, storage), in run order."""
+    return [record for record in ok(records) if record.get("kind") == "tracker"]
+
+
+def duplicates_import_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per import size: peak RSS, client CPU and wall time without and with the source_id tracker (over the
+    rounds), and the ratios ``with / without`` paired round by round."""
+    imports = [record for record in ok(records) if record.get("kind") == "import"]
+    rows = []
+    for count in sorted({record["count"] for record in imports}):
+        runs = [record for record in imports if record["count"] == count]
+        by_round: dict[int, dict[bool, dict[str, Any]]] = defaultdict(dict)
+        for record in runs:
+            by_round[record["repeat"]][record["tracking"]] = record
+        pairs = [pair for pair in by_round.values() if len(pair) == 2]
+        row: dict[str, Any] = {"count": count}
+        for key in ("peak_rss_mb", "cpu_seconds", "wall_seconds"):
+            row[key] = {
+                tracking: summarise([r[key] for r in runs if r["tracking"] is tracking])
+                for tracking in (False, True)
+            }
+            row[f"{key}_ratio"] = paired_ratios(
+                [pair[True][key] for pair in pairs], [pair[False][key] for pair in pairs]
+            )
+        rows.append(row)
+    return rows

@@ -41,6 +41,9 @@ class Settings:
     single_call_pages: int
     normal_path_orders: int  # per import of the comparison of two checkouts (``normal_path``)
     normal_path_rounds: int
+    duplicates_orders: tuple[int, ...] = ()  # imports with and without the source_id tracker (``duplicates``)
+    duplicates_rounds: int = 1
+    tracker_ids: tuple[int, ...] = ()  # distinct ids fed to the tracker alone
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as JSON-ready data."""
@@ -66,6 +69,9 @@ QUICK = Settings(
     single_call_pages=10,
     normal_path_orders=20_000,
     normal_path_rounds=3,
+    duplicates_orders=(10_000, 100_000),
+    duplicates_rounds=1,
+    tracker_ids=(1_000_000,),
 )
 
 FULL = Settings(
@@ -87,6 +93,9 @@ FULL = Settings(
     single_call_pages=20,
     normal_path_orders=100_000,
     normal_path_rounds=6,
+    duplicates_orders=(100_000, 1_000_000),
+    duplicates_rounds=2,
+    tracker_ids=(1_000_000, 10_000_000),
 )
 
 

@@ -8,6 +8,7 @@ Usage::
     uv run --group bench python -m benchmarks --report-only   # re-render from results.json
     uv run --group bench python -m benchmarks --only normal_path --before /tmp/bench-before
         # the normal path of the package in another checkout (a git worktree) against this one's
+    uv run --group bench python -m benchmarks --only duplicates   # the cost of spotting repeated source_ids
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ SUITES: dict[str, Callable[[Settings, suites.Log, argparse.Namespace], list[dict
     "polling": lambda s, log, a: suites.polling(s, log),
     "single_calls": lambda s, log, a: suites.single_calls(s, log),
     "normal_path": lambda s, log, a: suites.normal_path(s, log, {"before": a.before, "after": a.after}),
+    "duplicates": lambda s, log, a: suites.duplicates(s, log),
 }
 NEEDS_BEFORE = "normal_path"  # runs only when --before names the checkout to compare with
 

@@ -219,3 +219,52 @@ def normal_path(settings: Settings, log: Log, checkouts: dict[str, Path]) -> lis
                     cpu = f"; client CPU {result['cpu_seconds']:.2f} s" if "cpu_seconds" in result else ""
                     log(f"  #{repeat + 1} {config}, {label}: {_describe(result)}{cpu}")
     return records
+
+
+TRACKER_STORAGE = {"memory": 1 << 40, "spilled": 0}
+"""The tracker alone: its table kept in memory whatever its size, or in a temporary file from the start."""
+
+
+def duplicates(settings: Settings, log: Log) -> list[dict[str, Any]]:
+    """What spotting repeated source_ids costs: the tracker alone, and whole imports without and with it.
+
+    The tracker alone (``measure: tracker``): distinct ids fed in, then each again, in memory and spilled to
+    a temporary file. The imports: voucherify-async importing the same generated orders from a generator into
+    one emulator with no server processing time, once reading its source without a tracker (the batcher's
+    ``_batches`` patched in the worker, nothing else changed) and once as shipped, alternating which goes
+    first, round after round. Records: ``kind`` (``tracker`` or ``import``) and what each measured.
+    """
+    records = []
+    for count in settings.tracker_ids:
+        for storage, memory_limit in TRACKER_STORAGE.items():
+            result = run_worker({"measure": "tracker", "count": count, "memory_limit": memory_limit})
+            result.update(kind="tracker", storage=storage)
+            records.append(result)
+            if "error" in result:
+                log(f"  tracker, {count:,} ids, {storage}: ERROR {result['error']}")
+                continue
+            log(
+                f"  tracker, {count:,} ids, {storage}: {result['seconds_per_new_id'] * 1e6:.2f} µs per new "
+                f"id, {result['seconds_per_repeat'] * 1e6:.2f} µs per repeat, "
+                f"{result['tracker_bytes'] / count:.1f} bytes per id in memory"
+            )
+    with running_emulator() as url:
+        for repeat in range(settings.duplicates_rounds):
+            for count in settings.duplicates_orders:
+                variants = [False, True] if repeat % 2 == 0 else [True, False]
+                for tracking in variants:
+                    spec = _import_spec(
+                        "voucherify_async", url, count, 0.0, source="generator", track_duplicates=tracking
+                    )
+                    result = run_worker(spec)
+                    for detail in ("action_ids", "polls", "noticed_at", "actions"):
+                        result.pop(detail, None)
+                    result.update(kind="import", count=count, tracking=tracking, repeat=repeat)
+                    records.append(result)
+                    peak = result.get("peak_rss_mb", float("nan"))
+                    cpu = result.get("cpu_seconds", float("nan"))
+                    log(
+                        f"  #{repeat + 1} {count:,} orders, tracking {'on' if tracking else 'off'}: "
+                        f"peak RSS {peak:.1f} MiB, client CPU {cpu:.2f} s; {_describe(result)}"
+                    )
+    return records

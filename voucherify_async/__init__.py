@@ -44,6 +44,7 @@ from voucherify_async.importing.progress import (
     BatchPrepared,
     BatchRefused,
     BatchSubmitted,
+    DatesReplaced,
     ImportFinished,
     ImportProgress,
     OrdersRejected,
@@ -52,7 +53,13 @@ from voucherify_async.importing.progress import (
     RateLimitWait,
     WaitingForOtherImport,
 )
-from voucherify_async.importing.report import BatchResult, ImportReport, OrderFailure
+from voucherify_async.importing.report import (
+    BatchResult,
+    DryRunReport,
+    DuplicateRecord,
+    ImportReport,
+    OrderFailure,
+)
 from voucherify_async.importing.sources import (
     MalformedRecord,
     read_csv,
@@ -122,6 +129,9 @@ __all__ = [
     "ConflictError",
     "Customer",
     "CustomerAddress",
+    "DatesReplaced",
+    "DryRunReport",
+    "DuplicateRecord",
     "ErrorObject",
     "Export",
     "ExportFailed",

@@ -56,6 +56,12 @@ SCENARIOS = {
     "embedded": Scenario(("good.jsonl", "--emulator"), token=None),
     "dry": Scenario(("mixed.jsonl", "--dry-run", "--rejects", "dry-rejects.jsonl")),
     "broken": Scenario(("broken.json", "--batch-size", "2", "--checkpoint", "broken.journal")),
+    "nulls": Scenario(("nulls.jsonl", "--batch-size", "2", "--rejects", "null-rejects.jsonl")),
+    "nulls-dry": Scenario(("nulls.jsonl", "--batch-size", "2", "--dry-run")),
+    "empty": Scenario(("empty.jsonl",)),
+    "empty-json": Scenario(("empty.json",)),
+    "empty-csv": Scenario(("empty.csv",)),
+    "empty-dry": Scenario(("empty.jsonl", "--dry-run")),
 }
 
 
@@ -63,7 +69,8 @@ def write_order_files(folder: Path) -> None:
     """The files the scenarios import.
 
     ``mixed.jsonl``: lines 1-2 good, line 3 not JSON, line 4 good, line 5 malformed (quantity 0), line 6
-    refers to a customer that does not exist (fails on the server), line 7 good.
+    refers to a customer that does not exist (fails on the server), line 7 good. ``nulls.jsonl``: six
+    records, the fourth a ``null`` on line 5 (after a blank line).
     """
     good = make_orders(4)
     broken = make_orders(1, start=10)[0]
@@ -83,6 +90,11 @@ def write_order_files(folder: Path) -> None:
     (folder / "orders.json").write_text('[{"source_id": "j-1", "amount": 7}, {"source_id": "j-2"}]')
     cut = b",".join(orjson.dumps(order) for order in make_orders(3, start=30))
     (folder / "broken.json").write_bytes(b"[" + cut + b', {"source_id": "o-')  # cut short after 3 orders
+    first, second, third, fourth, fifth = (orjson.dumps(order) for order in make_orders(5, start=40))
+    (folder / "nulls.jsonl").write_bytes(b"\n".join([first, second, third, b"", b"null", fourth, fifth, b""]))
+    (folder / "empty.jsonl").write_bytes(b"\n  \n\n")
+    (folder / "empty.json").write_bytes(b"[ ]\n")
+    (folder / "empty.csv").write_text("source_id,status,amount\n")
 
 
 @pytest.fixture(scope="module")
@@ -147,8 +159,9 @@ def test_summary_counts_every_fate(runs: dict[str, tuple[Outcome, Path]]) -> Non
 
 
 def test_bad_json_on_line_3_is_reported_as_line_3(runs: dict[str, tuple[Outcome, Path]]) -> None:
-    rejects = read_jsonl(runs["mixed"][1] / "rejects.jsonl")
-    assert any("(line 3): not valid JSON" in line["_import_error"] for line in rejects), rejects
+    reason, line = (runs["mixed"][1] / "rejects.jsonl").read_bytes().splitlines()[:2]
+    assert "order #3 (line 3): not valid JSON" in orjson.loads(reason)["_import_error"]
+    assert line == b'{"source_id": "o-x", '  # the line itself, byte for byte, after a line of its reason
 
 
 def test_orders_after_a_bad_line_are_still_imported(
@@ -158,9 +171,9 @@ def test_orders_after_a_bad_line_are_still_imported(
 
 
 def test_rejects_file_holds_the_malformed_order_whole(runs: dict[str, tuple[Outcome, Path]]) -> None:
-    rejects = {line.get("source_id"): line for line in read_jsonl(runs["mixed"][1] / "rejects.jsonl")}
-    assert rejects["o-10"]["items"][0]["quantity"] == 0
-    assert "items[0].quantity" in rejects["o-10"]["_import_error"]
+    malformed = orjson.loads((runs["mixed"][1] / "rejects.jsonl").read_bytes().splitlines()[-1])
+    assert (malformed["source_id"], malformed["items"][0]["quantity"]) == ("o-10", 0)
+    assert "items[0].quantity" in malformed["_import_error"]
 
 
 def test_failures_file_holds_the_order_the_server_failed(runs: dict[str, tuple[Outcome, Path]]) -> None:
@@ -229,9 +242,9 @@ def test_dry_run_sends_no_request(runs: dict[str, tuple[Outcome, Path]], served:
 
 
 def test_dry_run_with_malformed_orders_exits_1_and_writes_them(runs: dict[str, tuple[Outcome, Path]]) -> None:
-    rejects = read_jsonl(runs["dry"][1] / "dry-rejects.jsonl")
+    _reason, line, malformed = (runs["dry"][1] / "dry-rejects.jsonl").read_bytes().splitlines()
     assert outcome(runs, "dry").code == 1
-    assert [line.get("source_id") for line in rejects] == [None, "o-10"]  # not JSON, quantity 0
+    assert (line, orjson.loads(malformed)["source_id"]) == (b'{"source_id": "o-x", ', "o-10")
 
 
 def test_a_file_cut_short_imports_what_came_before_and_says_where(
@@ -243,3 +256,55 @@ def test_a_file_cut_short_imports_what_came_before_and_says_where(
     assert "after 3 records" in broken.stderr
     assert "run the same command again" in broken.stderr
     assert {"o-30", "o-31", "o-32"} <= set(served.project("broken").orders)
+
+
+def test_a_null_line_is_rejected_and_the_import_goes_on(
+    runs: dict[str, tuple[Outcome, Path]], served: Emulator
+) -> None:
+    nulls = outcome(runs, "nulls")
+    rows = summary_rows(nulls.stdout)
+    assert nulls.code == 1, nulls.output
+    assert (rows["orders read"], rows["imported"], rows["rejected as malformed"]) == ("6", "5", "1")
+    assert sorted(served.project("nulls").orders) == [f"o-{n}" for n in range(40, 45)]
+
+
+def test_a_null_line_is_written_to_the_rejects_file_naming_its_position_and_line(
+    runs: dict[str, tuple[Outcome, Path]],
+) -> None:
+    rejects = read_jsonl(runs["nulls"][1] / "null-rejects.jsonl")
+    assert rejects[:2] == [{"_import_error": "order #4 (line 5): expected an order object, got null"}, None]
+
+
+def test_the_dry_run_and_the_run_agree_on_a_null_line(runs: dict[str, tuple[Outcome, Path]]) -> None:
+    dry, run = outcome(runs, "nulls-dry"), outcome(runs, "nulls")
+    assert "6 orders read, 5 valid, 1 rejected" in dry.stdout
+    assert "3 batches (3 bulk calls)" in dry.stdout
+    assert "rejected: order #4 (line 5): expected an order object, got null" in dry.stdout
+    assert summary_rows(run.stdout)["batches"] == "3"
+    assert dry.code == run.code == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("empty", "empty.jsonl: the file is empty or holds only blank lines"),
+        ("empty-json", "empty.json: the file holds an empty array"),
+        ("empty-csv", "empty.csv: the file holds a header and no rows"),
+    ],
+)
+def test_a_file_without_orders_says_so_and_exits_2(
+    runs: dict[str, tuple[Outcome, Path]], served: Emulator, name: str, why: str
+) -> None:
+    empty = outcome(runs, name)
+    assert empty.code == 2, empty.output
+    assert f"No orders were found in {why}." in empty.stdout
+    assert summary_rows(empty.stdout)["orders read"] == "0"
+    assert name not in {request.project for request in served.requests}
+
+
+def test_a_dry_run_of_a_file_without_orders_says_so_and_exits_2(
+    runs: dict[str, tuple[Outcome, Path]],
+) -> None:
+    empty = outcome(runs, "empty-dry")
+    assert empty.code == 2, empty.output
+    assert "No orders were found in empty.jsonl" in empty.stdout

@@ -113,6 +113,100 @@ async def test_malformed_orders_do_not_hold_back_valid_ones(client: vf.AsyncVouc
     assert_accounted(report)
 
 
+NOT_OBJECTS: list[Any] = [42, "x", None, 1.5, True, [{"source_id": "o-9"}]]
+
+
+@pytest.mark.anyio
+async def test_records_that_are_no_objects_are_rejected_at_their_position_and_the_run_goes_on(
+    client: vf.AsyncVoucherify, emulator: Emulator
+) -> None:
+    first, last = make_orders(2)
+    report = await ImportBatcher(client, batch_size=2).run([first, *NOT_OBJECTS, last])
+    assert report.imported == 2
+    assert [(r.source_id, r.position) for r in report.rejected] == [(None, n) for n in range(2, 8)]
+    assert report.rejected[2].reason == "order #4: expected an order object, got null"
+    assert sorted(emulator.project("app").orders) == ["o-0", "o-1"]
+    assert_accounted(report)
+
+
+@pytest.mark.anyio
+async def test_a_to_wire_that_raises_on_one_record_rejects_only_that_record(
+    client: vf.AsyncVoucherify,
+) -> None:
+    def to_wire(record: Any) -> dict[str, Any]:
+        if record == ("broken",):
+            raise KeyError("source_id")
+        return {"source_id": record[0], "amount": 100}
+
+    report = await ImportBatcher(client, to_wire=to_wire).run([("o-1",), ("broken",), ("o-2",)])
+    assert report.imported == 2
+    assert report.rejected == [
+        vf.OrderFailure(None, "order #2: to_wire failed on a tuple: KeyError: 'source_id'", 2)
+    ]
+
+
+@pytest.mark.anyio
+async def test_a_null_line_of_a_jsonl_file_is_rejected_naming_its_line_and_position(
+    client: vf.AsyncVoucherify, tmp_path: Path
+) -> None:
+    path = tmp_path / "orders.jsonl"
+    path.write_bytes(b'{"source_id": "o-1"}\n\nnull\n{"source_id": "o-2"}\n')
+    report = await ImportBatcher(client).run(vf.read_jsonl(path))
+    assert report.imported == 2
+    assert report.rejected == [
+        vf.OrderFailure(None, "order #2 (line 3): expected an order object, got null", 2)
+    ]
+
+
+@pytest.mark.anyio
+async def test_numbers_that_are_not_finite_are_rejected_not_stored_as_null(
+    client: vf.AsyncVoucherify, emulator: Emulator
+) -> None:
+    good, ratio, price = make_orders(3)
+    ratio["metadata"] = {"ratio": float("nan")}
+    price["items"] = [{"quantity": 1, "product": {"name": "Tea", "price": float("inf")}}]
+    report = await ImportBatcher(client).run([good, ratio, price])
+    assert [(r.source_id, r.position) for r in report.rejected] == [("o-1", 2), ("o-2", 3)]
+    assert report.rejected[0].reason.endswith("not a finite number at .metadata.ratio, got nan")
+    assert report.rejected[1].reason.endswith("not a finite number at .items[0].product.price, got inf")
+    assert sorted(emulator.project("app").orders) == ["o-0"]
+
+
+def _mixed_records() -> list[Any]:
+    orders: list[Any] = make_orders(7)
+    orders[1] = None
+    orders[3] = {**orders[3], "amount": -1}
+    orders[5] = {**orders[5], "metadata": {"ratio": float("inf")}}
+    return orders
+
+
+@pytest.mark.anyio
+async def test_a_dry_run_sends_nothing_and_counts_what_the_run_then_does(
+    client: vf.AsyncVoucherify, emulator: Emulator
+) -> None:
+    batcher = ImportBatcher(client, batch_size=2)
+    dry = await batcher.dry_run(_mixed_records())
+    assert emulator.requests == []
+    report = await batcher.run(_mixed_records())
+    assert (dry.orders, dry.valid, dry.batches, dry.bulk_calls) == (7, 4, 2, 2)
+    assert (dry.orders, dry.rejected, dry.batches) == (report.orders, report.rejected, len(report.batches))
+    assert dry.valid == report.imported
+    assert [r.position for r in dry.rejected] == [2, 4, 6]
+    assert dry.consistent
+
+
+@pytest.mark.anyio
+async def test_a_dry_run_applies_the_batchers_own_rules(client: vf.AsyncVoucherify) -> None:
+    def to_wire(record: Any) -> dict[str, Any]:
+        return {"amount": record[1]}
+
+    lenient = ImportBatcher(client, require_source_id=False, to_wire=to_wire)
+    strict = ImportBatcher(client)
+    assert (await lenient.dry_run([("o-1", 5)])).valid == 1
+    rejected = (await strict.dry_run([("o-1", 5)])).rejected
+    assert [r.reason for r in rejected] == ["order #1: expected an order object, got a list"]
+
+
 @pytest.mark.anyio
 async def test_server_side_failures_come_back_by_source_id(client: vf.AsyncVoucherify) -> None:
     orders = [*make_orders(2), {"source_id": "ghost", "customer_id": "cust_missing"}]

@@ -90,6 +90,43 @@ def test_json_array_bad_element_names_record_and_line(tmp_path: Path) -> None:
     assert records[2] == {"source_id": "c"}
 
 
+def test_jsonl_line_that_is_json_but_no_object_becomes_a_malformed_record_naming_its_line(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "orders.jsonl"
+    path.write_bytes(b'{"source_id": "a"}\nnull\n\n42\n"x"\n[{"source_id": "b"}]\ntrue\n1.5\n')
+    assert list(read_jsonl(path))[1:] == [
+        MalformedRecord("line 2", "expected an order object, got null"),
+        MalformedRecord("line 4", "expected an order object, got the number 42"),
+        MalformedRecord("line 5", "expected an order object, got the string 'x'"),
+        MalformedRecord("line 6", "expected an order object, got a list"),
+        MalformedRecord("line 7", "expected an order object, got true"),
+        MalformedRecord("line 8", "expected an order object, got the number 1.5"),
+    ]
+
+
+def test_json_array_element_that_is_no_object_becomes_a_malformed_record_naming_record_and_line(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "orders.json"
+    path.write_bytes(b'[\n{"source_id": "a"},\n null,\n{"source_id": "c"}, 7, ["d"]\n]')
+    assert list(read_json_array(path)) == [
+        {"source_id": "a"},
+        MalformedRecord("record 2 (line 3)", "expected an order object, got null"),
+        {"source_id": "c"},
+        MalformedRecord("record 4 (line 4)", "expected an order object, got the number 7"),
+        MalformedRecord("record 5 (line 4)", "expected an order object, got a list"),
+    ]
+
+
+@pytest.mark.parametrize("content", [b"", b" \n\t\n"])
+def test_an_empty_json_file_is_said_to_be_empty(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "orders.json"
+    path.write_bytes(content)
+    with pytest.raises(SourceError, match="the file is empty or blank; expected a JSON array"):
+        list(read_json_array(path))
+
+
 def test_csv_dotted_and_indexed_columns_build_nested_orders(tmp_path: Path) -> None:
     path = tmp_path / "orders.csv"
     path.write_text(

@@ -10,6 +10,7 @@ import voucherify_async as vf
 from voucherify_async.importing.report import OrderFailure
 from voucherify_async.importing.sources import MalformedRecord
 from voucherify_async.importing.validation import OrderRules, plain_order_is_valid, validate_order
+from voucherify_async.models import to_wire as models_to_wire
 
 RULES = OrderRules()
 
@@ -101,7 +102,119 @@ def test_500_items_are_accepted() -> None:
 
 
 def test_a_non_object_is_rejected() -> None:
-    assert _reason(["o-1"]) == "order #7: expected an order object, got list"
+    assert _reason(["o-1"]) == "order #7: expected an order object, got a list"
+
+
+MODELS_RULES = OrderRules(to_wire=models_to_wire)  # as the batcher's default
+
+
+@pytest.mark.parametrize(
+    ("record", "found"),
+    [
+        (None, "null"),
+        (42, "the number 42"),
+        ("x", "the string 'x'"),
+        (1.5, "the number 1.5"),
+        (True, "true"),
+        ([{"source_id": "o-1"}], "a list"),
+    ],
+)
+def test_a_record_that_is_no_object_is_rejected_at_its_position_not_raised(
+    record: object, found: str
+) -> None:
+    outcome = validate_order(record, 7, MODELS_RULES)
+    assert outcome == OrderFailure(None, f"order #7: expected an order object, got {found}", 7)
+
+
+def test_a_to_wire_that_raises_on_a_record_rejects_that_record() -> None:
+    def to_wire(record: object) -> dict[str, Any]:
+        raise ValueError(f"cannot read {record!r}")
+
+    outcome = validate_order(("o", 1), 3, OrderRules(to_wire=to_wire))
+    assert outcome == OrderFailure(
+        None, "order #3: to_wire failed on a tuple: ValueError: cannot read ('o', 1)", 3
+    )
+
+
+def test_a_to_wire_that_returns_no_mapping_rejects_the_record() -> None:
+    assert _reason(("o", 1), OrderRules(to_wire=lambda record: None)) == (
+        "order #7: to_wire turned a tuple into null, not an order object"
+    )
+
+
+def test_every_rejection_carries_its_position() -> None:
+    rejections = [
+        validate_order(_order(amount=-1), 4, RULES),
+        validate_order(MalformedRecord("line 5", "not valid JSON"), 5, RULES),
+        validate_order(None, 6, RULES),
+    ]
+    assert [outcome.position for outcome in rejections if isinstance(outcome, OrderFailure)] == [4, 5, 6]
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"metadata": {"ratio": NAN}}, "not a finite number at .metadata.ratio, got nan"),
+        ({"metadata": {"scores": [1.5, -INF]}}, "not a finite number at .metadata.scores[1], got -inf"),
+        ({"metadata": {"a b": INF}}, 'not a finite number at .metadata["a b"], got inf'),
+        (
+            {"items": [{"quantity": 1, "product": {"name": "Tea", "price": NAN}}]},
+            "not a finite number at .items[0].product.price, got nan",
+        ),
+        (
+            {"items": [{"quantity": 1, "sku": {"price": INF}}]},
+            "not a finite number at .items[0].sku.price, got inf",
+        ),
+        ({"amount": NAN}, "not a finite number at .amount, got nan"),
+        (
+            {"customer": {"metadata": {"score": INF}}},
+            "not a finite number at .customer.metadata.score, got inf",
+        ),
+        ({"unknown_field": {"deep": [NAN]}}, "not a finite number at .unknown_field.deep[0], got nan"),
+    ],
+)
+def test_a_number_that_is_not_finite_is_rejected_naming_its_path(
+    fields: dict[str, Any], expected: str
+) -> None:
+    assert _reason(_order(**fields)) == f"order #7 (source_id 'o-1'): {expected}"
+
+
+def test_a_number_that_is_not_finite_inside_a_model_is_rejected() -> None:
+    item = vf.OrderItem(quantity=1, product=vf.OrderItemProduct(name="Tea", price=NAN))
+    assert _reason(_order(items=[item])).endswith("not a finite number at .items[0].product.price, got nan")
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"metadata": {"ratio": NAN}},
+        {"metadata": {"nested": {"list": [1, INF]}}},
+        {"items": [{"quantity": 1, "product": {"price": NAN}}]},
+        {"items": [{"quantity": 1, "product": {"price": INF}}]},
+        {"items": [{"quantity": 1, "metadata": {"weight": -INF}}]},
+        {"customer": {"address": {"city": "Oslo", "lat": NAN}}},
+        {"unknown_field": INF},
+    ],
+)
+def test_the_fast_path_does_not_pass_a_number_that_is_not_finite(fields: dict[str, Any]) -> None:
+    assert not plain_order_is_valid(_order(**fields), require_source_id=True)
+
+
+def test_metadata_nested_deeper_than_json_allows_is_looked_at_without_recursing_to_the_end() -> None:
+    nested: dict[str, Any] = {"ratio": 0.5}
+    for _ in range(5000):
+        nested = {"a": nested}
+    assert validate_order(_order(metadata=nested), 1, RULES) == _order(
+        metadata=nested
+    )  # serialising rejects it
+
+
+def test_the_fast_path_still_passes_finite_floats_in_metadata() -> None:
+    order = _order(metadata={"ratio": 0.25, "tags": ["a", 1, 2.5, None, True], "more": {"x": 1e300}})
+    assert plain_order_is_valid(order, require_source_id=True)
 
 
 def test_a_malformed_record_is_rejected_with_its_location() -> None:
@@ -191,6 +304,7 @@ def _replaced(order: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[
 
 
 _ODD_VALUES = [None, "", "x", "PAID", "sku", "2020-01-02", 0, 1, -1, 1.5, True, [], [{}], {}, {"a": 1}]
+_ODD_VALUES += [float("nan"), float("inf"), -float("inf"), [float("nan")], {"a": float("inf")}]
 
 
 def test_a_well_formed_order_takes_the_fast_path() -> None:

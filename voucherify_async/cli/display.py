@@ -25,6 +25,7 @@ from voucherify_async.importing.progress import (
     BatchPolled,
     BatchRefused,
     BatchSubmitted,
+    DatesReplaced,
     ImportProgress,
     OrdersRejected,
     ProgressEvent,
@@ -199,6 +200,11 @@ def describe_event(event: ProgressEvent, state: DisplayState) -> str | None:
         return f"waiting {format_duration(event.seconds)} for the {limit} limit ({why}), until {until}"
     if isinstance(event, WaitingForOtherImport):
         return f"waiting for another import to finish: {event.async_action_id} ({event.status})"
+    if isinstance(event, DatesReplaced):
+        return (
+            f"batch {event.batch}: {plural(event.orders, 'order')} carry their own created_at, which "
+            "Voucherify replaces with the import time; --created-at-metadata original_created_at keeps it"
+        )
     if isinstance(event, ActionSetAside):
         verdict = "is another's import" if event.proven_not_ours else "could not be proven ours"
         return f"batch {event.batch}: {event.async_action_id} {verdict} ({event.evidence})"
@@ -215,7 +221,8 @@ def _worth_a_line_above_the_bar(event: ProgressEvent) -> bool:
     if isinstance(event, BatchFinished):
         return event.result.status != "DONE"
     return isinstance(
-        event, (ActionSetAside, ActionVanished, BatchRefused, RateLimitWait, WaitingForOtherImport)
+        event,
+        (ActionSetAside, ActionVanished, BatchRefused, DatesReplaced, RateLimitWait, WaitingForOtherImport),
     )
 
 

@@ -15,6 +15,7 @@ import shlex
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AsyncExitStack, suppress
+from pathlib import Path
 from typing import Any, TextIO
 
 import anyio
@@ -34,14 +35,13 @@ from voucherify_async.cli.order_files import (
 )
 from voucherify_async.cli.summary import render_summary, summary_width
 from voucherify_async.importing.batcher import ImportBatcher
-from voucherify_async.importing.chunking import MAX_BATCH_SIZE, prepare_batches
+from voucherify_async.importing.chunking import MAX_BATCH_SIZE
 from voucherify_async.importing.errors import (
     CheckpointError,
     ImportInterruptedError,
     SourceError,
 )
 from voucherify_async.importing.polling import ImportPollPolicy
-from voucherify_async.importing.validation import OrderRules
 
 
 def run_import(
@@ -99,6 +99,8 @@ def run_import(
     except BrokenPipeError:
         # Whoever read the summary stopped reading (`| head`); the files are written, the exit code stands.
         _silence(stdout)
+    if not report.orders:
+        return EXIT_USAGE  # nothing to import is no success: most likely the wrong file, or an empty export
     return EXIT_OK if report.ok else EXIT_NOT_ALL_IMPORTED
 
 
@@ -147,18 +149,26 @@ async def _import(
 ) -> vf.ImportReport:
     async with AsyncExitStack() as stack:
         client = await _open_client(stack, credentials)
-        batcher = ImportBatcher(
-            client,
-            batch_size=args.batch_size,
-            checkpoint=args.checkpoint,
-            on_progress=display,
-            created_at_metadata=args.created_at_metadata,
-            total_orders=display.state.total_orders,
-            poll=ImportPollPolicy(first=args.first_poll) if args.first_poll is not None else None,
-            coordinate_with_other_processes=args.wait_for_other_imports,
-        )
+        batcher = _new_batcher(args, client, display)
         started.append(batcher)
         return await _run_to_the_end(batcher, read_records(args.file, fmt), display)
+
+
+def _new_batcher(
+    args: argparse.Namespace, client: vf.AsyncVoucherify, display: ProgressDisplay | None = None
+) -> ImportBatcher:
+    """The batcher of the command's options: the import and the dry run read orders by the same rules."""
+    return ImportBatcher(
+        client,
+        batch_size=args.batch_size,
+        checkpoint=args.checkpoint,
+        on_progress=display,
+        created_at_metadata=args.created_at_metadata,
+        total_orders=display.state.total_orders if display is not None else None,
+        poll=ImportPollPolicy(first=args.first_poll) if args.first_poll is not None else None,
+        coordinate_with_other_processes=args.wait_for_other_imports,
+        duplicates=args.duplicates,
+    )
 
 
 async def _open_client(stack: AsyncExitStack, credentials: Credentials | None) -> vf.AsyncVoucherify:
@@ -198,7 +208,7 @@ def _finish(args: argparse.Namespace, fmt: str, report: vf.ImportReport, stdout:
     failures = (args.failures, report.failed) if args.failures else None
     written = write_left_out_orders(args.file, fmt, rejects=rejects, failures=failures)
     print(render_summary(report, width=summary_width(stdout)), file=stdout)
-    notes = []
+    notes = [] if report.orders else [_no_orders(args.file, fmt)]
     for flag, path, orders, count in (
         ("--rejects", args.rejects, report.rejected, written[0]),
         ("--failures", args.failures, report.failed, written[1]),
@@ -215,30 +225,60 @@ def _finish(args: argparse.Namespace, fmt: str, report: vf.ImportReport, stdout:
 
 
 def _dry_run(args: argparse.Namespace, fmt: str, stdout: TextIO) -> int:
-    # The batcher's own preparation (validation, serialisation, batches by count and bytes), without sending.
-    batches, valid, rejected = anyio.run(_prepare_only, args, fmt)
-    read = valid + len(rejected)
-    counts = f"{plural(read, 'order')} read, {valid:,} valid, {len(rejected):,} rejected"
+    dry = anyio.run(_prepare_only, args, fmt)
+    if not dry.orders:
+        print(f"dry run: nothing was sent. {_no_orders(args.file, fmt)}", file=stdout)
+        return EXIT_USAGE
+    counts = f"{plural(dry.orders, 'order')} read, {dry.valid:,} valid, {len(dry.rejected):,} rejected"
     print(f"dry run: nothing was sent. {counts}.", file=stdout)
-    sends = f"{plural(batches, 'batch', 'batches')} ({plural(batches, 'bulk call')})"
+    sends = f"{plural(dry.batches, 'batch', 'batches')} ({plural(dry.bulk_calls, 'bulk call')})"
     print(f"An import would send the valid orders in {sends}.", file=stdout)
-    for failure in rejected[:5]:
+    print(_dry_run_repeats(dry, args.duplicates), file=stdout)
+    for failure in dry.rejected[:5]:
         print(f"  rejected: {failure.reason}", file=stdout)
     if args.rejects:
-        written, _ = write_left_out_orders(args.file, fmt, rejects=(args.rejects, rejected), failures=None)
+        rejects = (args.rejects, dry.rejected)
+        written, _ = write_left_out_orders(args.file, fmt, rejects=rejects, failures=None)
         print(f"{plural(written, 'rejected order')} written to {args.rejects}", file=stdout)
-    return EXIT_OK if not rejected else EXIT_NOT_ALL_IMPORTED
+    return EXIT_OK if not dry.rejected else EXIT_NOT_ALL_IMPORTED
 
 
-async def _prepare_only(args: argparse.Namespace, fmt: str) -> tuple[int, int, list[vf.OrderFailure]]:
-    rules = OrderRules(created_at_metadata=args.created_at_metadata)
-    batches = valid = 0
-    rejected: list[vf.OrderFailure] = []
-    async for batch in prepare_batches(read_records(args.file, fmt), rules=rules, batch_size=args.batch_size):
-        rejected.extend(batch.rejected)
-        batches += 1 if batch.size else 0
-        valid += batch.size
-    return batches, valid, rejected
+def _dry_run_repeats(dry: vf.DryRunReport, duplicates: str) -> str:
+    """The dry run's line on records whose source_id repeats an earlier one's (and the first few of them)."""
+    count = len(dry.duplicates)
+    if not count:
+        return "Repeated source_ids: none."
+    if duplicates == "reject":
+        return f"Repeated source_ids: {count:,}, rejected (an import sends only the first record of each)."
+    lines = [
+        f"Repeated source_ids: {count:,}; an import would send them and Voucherify keep the last copy of "
+        f"each: {dry.valid - count:,} distinct orders (--duplicates reject sends only the first)."
+    ]
+    for repeat in dry.duplicates[:5]:
+        lines.append(
+            f"  repeated: order #{repeat.position} (source_id {repeat.source_id!r}) repeats order "
+            f"#{repeat.first_position}"
+        )
+    return "\n".join(lines)
+
+
+async def _prepare_only(args: argparse.Namespace, fmt: str) -> vf.DryRunReport:
+    # The batcher an import would use, and its own dry run: the same rules, the same batches. Its client is
+    # never opened (a dry run needs no credentials, and nothing can be sent).
+    client = vf.AsyncVoucherify("dry-run", "dry-run", base_url="http://dry-run.invalid")
+    return await _new_batcher(args, client).dry_run(read_records(args.file, fmt))
+
+
+_EMPTY_FILE = {
+    "jsonl": "the file is empty or holds only blank lines",
+    "json": "the file holds an empty array",
+    "csv": "the file holds a header and no rows",
+}
+
+
+def _no_orders(path: Path, fmt: str) -> str:
+    """Why a source gave no orders at all (exit code 2: the command was pointed at nothing to import)."""
+    return f"No orders were found in {path}: {_EMPTY_FILE.get(fmt, 'the file holds none')}."
 
 
 def resume_command(argv: Sequence[str]) -> str:

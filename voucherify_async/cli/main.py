@@ -16,6 +16,7 @@ from voucherify_async._version import __version__
 from voucherify_async.cli import PROG
 from voucherify_async.cli.credentials import add_credential_arguments
 from voucherify_async.cli.exit_codes import EXIT_OK, EXIT_USAGE
+from voucherify_async.importing.duplicates import DUPLICATES_OPTIONS
 
 FORMATS = ("jsonl", "json", "csv")
 
@@ -111,6 +112,13 @@ def _add_import_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "--created-at-metadata",
         metavar="KEY",
         help="keep each order's created_at in metadata[KEY] (Voucherify sets created_at to the import time)",
+    )
+    parser.add_argument(
+        "--duplicates",
+        choices=DUPLICATES_OPTIONS,
+        default="send",
+        help="a record whose source_id repeats an earlier one's: send it (default; Voucherify updates the "
+        "order, the last copy wins) or reject it (never sent); the summary counts them either way",
     )
     _add_display_argument(parser)
 

@@ -1,31 +1,47 @@
 """The order files of the ``import`` command: their reader, their size, and the files of orders left out.
 
 Orders are parsed only by the batcher's readers (:mod:`voucherify_async.importing.sources`). The
-``--rejects`` and ``--failures`` files are JSON Lines holding each order exactly as it was read, plus an
-``_import_error`` field saying why it was not imported: fix the orders and import the file again (the
-command drops ``_import_error`` when it reads orders). A record that was not even JSON is written as
-``{"_import_error": "order #7 (line 7): not valid JSON: ..."}`` so the place to fix is known.
+``--rejects`` and ``--failures`` files hold each record left out as the order file held it, with the
+reason, in the order file's format, so that the fixed file is imported again as it is:
+
+- JSON Lines: an order is written with its fields and an ``_import_error`` field, the reason. A record that
+  is no order (not JSON, JSON but not an object, or an empty object) is written byte for byte as its line
+  was, after a line of its reason alone, ``{"_import_error": "order #7 (line 7): not valid JSON: ..."}``:
+  the reason cannot go inside it, and the line that can be fixed in place is the line as it was.
+- JSON array: the same entries as the elements of an array (a broken element as its text was, over as
+  many lines as it took).
+- CSV: the order file's header, with an ``_import_error`` column first, and each row's cells as they were
+  (all of them: a row with more cells than the header stays so), after its reason.
+
+When the command reads orders, it drops the ``_import_error`` field (or column), and skips a line (or an
+element) of a reason alone: that is no record, and the records of a fixed file are counted without it.
 """
 
 from __future__ import annotations
 
 import csv
+from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import attrs
 import orjson
 
+# The reader's own splitter of JSON arrays, to find the text of each element where the reader finds it.
+from voucherify_async.importing.json_array import _Splitter
 from voucherify_async.importing.report import OrderFailure
 from voucherify_async.importing.sources import MalformedRecord, read_csv, read_json_array, read_jsonl
-from voucherify_async.importing.validation import OrderRules, validate_order
 
 IMPORT_ERROR_FIELD = "_import_error"
-"""The field of a ``--rejects`` / ``--failures`` line that holds the reason (dropped on re-import)."""
+"""The field (CSV: the column) of a ``--rejects`` / ``--failures`` file that holds the reason (dropped on
+re-import; a JSON entry of this field alone is skipped)."""
 
 _EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv"}
 _COUNT_CHUNK = 1 << 20
+_CSV_ENCODING = "utf-8-sig"  # read_csv's own default: a byte order mark is no part of the first column
+_REASON_KEY = b'"' + IMPORT_ERROR_FIELD.encode() + b'"'
 
 
 class OrderFileError(Exception):
@@ -54,40 +70,63 @@ def file_format(path: Path, requested: str | None) -> str:
 def read_records(path: Path, file_format: str) -> Iterator[Any]:
     """Stream the records of the file: orders (mappings) and :class:`MalformedRecord` for unparsable ones.
 
-    A leftover ``_import_error`` field (the file is a fixed ``--rejects`` file) is dropped from each order.
+    The file may be a fixed ``--rejects`` file: a leftover ``_import_error`` field is dropped from each order,
+    and a JSON line (or array element) of that field alone, the reason of the record after it, is skipped.
     """
     readers = {"jsonl": read_jsonl, "json": read_json_array, "csv": read_csv}
     for record in readers[file_format](path):
-        if isinstance(record, dict) and IMPORT_ERROR_FIELD in record:
-            record = {key: value for key, value in record.items() if key != IMPORT_ERROR_FIELD}
-        yield record
+        if not _holds_only_a_reason(record, file_format):
+            yield _without_reason(record)
+
+
+def _holds_only_a_reason(record: Any, file_format: str) -> bool:
+    # CSV has a column of reasons, never a row of a reason alone: a row with only that cell is a record.
+    return file_format != "csv" and record.__class__ is dict and record.keys() == {IMPORT_ERROR_FIELD}
+
+
+def _without_reason(record: Any) -> Any:
+    if isinstance(record, dict) and IMPORT_ERROR_FIELD in record:
+        return {key: value for key, value in record.items() if key != IMPORT_ERROR_FIELD}
+    return record
 
 
 def count_records(path: Path, file_format: str) -> int | None:
     """How many records the file holds (the progress bar's total), or ``None`` when that is not cheap to tell.
 
-    JSON Lines: the non-blank lines, counted on raw bytes. CSV: the rows after the header (the csv module
-    knows quoted cells spanning lines). A JSON array would need a full parse: unknown.
+    JSON Lines: the non-blank lines, counted on raw bytes (only a line naming ``_import_error`` is parsed, to
+    leave out a line of a reason alone). CSV: the rows after the header (the csv module knows quoted cells
+    spanning lines). A JSON array would need a full parse: unknown.
     """
     if file_format == "jsonl":
-        return _count_non_blank_lines(path)
+        return _count_jsonl_records(path)
     if file_format == "csv":
-        with path.open(newline="", encoding="utf-8-sig") as file:
+        with path.open(newline="", encoding=_CSV_ENCODING) as file:
             return max(0, sum(1 for row in csv.reader(file) if row) - 1)
     return None
 
 
-def _count_non_blank_lines(path: Path) -> int:
+def _count_jsonl_records(path: Path) -> int:
     count = 0
     with path.open("rb") as file:
         tail = b""
         while chunk := file.read(_COUNT_CHUNK):
             lines = (tail + chunk).split(b"\n")
             tail = lines.pop()
-            count += sum(1 for line in lines if line.strip())
-        if tail.strip():
+            count += sum(1 for line in lines if _is_jsonl_record(line))
+        if _is_jsonl_record(tail):
             count += 1
     return count
+
+
+def _is_jsonl_record(line: bytes) -> bool:
+    if not line.strip():
+        return False
+    if _REASON_KEY not in line:
+        return True
+    try:
+        return not _holds_only_a_reason(orjson.loads(line), "jsonl")
+    except orjson.JSONDecodeError:
+        return True
 
 
 def write_left_out_orders(
@@ -97,40 +136,195 @@ def write_left_out_orders(
     rejects: tuple[Path, list[OrderFailure]] | None,
     failures: tuple[Path, list[OrderFailure]] | None,
 ) -> tuple[int, int]:
-    """Write the rejected and the failed orders to their JSON Lines files, in one pass over the order file.
+    """Write the rejected and the failed records to their files, in one pass over the order file.
 
-    Orders with a ``source_id`` are found by it. A record without one (or not even JSON) was rejected by the
-    batcher's validation, which is asked again for its reason; it names the record's place in the file.
+    The files have the order file's format (see the module's docstring). A record is found by its position
+    (:attr:`OrderFailure.position`, counted as the import counts it), so the copies of a ``source_id`` the
+    file holds twice are told apart. A failure without a position goes to the first record of its
+    ``source_id`` that no failure names by position; one without either is not written.
 
     Returns:
-        How many lines were written to the rejects file and to the failures file.
+        How many records were written to the rejects file and to the failures file.
     """
-    rejected = {f.source_id: f.reason for f in rejects[1] if f.source_id is not None} if rejects else {}
-    failed = {f.source_id: f.reason for f in failures[1] if f.source_id is not None} if failures else {}
-    counts = [0, 0]
+    wanted = _Wanted(rejects[1] if rejects else [], failures[1] if failures else [])
     with ExitStack() as stack:
-        outs = [
-            stack.enter_context(target[0].open("wb")) if target else None for target in (rejects, failures)
+        files = [
+            _open_left_out_file(stack, target[0], path, file_format) if target else None
+            for target in (rejects, failures)
         ]
-        if not (rejects and rejects[1]) and not (failures and failures[1]):
-            return (0, 0)
-        rules = OrderRules()
-        for number, record in enumerate(read_records(path, file_format), 1):
-            source_id = record.get("source_id") if isinstance(record, Mapping) else None
-            if not isinstance(source_id, str) or not source_id:
-                outcome = validate_order(record, number, rules)
-                found = [(0, outcome.reason)] if isinstance(outcome, OrderFailure) else []
-            else:
-                found = [
-                    (n, table[source_id]) for n, table in enumerate((rejected, failed)) if source_id in table
-                ]
-            for which, reason in found:
-                out = outs[which]
-                if out is not None:
-                    fields = dict(record) if isinstance(record, Mapping) else {}
-                    out.write(orjson.dumps({**fields, IMPORT_ERROR_FIELD: reason}) + b"\n")
-                    counts[which] += 1
-    return (counts[0], counts[1])
+        for position, read in enumerate(_records_as_read(path, file_format), 1):
+            if not wanted:
+                break  # every left-out record is written: the rest of the file need not be read
+            for which, reason in wanted.take(position, read.record):
+                file = files[which]
+                if file is not None:
+                    file.write(read, reason)
+    return (files[0].count if files[0] else 0, files[1].count if files[1] else 0)
+
+
+class _Wanted:
+    """The records still to write: which file each goes to (0: rejects, 1: failures), and its reason."""
+
+    def __init__(self, rejected: list[OrderFailure], failed: list[OrderFailure]) -> None:
+        self.by_position: dict[int, list[tuple[int, str]]] = {}
+        self.by_source_id: dict[str, deque[tuple[int, str]]] = {}
+        for which, left_out in enumerate((rejected, failed)):
+            for failure in left_out:
+                if failure.position is not None:
+                    self.by_position.setdefault(failure.position, []).append((which, failure.reason))
+                elif failure.source_id is not None:
+                    self.by_source_id.setdefault(failure.source_id, deque()).append((which, failure.reason))
+
+    def __bool__(self) -> bool:
+        return bool(self.by_position or self.by_source_id)
+
+    def take(self, position: int, record: Any) -> list[tuple[int, str]]:
+        """Where the record at ``position`` goes, and why (none: it was imported, or is not ours to tell)."""
+        named = self.by_position.pop(position, None)
+        if named is not None:
+            return named
+        source_id = record.get("source_id") if isinstance(record, Mapping) else None
+        if not isinstance(source_id, str) or not (waiting := self.by_source_id.get(source_id)):
+            return []
+        # Without a position, the same rule as the batcher's matching of a batch's failures: in file order.
+        found = waiting.popleft()
+        if not waiting:
+            del self.by_source_id[source_id]
+        return [found]
+
+
+@attrs.frozen
+class _Read:
+    """A record as the import read it, with what the order file holds for it."""
+
+    record: Any  # an order or a MalformedRecord, as read_records yields it
+    text: bytes = b""  # JSON Lines: the line, without its line break; JSON array: the element
+    cells: list[str] = attrs.Factory(list)  # CSV: the row's cells
+
+
+def _records_as_read(path: Path, file_format: str) -> Iterator[_Read]:
+    """The records of :func:`read_records`, each with its text (JSON) or its cells (CSV).
+
+    The text and the cells are found by a second read of the file beside the batcher's reader, record by
+    record, with the reader's own rule of what is a record (blank lines and rows are not).
+    """
+    if file_format == "csv":
+        for record, cells in zip(read_csv(path), _csv_rows(path), strict=True):
+            yield _Read(_without_reason(record), cells=cells)
+        return
+    texts = _jsonl_lines(path) if file_format == "jsonl" else _json_array_elements(path)
+    reader = read_jsonl(path) if file_format == "jsonl" else read_json_array(path)
+    for record, text in zip(reader, texts, strict=True):
+        if not _holds_only_a_reason(record, file_format):
+            yield _Read(_without_reason(record), text=text)
+
+
+def _jsonl_lines(path: Path) -> Iterator[bytes]:
+    # The lines read_jsonl makes records of: the lines of the file that are not blank.
+    with path.open("rb") as file:
+        for line in file:
+            if line.strip():
+                yield line.removesuffix(b"\n")
+
+
+class _ElementTexts(_Splitter):
+    """The elements of a JSON array as the text the file holds, split as :func:`read_json_array` splits them.
+
+    The reader's own splitter, so both cut the array at the same places; it yields each element's text
+    (without the blanks around it) instead of its value.
+    """
+
+    def _element(self, end: int) -> bytes:
+        super()._element(end)
+        return self.buffer[self.start : end].strip()
+
+
+def _json_array_elements(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as file:
+        yield from _ElementTexts(file, str(path), MalformedRecord, None).elements()
+
+
+def _csv_header(path: Path) -> list[str]:
+    with path.open(newline="", encoding=_CSV_ENCODING) as file:
+        return next(csv.reader(file), [])
+
+
+def _csv_rows(path: Path) -> Iterator[list[str]]:
+    # The rows read_csv makes records of: after the header, the rows that are not blank.
+    with path.open(newline="", encoding=_CSV_ENCODING) as file:
+        rows = csv.reader(file)
+        next(rows, None)
+        yield from (cells for cells in rows if cells)
+
+
+def _open_left_out_file(
+    stack: ExitStack, path: Path, source: Path, file_format: str
+) -> _JsonEntries | _CsvRows:
+    """The ``--rejects`` or ``--failures`` file at ``path``, in the format of the order file ``source``."""
+    if file_format == "csv":
+        return stack.enter_context(_CsvRows(path, _csv_header(source)))
+    return stack.enter_context(_JsonEntries(path, array=file_format == "json"))
+
+
+class _JsonEntries:
+    """A JSON Lines file, or a JSON array, of left-out records (nothing at all when there are none)."""
+
+    def __init__(self, path: Path, *, array: bool) -> None:
+        self.path = path
+        self.array = array
+        self.count = 0
+
+    def __enter__(self) -> _JsonEntries:
+        self.out = self.path.open("wb")
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self.out:
+            if self.array and self.count:
+                self.out.write(b"\n]\n")
+
+    def write(self, read: _Read, reason: str) -> None:
+        record = read.record
+        if isinstance(record, Mapping) and record:
+            entries = [orjson.dumps({**record, IMPORT_ERROR_FIELD: reason})]
+        else:
+            # No object, or an empty one (the reason alone in it would make an entry the importer skips): the
+            # record as the file holds it, after an entry of its reason alone.
+            entries = [orjson.dumps({IMPORT_ERROR_FIELD: reason}), read.text]
+        if self.array:
+            self.out.write((b",\n" if self.count else b"[\n") + b",\n".join(entries))
+        else:
+            self.out.write(b"".join(entry + b"\n" for entry in entries))
+        self.count += 1
+
+
+class _CsvRows:
+    """A CSV file of left-out rows: the order file's header and cells, the reason in a first column."""
+
+    def __init__(self, path: Path, header: list[str]) -> None:
+        self.path = path
+        # A fixed rejects file has a column of reasons already: the new reasons take its place.
+        self.old_reasons = header.index(IMPORT_ERROR_FIELD) if IMPORT_ERROR_FIELD in header else None
+        self.header = [IMPORT_ERROR_FIELD, *self._without_old_reason(header)]
+        self.count = 0
+
+    def __enter__(self) -> _CsvRows:
+        self.out = self.path.open("w", newline="", encoding="utf-8")
+        self.rows = csv.writer(self.out, lineterminator="\n")
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.out.close()
+
+    def write(self, read: _Read, reason: str) -> None:
+        if not self.count:
+            self.rows.writerow(self.header)
+        self.rows.writerow([reason, *self._without_old_reason(read.cells)])
+        self.count += 1
+
+    def _without_old_reason(self, cells: list[str]) -> list[str]:
+        drop = self.old_reasons
+        return cells if drop is None else cells[:drop] + cells[drop + 1 :]
 
 
 def describe_malformed(record: MalformedRecord) -> str:

@@ -19,10 +19,11 @@ from voucherify_async.importing.report import BatchResult, ImportReport, OrderFa
 # without those, reasons of the same kind group together in the summary.
 _ORDER_PREFIX = re.compile(r"^order #\d+(?: \([^)]*\))?: ")
 _VALUE_FOUND = re.compile(r", got .*$")
+_FIRST_COPY = re.compile(r"(repeats the source_id of) order #\d+")
 
 
 def _reason_kind(reason: str) -> str:
-    return _VALUE_FOUND.sub("", _ORDER_PREFIX.sub("", reason))
+    return _FIRST_COPY.sub(r"\1 an earlier order", _VALUE_FOUND.sub("", _ORDER_PREFIX.sub("", reason)))
 
 
 def render_summary(
@@ -38,6 +39,7 @@ def render_summary(
         ("imported", f"{report.imported:,}"),
         ("failed on the server", f"{len(report.failed):,}"),
         ("rejected as malformed", f"{len(report.rejected):,}"),
+        ("repeated source_ids", _repeats(report)),
         ("batches", f"{len(report.batches):,}"),
         ("bulk calls", _bulk_calls(report)),
         ("async action polls", f"{report.polls:,}"),
@@ -48,12 +50,30 @@ def render_summary(
         rows.append(("unfinished action", report.in_flight_action_id))
     if report.unanswered_batch is not None:
         rows.append(("unanswered batch", f"{report.unanswered_batch} (the server may have queued it)"))
+    if report.unconfirmed_action_ids:
+        rows.append(("not proven ours", ", ".join(report.unconfirmed_action_ids)))
+    if report.source_error:
+        rows.append(("source broke", report.source_error))
     label_width = max(len(label) for label, _ in rows)
     lines = ["Import summary"] + [f"  {label:<{label_width}}  {value}" for label, value in rows]
     lines += _batch_table(report, max_batches, width)
     lines += _reason_table("failed", report.failed, max_reasons)
     lines += _reason_table("rejected", report.rejected, max_reasons)
+    lines += [f"Note: {note}" for note in report.notes]
     return "\n".join(lines)
+
+
+def _repeats(report: ImportReport) -> str:
+    """Records whose source_id repeats an earlier one's: sent (the server updates the order) or rejected."""
+    sent = sum(1 for duplicate in report.duplicates if duplicate.sent)
+    parts = []
+    if sent:
+        parts.append(
+            f"{sent:,} sent, each updating an earlier order: {report.distinct_imported:,} distinct imported"
+        )
+    if len(report.duplicates) > sent:
+        parts.append(f"{len(report.duplicates) - sent:,} rejected, never sent")
+    return "; ".join(parts) or "0"
 
 
 def _bulk_calls(report: ImportReport) -> str:

@@ -27,7 +27,7 @@ from voucherify_async.importing.lost_ack import (
 from voucherify_async.importing.outcome import read_outcome
 from voucherify_async.importing.polling import wait_for_action
 from voucherify_async.importing.progress import ActionSetAside, BatchSubmitted
-from voucherify_async.importing.report import BatchResult, OrderFailure
+from voucherify_async.importing.report import BatchResult
 from voucherify_async.models import AsyncAction
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ async def wait_for_part(
         size=part.size,
         status="FAILED" if outcome.status == "FAILED" else "DONE",
         imported=outcome.imported,
-        failed=outcome.failed,
+        failed=part.place(outcome.failed),
         bulk_calls=0,
         polls=polls,
         message=outcome.message,
@@ -97,7 +97,7 @@ def _unconfirmed(index: int, part: Batch, action_id: str, why: str, polls: int) 
         async_action_id=None,
         size=part.size,
         status="FAILED",
-        failed=[OrderFailure(source_id, reason) for source_id in part.source_ids],
+        failed=[part.failure(i, reason) for i in range(part.size)],
         bulk_calls=0,
         polls=polls,
         message=f"{action_id} could not be proven to be this batch's import: {why}",
@@ -239,7 +239,7 @@ async def settle_vanished(
     reason = f"not known to be imported: {message}; look the order up before importing it again"
     result = BatchResult(
         index=index, async_action_id=None, size=part.size, status="FAILED",
-        failed=[OrderFailure(source_id, reason) for source_id in part.source_ids], bulk_calls=0,
+        failed=[part.failure(i, reason) for i in range(part.size)], bulk_calls=0,
         message=message, unconfirmed_action_id=action_id,
     )  # fmt: skip
     return decision, result

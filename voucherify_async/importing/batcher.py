@@ -18,7 +18,7 @@ from typing import Any
 import anyio
 from anyio.abc import ObjectReceiveStream, ObjectSendStream
 
-from voucherify_async._errors import APIConnectionError, APIError, VoucherifyError
+from voucherify_async._errors import APIConnectionError, APIError, InvalidArgumentError, VoucherifyError
 from voucherify_async.importing.checkpoint import Journal
 from voucherify_async.importing.chunking import (
     DEFAULT_MAX_BATCH_BYTES,
@@ -27,11 +27,12 @@ from voucherify_async.importing.chunking import (
     prepare_batches,
 )
 from voucherify_async.importing.context import ImportClient, RunContext
+from voucherify_async.importing.duplicates import DUPLICATES_OPTIONS, DuplicatesOption, SourceIdTracker
 from voucherify_async.importing.errors import CheckpointError, ImportInterruptedError, SourceError
 from voucherify_async.importing.polling import ImportPollPolicy
 from voucherify_async.importing.processing import BatchSettings, process_batch
 from voucherify_async.importing.progress import ImportFinished, ProgressCallback
-from voucherify_async.importing.report import BatchResult, ImportReport
+from voucherify_async.importing.report import BatchResult, DryRunReport, ImportReport
 from voucherify_async.importing.sources import OrderSource
 from voucherify_async.importing.validation import OrderRules
 from voucherify_async.models import to_wire as models_to_wire
@@ -105,7 +106,15 @@ class ImportBatcher:
             imported are rejected with the server's details instead of splitting further (each probe spends
             a bulk call).
         to_wire: Turns objects that are not mappings (``vf.Order``) into wire dicts; defaults to the models'
-            ``to_wire``.
+            ``to_wire``. A record it raises on is rejected (with its position), never the run stopped.
+        duplicates: What to do with a record whose ``source_id`` repeats an earlier valid record's of the run
+            (the server upserts by ``source_id``: a repeat updates the order the first copy made). ``"send"``
+            (default): send it in source order, so the server keeps the last copy; ``"reject"``: reject it
+            locally, never sent, with a reason naming the first record's position. Either way the run lists
+            every repeat in ``report.duplicates``, and ``report.distinct_imported`` counts each ``source_id``
+            imported once. Noticing repeats costs at most 16 bytes per distinct ``source_id`` (see
+            :mod:`~voucherify_async.importing.duplicates`); a resumed run notices them again as it re-reads
+            the source.
 
     Raises:
         InvalidArgumentError: A setting is out of its range or of the wrong type (counts are ``int``, not
@@ -135,6 +144,7 @@ class ImportBatcher:
         max_submit_attempts: int = 5,
         max_refusals: int = 16,
         to_wire: Callable[[Any], dict[str, Any]] | None = None,
+        duplicates: DuplicatesOption = "send",
     ) -> None:
         _check_settings(
             batch_size=batch_size,
@@ -144,6 +154,7 @@ class ImportBatcher:
             max_submit_attempts=max_submit_attempts,
             max_refusals=max_refusals,
             total_orders=total_orders,
+            duplicates=duplicates,
         )
         self.client = client
         self.batch_size = batch_size
@@ -151,6 +162,7 @@ class ImportBatcher:
         self.checkpoint = Path(checkpoint) if checkpoint is not None else None
         self.on_progress = on_progress
         self.total_orders = total_orders
+        self.duplicates: DuplicatesOption = duplicates
         self.rules = OrderRules(
             require_source_id=require_source_id,
             created_at_metadata=created_at_metadata,
@@ -182,6 +194,31 @@ class ImportBatcher:
             async for _ in batches:
                 pass
         return batches.report
+
+    async def dry_run(self, orders: OrderSource) -> DryRunReport:
+        """Read, validate, serialise and batch ``orders`` exactly as :meth:`run` would, and send nothing.
+
+        The very pipeline of a run, with this batcher's rules and sizes (``to_wire``, ``require_source_id``,
+        ``created_at_metadata``, ``batch_size``, ``max_batch_bytes``): the rejections are those a run
+        reports, and ``batches`` the import requests it would send. The client, the checkpoint and
+        ``on_progress`` are not used.
+
+        Raises:
+            SourceError: A file source is broken as a whole.
+
+        Example:
+            >>> dry = await batcher.dry_run(vf.read_jsonl("orders.jsonl"))
+            >>> print(f"{dry.orders} read, {dry.valid} valid, {len(dry.rejected)} rejected")
+        """
+        report = DryRunReport()
+        with SourceIdTracker() as tracker:
+            async for batch in self._batches(orders, tracker):
+                report.orders += batch.read
+                report.valid += batch.size
+                report.rejected.extend(batch.rejected)
+                report.duplicates.extend(batch.duplicates)
+                report.batches += 1 if batch.size else 0
+        return report
 
     @asynccontextmanager
     async def stream(self, orders: OrderSource) -> AsyncIterator[ImportRun]:
@@ -233,12 +270,13 @@ class ImportBatcher:
         async with results:
             try:
                 if ctx.journal is not None:
-                    ctx.journal.check_settings(self.batch_size, self.max_batch_bytes)
+                    ctx.journal.check_settings(self.batch_size, self.max_batch_bytes, self.duplicates)
                     ctx.journal.write(
                         "start",
                         at=ctx.clock.time(),
                         batch_size=self.batch_size,
                         max_batch_bytes=self.max_batch_bytes,
+                        duplicates=self.duplicates,
                     )
                 await self._pipeline(ctx, orders, results)
                 ctx.source_exhausted = True
@@ -286,18 +324,31 @@ class ImportBatcher:
     async def _prepare(
         self, orders: OrderSource, batches: ObjectSendStream[Batch], failures: list[Exception]
     ) -> None:
+        # The run's source_ids live as long as the reading: freed (its file deleted, if it spilled) as soon
+        # as the source ends, fails or the run is cancelled. A resumed run re-reads the source from its
+        # start, finished batches included, so it knows every earlier source_id again.
         async with batches:
             try:
-                async for batch in prepare_batches(
-                    orders, rules=self.rules, batch_size=self.batch_size, max_batch_bytes=self.max_batch_bytes
-                ):
-                    if self.checkpoint is not None:
-                        batch.fingerprint()  # hashed here, while the server works, not between two imports
-                    await batches.send(batch)
+                with SourceIdTracker(expected_ids=self.total_orders) as tracker:
+                    async for batch in self._batches(orders, tracker):
+                        if self.checkpoint is not None:
+                            batch.fingerprint()  # hashed while the server works, not between two imports
+                        await batches.send(batch)
             except anyio.BrokenResourceError:
                 pass  # the submitter stopped: its own error (or cancellation) says why
             except Exception as error:
                 failures.append(error)
+
+    def _batches(self, orders: OrderSource, tracker: SourceIdTracker) -> AsyncIterator[Batch]:
+        """The batches of ``orders`` with this batcher's settings (a run's and a dry run's alike)."""
+        return prepare_batches(
+            orders,
+            rules=self.rules,
+            batch_size=self.batch_size,
+            max_batch_bytes=self.max_batch_bytes,
+            tracker=tracker,
+            duplicates=self.duplicates,
+        )
 
     def _stopped(self, ctx: RunContext, error: BaseException) -> None:
         report = ctx.report
@@ -327,6 +378,7 @@ def _check_settings(
     max_submit_attempts: object,
     max_refusals: object,
     total_orders: object,
+    duplicates: object,
 ) -> None:
     """Refuse impossible settings when the batcher is made, before anything is read or sent.
 
@@ -342,6 +394,9 @@ def _check_settings(
     check_whole_number("max_refusals", max_refusals, 0)
     if total_orders is not None:
         check_whole_number("total_orders", total_orders, 0)
+    if duplicates not in DUPLICATES_OPTIONS:
+        choices = " or ".join(repr(option) for option in DUPLICATES_OPTIONS)
+        raise InvalidArgumentError(f"duplicates must be {choices}, got {duplicates!r}")
 
 
 def _totals(report: ImportReport) -> dict[str, int]:

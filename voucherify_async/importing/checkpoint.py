@@ -3,7 +3,8 @@
 The journal is a JSON Lines file that a person can read (``tail -f`` it during an import). Each line is one
 step, written, flushed and fsynced before the batcher goes on::
 
-    {"event": "start", "at": 1700000000.0, "batch_size": 2000, "max_batch_bytes": 16777216}
+    {"event": "start", "at": 1700000000.0, "batch_size": 2000, "max_batch_bytes": 16777216,
+     "duplicates": "send"}
     {"event": "submitting", "batch": 1, "fingerprint": "9f2c...", "size": 2000, "at": 1700000000.5}
     {"event": "submitted", "batch": 1, "async_action_id": "aa_1", "how": "submitted", "at": 1700000000.7}
     {"event": "finished", "batch": 1, "async_action_id": "aa_1", "status": "DONE", "imported": 1998,
@@ -119,12 +120,18 @@ _BATCH_STEPS = frozenset(
 )
 
 
-def _failures(items: list[OrderFailure]) -> list[list[str | None]]:
-    return [[failure.source_id, failure.reason] for failure in items]
+def _failures(items: list[OrderFailure]) -> list[list[str | int | None]]:
+    """``[source_id, reason]``, and the record's place in the source third when known."""
+    return [
+        [failure.source_id, failure.reason]
+        if failure.position is None
+        else [failure.source_id, failure.reason, failure.position]
+        for failure in items
+    ]
 
 
 def _read_failures(items: Any) -> list[OrderFailure]:
-    return [OrderFailure(source_id, reason) for source_id, reason in items or []]
+    return [OrderFailure(*item) for item in items or []]
 
 
 def _read_result(index: int, step: dict[str, Any]) -> BatchResult:
@@ -161,6 +168,8 @@ class Journal:
         """The batch size of the first run that wrote the journal (batches are only comparable with it)."""
         self.max_batch_bytes: int | None = None
         """The byte limit of batches of the first run that wrote the journal."""
+        self.duplicates: str | None = None
+        """What the first run did with repeated ``source_id`` s: ``send`` or ``reject`` (shapes batches)."""
         self._file: IO[bytes] | None = None
         if self.path.exists():
             self._load()
@@ -190,6 +199,7 @@ class Journal:
             if self.batch_size is None:
                 self.batch_size = step.get("batch_size")
                 self.max_batch_bytes = step.get("max_batch_bytes")
+                self.duplicates = step.get("duplicates")
             return
         if event == "complete":
             self.completed = True
@@ -288,15 +298,18 @@ class Journal:
         if data and not data.endswith(b"\n"):
             self._file.truncate(data.rfind(b"\n") + 1)
 
-    def check_settings(self, batch_size: int, max_batch_bytes: int) -> None:
+    def check_settings(self, batch_size: int, max_batch_bytes: int, duplicates: str | None = None) -> None:
         """Refuse to resume with other batch settings: the batches would not line up with the journal's.
 
         Raises:
-            CheckpointError: The journal was written with another ``batch_size`` or ``max_batch_bytes``.
+            CheckpointError: The journal was written with another ``batch_size``, ``max_batch_bytes`` or
+                ``duplicates`` (rejecting repeats takes them out of the batches; a journal that does not
+                say is not checked).
         """
         for name, recorded, given in (
             ("batch_size", self.batch_size, batch_size),
             ("max_batch_bytes", self.max_batch_bytes, max_batch_bytes),
+            ("duplicates", self.duplicates, duplicates),
         ):
             if recorded is not None and recorded != given:
                 raise CheckpointError(

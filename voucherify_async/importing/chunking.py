@@ -16,8 +16,9 @@ import attrs
 import orjson
 
 from voucherify_async._errors import InvalidArgumentError
+from voucherify_async.importing.duplicates import DuplicatesOption, SourceIdTracker
 from voucherify_async.importing.errors import SourceError
-from voucherify_async.importing.report import OrderFailure
+from voucherify_async.importing.report import DuplicateRecord, OrderFailure
 from voucherify_async.importing.sources import SOURCE_CHECKPOINT_EVERY, OrderSource
 from voucherify_async.importing.validation import OrderRules, validate_order
 from voucherify_async.models import JSON_OPTIONS, json_default
@@ -40,8 +41,14 @@ class Batch:
             the next batch would have, and no orders).
         pieces: Each order serialised as JSON, in source order.
         source_ids: Each order's ``source_id`` (``None`` when it has none), parallel to ``pieces``.
+        numbers: Each order's position in the source (from 1), parallel to ``pieces``: every failure and
+            rejection of the batch names its record by it, also when ``source_id`` repeats or is missing.
         rejected: Orders the validation rejected since the previous batch (never sent).
         first_order: The position in the source (from 1) of the first order read for this batch.
+        dates_replaced: Orders that carry their own ``created_at``, which the server replaces with the
+            import time (``created_at_metadata`` is not set to keep it).
+        duplicates: The records read for this batch whose ``source_id`` repeats an earlier valid record's:
+            among ``pieces`` when repeats are sent, among ``rejected`` when they are rejected.
         cut_short: The source broke while this batch was being read (a file cut short): it holds the orders
             read before the break and is sent all the same; a run resumed with the repaired source sends
             the rest of its orders, keeping these.
@@ -50,9 +57,12 @@ class Batch:
     index: int
     pieces: list[bytes] = attrs.field(factory=list)
     source_ids: list[str | None] = attrs.field(factory=list)
+    numbers: list[int] = attrs.field(factory=list)
     rejected: list[OrderFailure] = attrs.field(factory=list)
     first_order: int = 1
     cut_short: bool = False
+    dates_replaced: int = 0
+    duplicates: list[DuplicateRecord] = attrs.field(factory=list)
     _body: bytes | None = attrs.field(default=None, init=False, eq=False, repr=False)
     _fingerprint: str | None = attrs.field(default=None, init=False, eq=False, repr=False)
 
@@ -90,6 +100,28 @@ class Batch:
             self._fingerprint = _digest(self.pieces)
         return self._fingerprint
 
+    def failure(self, index: int, reason: str) -> OrderFailure:
+        """An :class:`OrderFailure` of the order at ``index`` of the batch, naming its place in the source."""
+        return OrderFailure(
+            self.source_ids[index], reason, self.numbers[index] if index < len(self.numbers) else None
+        )
+
+    def place(self, failures: list[OrderFailure]) -> list[OrderFailure]:
+        """The server's failures of this batch with each one's place in the source, matched by ``source_id``
+        (a ``source_id`` the batch holds twice gives its places in order)."""
+        if not self.numbers:
+            return failures
+        places: dict[str | None, list[int]] = {}
+        for source_id, number in zip(self.source_ids, self.numbers, strict=True):
+            places.setdefault(source_id, []).append(number)
+        placed = []
+        for failure in failures:
+            left = places.get(failure.source_id) if failure.source_id is not None else None
+            if failure.position is None and left:
+                failure = OrderFailure(failure.source_id, failure.reason, left.pop(0))
+            placed.append(failure)
+        return placed
+
     def orders(self) -> list[dict[str, Any]]:
         """The orders parsed back from their pieces (only needed to isolate the cause of a 400)."""
         return [orjson.loads(piece) for piece in self.pieces]
@@ -98,13 +130,16 @@ class Batch:
         """A copy of the batch with only the orders at ``positions`` (and no rejections)."""
         kept = sorted(set(positions))
         if len(kept) == len(self.pieces):  # all of them: share the pieces and the body already joined
-            whole = Batch(self.index, self.pieces, self.source_ids, first_order=self.first_order)
+            whole = Batch(
+                self.index, self.pieces, self.source_ids, self.numbers, first_order=self.first_order
+            )
             whole._body, whole._fingerprint = self._body, self._fingerprint
             return whole
         return Batch(
             index=self.index,
             pieces=[self.pieces[i] for i in kept],
             source_ids=[self.source_ids[i] for i in kept],
+            numbers=[self.numbers[i] for i in kept] if self.numbers else [],
             first_order=self.first_order,
         )
 
@@ -124,8 +159,17 @@ def _body_size(count: int, pieces_bytes: int) -> int:
 class _BatchBuilder:
     """Fills one batch after the other, an order at a time (the per-order work of :func:`prepare_batches`)."""
 
-    def __init__(self, rules: OrderRules, batch_size: int, max_batch_bytes: int) -> None:
+    def __init__(
+        self,
+        rules: OrderRules,
+        batch_size: int,
+        max_batch_bytes: int,
+        tracker: SourceIdTracker | None = None,
+        duplicates: DuplicatesOption = "send",
+    ) -> None:
         self.rules = rules
+        self.repeat_of = tracker.repeat_of if tracker is not None else None
+        self.send_repeats = duplicates == "send"
         self.batch_size = batch_size
         self.max_batch_bytes = max_batch_bytes
         self.batch = Batch(index=1)
@@ -155,11 +199,26 @@ class _BatchBuilder:
             reason = f"is {size} bytes of JSON, more than max_batch_bytes={self.max_batch_bytes}"
             batch.rejected.append(_rejection(number, source_id, reason))
             return None
+        repeat = None
+        if self.repeat_of is not None and source_id.__class__ is str:
+            first = self.repeat_of(source_id, number)
+            if first is not None:
+                repeat = DuplicateRecord(source_id, number, first, sent=self.send_repeats)
+                if not self.send_repeats:
+                    batch.duplicates.append(repeat)
+                    reason = f"repeats the source_id of order #{first}, the one sent (duplicates='reject')"
+                    batch.rejected.append(_rejection(number, source_id, reason))
+                    return None
         full = None
         if batch.pieces and self.body_bytes + size + len(batch.pieces) + 2 > self.max_batch_bytes:
             full, batch = batch, self._next(first_order=number)
         batch.pieces.append(piece)
         batch.source_ids.append(source_id if source_id.__class__ is str else None)
+        batch.numbers.append(number)
+        if repeat is not None:
+            batch.duplicates.append(repeat)
+        if "created_at" in outcome and self.rules.created_at_metadata is None:
+            batch.dates_replaced += 1
         self.body_bytes += size
         if len(batch.pieces) == self.batch_size:
             full, _ = batch, self._next(first_order=number + 1)
@@ -177,6 +236,8 @@ async def prepare_batches(
     rules: OrderRules,
     batch_size: int = MAX_BATCH_SIZE,
     max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES,
+    tracker: SourceIdTracker | None = None,
+    duplicates: DuplicatesOption = "send",
 ) -> AsyncIterator[Batch]:
     """Read, validate, serialise and cut the source into batches, one batch at a time.
 
@@ -190,6 +251,9 @@ async def prepare_batches(
         rules: The validation settings.
         batch_size: Orders per batch, 1..2000.
         max_batch_bytes: Largest request body in bytes; a single order larger than this is rejected.
+        tracker: Remembers the run's ``source_id`` s, to find the records that repeat one (each batch lists
+            them in ``duplicates``); ``None``: repeats are not looked for. The caller closes it.
+        duplicates: ``send`` repeats like any order, or ``reject`` them (never sent), naming the first.
 
     Yields:
         Each :class:`Batch` in source order.
@@ -198,7 +262,7 @@ async def prepare_batches(
         raise InvalidArgumentError(f"batch_size must be between 1 and {MAX_BATCH_SIZE}, got {batch_size}")
     if max_batch_bytes < 3:
         raise InvalidArgumentError(f"max_batch_bytes is too small: {max_batch_bytes}")
-    builder = _BatchBuilder(rules, batch_size, max_batch_bytes)
+    builder = _BatchBuilder(rules, batch_size, max_batch_bytes, tracker, duplicates)
     add = builder.add
     try:
         if isinstance(source, AsyncIterable):
@@ -230,4 +294,4 @@ async def prepare_batches(
 def _rejection(number: int, source_id: Any, reason: str) -> OrderFailure:
     sid = source_id if isinstance(source_id, str) else None
     where = f"order #{number}" + (f" (source_id {sid!r})" if sid is not None else "")
-    return OrderFailure(sid, f"{where}: {reason}")
+    return OrderFailure(sid, f"{where}: {reason}", number)

@@ -43,6 +43,9 @@ _NO_LUCK = object()
 Malformed = Callable[[str, str], Any]
 """Builds what is yielded for an element that is not JSON, from its location and the reason."""
 
+NonObject = Callable[[str, Any], Any]
+"""Builds what is yielded for an element that is JSON but not an object, from its location and its value."""
+
 
 def json_error_reason(error: orjson.JSONDecodeError) -> str:
     """Why a record is not JSON, placed within the record itself.
@@ -81,10 +84,11 @@ def _next_token(buffer: bytes, scan: int, depth: int) -> tuple[bytes, int, int] 
 class _Splitter:
     """The state of the scan of one file."""
 
-    def __init__(self, file: BinaryIO, name: str, malformed: Malformed) -> None:
+    def __init__(self, file: BinaryIO, name: str, malformed: Malformed, non_object: NonObject | None) -> None:
         self.file = file
         self.name = name
         self.malformed = malformed
+        self.non_object = non_object
         self.buffer = b""
         self.scan = 0  # where the scanner goes on in `buffer`
         self.start = -1  # where the current element starts in `buffer`; -1 before the opening bracket
@@ -107,6 +111,8 @@ class _Splitter:
             self._keep_unfinished()
             if not chunk:
                 break
+        if self.start < 0:
+            raise SourceError(f"{self.name}: the file is empty or blank; expected a JSON array of orders")
         raise SourceError(
             f"{self.name}: the JSON array ends early (after {self.record} records; the file is cut short?)"
         )
@@ -155,11 +161,18 @@ class _Splitter:
             return self.parsed.pop()
         text = self.buffer[self.start : end]
         try:
-            return orjson.loads(text)
+            value = orjson.loads(text)
         except orjson.JSONDecodeError as error:
-            leading = len(text) - len(text.lstrip())
-            at = self.line + self.buffer.count(b"\n", 0, self.start + leading)
-            return self.malformed(f"record {self.record} (line {at})", json_error_reason(error))
+            return self.malformed(self._location(text), json_error_reason(error))
+        if self.non_object is not None and value.__class__ is not dict:
+            return self.non_object(self._location(text), value)
+        return value
+
+    def _location(self, text: bytes) -> str:
+        """Where the element ``text`` (which starts at ``self.start``) is: ``"record N (line L)"``."""
+        leading = len(text) - len(text.lstrip())
+        at = self.line + self.buffer.count(b"\n", 0, self.start + leading)
+        return f"record {self.record} (line {at})"
 
     def _keep_unfinished(self) -> None:
         if self.start < 0:
@@ -175,7 +188,9 @@ class _Splitter:
         self.start = 0
 
 
-def split_json_array(file: BinaryIO, name: str, malformed: Malformed) -> Iterator[Any]:
+def split_json_array(
+    file: BinaryIO, name: str, malformed: Malformed, *, non_object: NonObject | None = None
+) -> Iterator[Any]:
     """Yield the elements of the JSON array in ``file`` as they are read.
 
     Args:
@@ -183,8 +198,10 @@ def split_json_array(file: BinaryIO, name: str, malformed: Malformed) -> Iterato
         name: Its name, for errors.
         malformed: Builds what is yielded for an element that is not JSON (from ``"record N (line L)"``
             and the reason).
+        non_object: Builds what is yielded for an element that is JSON but not an object (from
+            ``"record N (line L)"`` and the value); ``None``: such an element is yielded as it is.
 
     Raises:
         SourceError: When the file does not hold a JSON array or the array is cut short.
     """
-    return _Splitter(file, name, malformed).elements()
+    return _Splitter(file, name, malformed, non_object).elements()

@@ -36,6 +36,7 @@ from voucherify_async.importing.progress import (
     BatchPrepared,
     BatchRefused,
     BatchSubmitted,
+    DatesReplaced,
     OrdersRejected,
 )
 from voucherify_async.importing.report import BatchResult, BatchStatus, OrderFailure
@@ -101,9 +102,16 @@ async def process_batch(ctx: RunContext, batch: Batch, settings: BatchSettings) 
     if batch.rejected:
         ctx.report.rejected.extend(batch.rejected)
         await ctx.emit(OrdersRejected, rejections=tuple(batch.rejected))
+    # Repeats rejected are counted now, with the rejections; repeats sent when their batch finished, since
+    # `ImportReport.distinct_imported` weighs them against the finished batches' failures.
+    ctx.report.duplicates.extend(duplicate for duplicate in batch.duplicates if not duplicate.sent)
     if batch.size == 0:
         return None
     await ctx.emit(BatchPrepared, batch=batch.index, size=batch.size, size_bytes=batch.body_size())
+    if batch.dates_replaced:
+        if not ctx.report.dates_replaced:
+            await ctx.emit(DatesReplaced, batch=batch.index, orders=batch.dates_replaced)
+        ctx.report.dates_replaced += batch.dates_replaced
     fingerprint = batch.fingerprint() if ctx.journal is not None else ""  # only the journal keeps it
     record = ctx.journal.batches.get(batch.index) if ctx.journal is not None else None
     if record is not None and _grows(record, batch):
@@ -126,7 +134,7 @@ async def process_batch(ctx: RunContext, batch: Batch, settings: BatchSettings) 
             if part.async_action_id:
                 ctx.known_action_ids.add(part.async_action_id)
         if record.result is not None:
-            return await _finish(ctx, record.result)
+            return await _finish(ctx, record.result, batch)
     await ctx.take_project_lock()
     started = ctx.clock.monotonic()
     calls_before = ctx.report.bulk_calls
@@ -153,7 +161,7 @@ async def process_batch(ctx: RunContext, batch: Batch, settings: BatchSettings) 
         ctx.journal.record_finished(result, cut_short=batch.cut_short)
     ctx.in_flight_action_id = None
     ctx.batch_seconds.append(duration)
-    return await _finish(ctx, result)
+    return await _finish(ctx, result, batch)
 
 
 def _grows(record: BatchRecord, batch: Batch) -> bool:
@@ -173,7 +181,8 @@ def _status(statuses: list[str]) -> BatchStatus:
     return "FAILED" if "FAILED" in statuses else "DONE"
 
 
-async def _finish(ctx: RunContext, result: BatchResult) -> BatchResult:
+async def _finish(ctx: RunContext, result: BatchResult, batch: Batch) -> BatchResult:
+    ctx.report.duplicates.extend(duplicate for duplicate in batch.duplicates if duplicate.sent)
     ctx.report.add_batch(result)
     await ctx.emit(BatchFinished, result=result)
     return result
@@ -323,7 +332,7 @@ async def _give_up(
     details = _refusal_details(error)
     reason = f"refused by the server: {details} (not isolated further after {tally.refusals} refusals)"
     dropped = sorted(position for part in parts for position in part)
-    rejected = [OrderFailure(batch.source_ids[position], reason) for position in dropped]
+    rejected = [batch.failure(position, reason) for position in dropped]
     tally.rejected.extend(rejected)
     if ctx.journal is not None:
         ctx.journal.record_refused(batch.index, details, rejected, dropped)
@@ -357,9 +366,7 @@ async def _isolate(
             BatchRefused, batch=batch.index, details=details, offenders=0, resending=len(positions)
         )
         return
-    rejected = [
-        OrderFailure(part.source_ids[i], f"refused by the server: {details}") for i in sorted(offenders)
-    ]
+    rejected = [part.failure(i, f"refused by the server: {details}") for i in sorted(offenders)]
     dropped = [positions[i] for i in sorted(offenders)]
     rest = [p for i, p in enumerate(positions) if i not in offenders]
     tally.rejected.extend(rejected)

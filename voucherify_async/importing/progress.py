@@ -30,6 +30,7 @@ __all__ = [
     "BatchPrepared",
     "BatchRefused",
     "BatchSubmitted",
+    "DatesReplaced",
     "ImportFinished",
     "ImportProgress",
     "OrdersRejected",
@@ -141,6 +142,24 @@ class BatchSubmitted(ProgressEvent):
     size: int
     async_action_id: str
     how: Literal["submitted", "adopted", "reattached"] = "submitted"
+
+
+@attrs.frozen
+class DatesReplaced(ProgressEvent):
+    """Orders carry their own ``created_at``, which the server replaces with the import time (once a run).
+
+    Voucherify stamps an imported order with the time of the import; an order's own date survives only in
+    metadata: ``ImportBatcher(created_at_metadata="original_created_at")`` (command line:
+    ``--created-at-metadata original_created_at``) moves it there.
+
+    Attributes:
+        progress: The running totals.
+        batch: The first batch holding such orders.
+        orders: How many of its orders carry a ``created_at``.
+    """
+
+    batch: int
+    orders: int
 
 
 @attrs.frozen

@@ -3,7 +3,9 @@
 Every reader yields one order at a time and keeps only a small read buffer in memory, whatever the size of
 the file. A record that cannot be parsed (a broken JSON line, a CSV row with too many cells) does not stop the
 import: it is yielded as a :class:`MalformedRecord` naming its line, which the validation turns into a
-rejection, so that one bad line in a million costs neither the run nor a bulk call. A file that is broken as a
+rejection, so that one bad line in a million costs neither the run nor a bulk call. So is a record that is
+JSON but not an object (``null``, ``42``, ``"x"``, a list): it cannot be an order, and only the reader knows
+its line. A file that is broken as a
 whole (a JSON array cut short, a CSV file without a header) raises :class:`SourceError`.
 
 CSV convention (:func:`read_csv`): the header names fields by their path in the order, dots for nested objects
@@ -43,6 +45,7 @@ __all__ = [
     "MalformedRecord",
     "OrderSource",
     "iterate_source",
+    "non_object_reason",
     "read_csv",
     "read_json_array",
     "read_jsonl",
@@ -69,6 +72,21 @@ class MalformedRecord:
 
     location: str
     reason: str
+
+
+def non_object_reason(value: object) -> str:
+    """Why ``value`` cannot be an order: ``"expected an order object, got null"`` (or the number, text...)."""
+    if value is None or isinstance(value, bool):
+        found = "null" if value is None else str(value).lower()
+    elif isinstance(value, int | float):
+        found = f"the number {value!r}"
+    elif isinstance(value, str):
+        found = f"the string {value[:40]!r}" + ("..." if len(value) > 40 else "")
+    elif isinstance(value, list | tuple):
+        found = "a list"
+    else:
+        found = f"a {type(value).__name__}"
+    return f"expected an order object, got {found}"
 
 
 async def iterate_source(orders: OrderSource) -> AsyncIterator[Any]:
@@ -119,7 +137,8 @@ def read_jsonl(path: str | Path) -> Iterator[Any]:
     """Stream orders from a JSON Lines file: one JSON object per line; blank lines are skipped.
 
     Yields:
-        Each line's JSON value, or a :class:`MalformedRecord` (``"line N"``) for a line that is not JSON.
+        Each line's JSON object, or a :class:`MalformedRecord` (``"line N"``) for a line that is not JSON or
+        not a JSON object (``null``, a number, a string, a list).
 
     Raises:
         SourceError: When the file cannot be read.
@@ -129,9 +148,14 @@ def read_jsonl(path: str | Path) -> Iterator[Any]:
             if not line.strip():
                 continue
             try:
-                yield orjson.loads(line)
+                record = orjson.loads(line)
             except orjson.JSONDecodeError as error:
                 yield MalformedRecord(f"line {number}", json_error_reason(error))
+                continue
+            if record.__class__ is dict:
+                yield record
+            else:
+                yield MalformedRecord(f"line {number}", non_object_reason(record))
 
 
 def read_json_array(path: str | Path) -> Iterator[Any]:
@@ -141,13 +165,19 @@ def read_json_array(path: str | Path) -> Iterator[Any]:
     and one element.
 
     Yields:
-        Each element, or a :class:`MalformedRecord` (``"record N (line L)"``) for an element that is not JSON.
+        Each element, or a :class:`MalformedRecord` (``"record N (line L)"``) for an element that is not JSON
+        or not a JSON object.
 
     Raises:
         SourceError: When the file cannot be read, does not hold a JSON array or the array is cut short.
     """
     with _file_errors(path), open(path, "rb") as file:
-        yield from split_json_array(file, str(path), MalformedRecord)
+        yield from split_json_array(
+            file,
+            str(path),
+            MalformedRecord,
+            non_object=lambda location, value: MalformedRecord(location, non_object_reason(value)),
+        )
 
 
 # --- CSV ---------------------------------------------------------------------------------------------------

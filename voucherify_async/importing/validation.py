@@ -5,7 +5,10 @@ refused request still spends a bulk call, so every rule the spec (``spec/orders.
 ``OrdersImportCreateRequestBody`` and the ``OrderBase``/``OrderItem``/``Customer`` schemas) and the documented
 server behaviour state is checked here:
 
-- the order is a JSON object;
+- the order is a JSON object (a record that is not, ``null`` or ``42`` say, is rejected: so is one that
+  ``to_wire`` cannot turn into an order, whatever it raises);
+- no number anywhere in the order is NaN or infinite: orjson writes those as ``null``, so the server would
+  store ``null`` where the source held a number;
 - ``source_id`` is a non-empty string. The spec marks it nullable, but the batcher requires it: the server
   reports per-order failures only by ``source_id``, and without one an order can neither be accounted for nor
   found again after a restart (pass ``require_source_id=False`` to allow orders without one);
@@ -33,18 +36,23 @@ import time, and its docs advise keeping the real date in metadata).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from math import inf, isfinite
 from typing import Any
 
+import attrs
 import orjson
 
 from voucherify_async.importing.report import OrderFailure
-from voucherify_async.importing.sources import MalformedRecord
+from voucherify_async.importing.sources import MalformedRecord, non_object_reason
 from voucherify_async.models import JSON_OPTIONS, json_default
+from voucherify_async.models import to_wire as models_to_wire
 
 __all__ = ["MAX_ITEMS", "OrderRules", "plain_order_is_valid", "validate_order"]
 
 MAX_ITEMS = 500
+_JSON_DEPTH = 255  # orjson writes no deeper nesting (its "recursion limit")
+_FAST_DEPTH = 16  # metadata nested deeper goes to the full checks
 _STATUSES = ("CREATED", "PAID", "CANCELED", "FULFILLED")
 _ORDER_AMOUNTS = ("amount", "initial_amount", "discount_amount")
 _ITEM_AMOUNTS = ("amount", "discount_amount", "initial_amount", "price", "discount_quantity")
@@ -98,21 +106,41 @@ def validate_order(order: object, number: int, rules: OrderRules) -> dict[str, A
 
     Returns:
         The wire dict, ready to serialise (the input itself when nothing had to change; the input is never
-        modified), or an :class:`OrderFailure` whose reason says which order and which rule, e.g.
-        ``"order #7 (source_id 'o-7'): items[0].quantity must be an integer >= 1, got 0"``.
+        modified), or an :class:`OrderFailure` (its ``position`` is ``number``) whose reason says which order
+        and which rule, e.g. ``"order #7 (source_id 'o-7'): items[0].quantity must be an integer >= 1, got
+        0"`` or ``"order #9 (line 9): expected an order object, got null"``.
     """
     if order.__class__ is not dict:
         if isinstance(order, MalformedRecord):
-            return OrderFailure(None, f"order #{number} ({order.location}): {order.reason}")
+            return OrderFailure(None, f"order #{number} ({order.location}): {order.reason}", number)
         if not isinstance(order, Mapping):
-            if rules.to_wire is None:
-                return OrderFailure(
-                    None, f"order #{number}: expected an order object, got {type(order).__name__}"
-                )
-            order = rules.to_wire(order)
+            wire = _wire_form(order, rules)
+            if isinstance(wire, str):
+                return OrderFailure(None, f"order #{number}: {wire}", number)
+            order = wire
     if order.__class__ is dict and plain_order_is_valid(order, rules.require_source_id):
         return _keep_created_at(order, rules)
     return _checked(order, number, rules)
+
+
+def _wire_form(order: object, rules: OrderRules) -> Mapping[str, Any] | str:
+    """An order that is no mapping, through ``rules.to_wire``; or why it cannot be an order.
+
+    Whatever ``to_wire`` raises on one record rejects that record, never the run: the models' own
+    ``to_wire`` raises on anything but a model (``None``, ``42``, a list), a user's on whatever it does not
+    expect.
+    """
+    if rules.to_wire is None:
+        return non_object_reason(order)
+    try:
+        wire: object = rules.to_wire(order)  # a user's may return anything
+    except Exception as error:
+        if rules.to_wire is models_to_wire:
+            return non_object_reason(order)
+        return f"to_wire failed on a {type(order).__name__}: {type(error).__name__}: {str(error)[:200]}"
+    if isinstance(wire, Mapping):
+        return wire
+    return f"to_wire turned a {type(order).__name__} into {_kind(wire)}, not an order object"
 
 
 def _checked(order: Mapping[str, Any], number: int, rules: OrderRules) -> dict[str, Any] | OrderFailure:
@@ -120,11 +148,55 @@ def _checked(order: Mapping[str, Any], number: int, rules: OrderRules) -> dict[s
     wire = _json_form(order)
     source_id = wire.get("source_id")
     try:
+        # On the order itself: in its JSON form, NaN and infinities already read as null.
+        _check_finite(order)
         _check_order(wire, rules)
     except _Invalid as invalid:
-        where = f"order #{number}" + (f" (source_id {source_id!r})" if isinstance(source_id, str) else "")
-        return OrderFailure(source_id if isinstance(source_id, str) else None, f"{where}: {invalid}")
+        sid = source_id if isinstance(source_id, str) else None
+        where = f"order #{number}" + (f" (source_id {sid!r})" if sid is not None else "")
+        return OrderFailure(sid, f"{where}: {invalid}", number)
     return _keep_created_at(wire, rules)
+
+
+def _check_finite(order: Mapping[str, Any]) -> None:
+    path = _non_finite_at(order)
+    if path is not None:
+        raise _Invalid(f"not a finite number at {path[0]}, got {path[1]!r}")
+
+
+def _non_finite_at(value: object, depth: int = 0) -> tuple[str, float] | None:
+    """The path (``.metadata.ratio``) and value of the first NaN or infinity in ``value``, if any.
+
+    Models met inside are looked at as the client writes them (``to_wire``). Nothing deeper than orjson
+    writes is looked at: serialising such an order fails, which rejects it.
+    """
+    if isinstance(value, float):
+        return None if isfinite(value) else ("", value)
+    if depth > _JSON_DEPTH:
+        return None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            found = _non_finite_at(item, depth + 1)
+            if found is not None:
+                return _key_path(key) + found[0], found[1]
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = _non_finite_at(item, depth + 1)
+            if found is not None:
+                return f"[{index}]{found[0]}", found[1]
+    elif attrs.has(type(value)):
+        try:
+            wire = models_to_wire(value)
+        except Exception:  # not the SDK's to write: serialising the order says so, and rejects it
+            return None
+        return _non_finite_at(wire, depth + 1)
+    return None
+
+
+def _key_path(key: object) -> str:
+    if isinstance(key, str) and key.isidentifier():
+        return f".{key}"
+    return f"[{orjson.dumps(key).decode()}]" if isinstance(key, str) else f"[{key!r}]"
 
 
 def _json_form(order: Mapping[str, Any]) -> dict[str, Any]:
@@ -289,7 +361,9 @@ def _kind(value: object) -> str:
 # The fast path: yes or no for a plain dict, no reasons, no copies. Each check is the rule above, or a
 # stricter one (exact types: an int subclass, a Mapping that is not a dict... answer no, and the full checks
 # decide), so that every order it passes, the full checks pass too (``tests/importing/test_validation.py``).
-# The tables hold every field the full checks look at; the other fields are not checked there either.
+# The tables hold every field the full checks look at; in the other fields and in metadata, only floats are
+# looked at closely (NaN and infinities, see the rules): orders rarely hold any, so the check costs a class
+# test per value.
 
 
 def plain_order_is_valid(order: dict[str, Any], require_source_id: bool) -> bool:
@@ -306,7 +380,30 @@ def plain_order_is_valid(order: dict[str, Any], require_source_id: bool) -> bool
 def _fields_are_valid(obj: dict[str, Any], checks: Mapping[str, Callable[[Any], bool]]) -> bool:
     for name, value in obj.items():
         check = checks.get(name)
-        if check is not None and not check(value):
+        if check is None:
+            if value.__class__ is not str and not _all_finite((value,), 0):
+                return False
+        elif not check(value):
+            return False
+    return True
+
+
+def _all_finite(values: Iterable[Any], depth: int) -> bool:
+    """Whether the JSON values hold no NaN or infinity (no: a value of a type that is not JSON's own, or
+    containers nested deeper than ``_FAST_DEPTH``)."""
+    for value in values:
+        cls = value.__class__
+        if cls is str or cls is int or cls is bool or value is None:
+            continue
+        if cls is float:
+            if not isfinite(value):
+                return False
+        elif depth >= _FAST_DEPTH:
+            return False
+        elif cls is dict:
+            if not _all_finite(value.values(), depth + 1):
+                return False
+        elif cls is not list or not _all_finite(value, depth + 1):
             return False
     return True
 
@@ -328,11 +425,23 @@ def _at_least_one(value: Any) -> bool:
 
 
 def _object(value: Any) -> bool:
-    return value.__class__ is dict
+    if value.__class__ is not dict:
+        return False
+    # `_all_finite(value.values())`, with its first level inlined: this runs for every order's metadata.
+    for item in value.values():
+        cls = item.__class__
+        if cls is str or cls is int or cls is bool or item is None:
+            continue
+        if cls is float:
+            if not isfinite(item):
+                return False
+        elif not _all_finite((item,), 0):
+            return False
+    return True
 
 
 def _price(value: Any) -> bool:
-    return value is None or ((value.__class__ is int or value.__class__ is float) and value >= 0)
+    return value is None or ((value.__class__ is int or value.__class__ is float) and 0 <= value < inf)
 
 
 def _product(value: Any) -> bool:
