@@ -380,10 +380,10 @@ def plain_order_is_valid(order: dict[str, Any], require_source_id: bool) -> bool
 def _fields_are_valid(obj: dict[str, Any], checks: Mapping[str, Callable[[Any], bool]]) -> bool:
     for name, value in obj.items():
         check = checks.get(name)
-        if check is None:
-            if value.__class__ is not str and not _all_finite((value,), 0):
+        if check is not None:
+            if not check(value):
                 return False
-        elif not check(value):
+        elif value.__class__ is not str and not _all_finite((value,), 0):
             return False
     return True
 
