@@ -94,7 +94,7 @@ FULL = Settings(
     normal_path_orders=100_000,
     normal_path_rounds=6,
     duplicates_orders=(100_000, 1_000_000),
-    duplicates_rounds=2,
+    duplicates_rounds=3,
     tracker_ids=(1_000_000, 10_000_000),
 )
 

@@ -316,7 +316,7 @@ def duplicates_section(records: list[dict[str, Any]]) -> str:
         "kept in memory whatever its size, or in an unlinked temporary file from the start (a spilled "
         "table's pages count in the file-backed RSS while cached).\n\n"
         "Whole imports: voucherify-async importing the same generated orders (every source_id distinct) from "
-        "a generator into the emulator, no server processing time, a fresh process each; tracking off is "
+        "a generator, no server processing time, a fresh process and a fresh emulator each; tracking off is "
         "the same package with the batcher reading its source without a tracker (`benchmarks/duplicates.py`"
         "), the variants alternating which goes first round after round.\n\n"
         "Reproduce: `uv run --group bench python -m benchmarks --only duplicates`"

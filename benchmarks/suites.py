@@ -229,10 +229,11 @@ def duplicates(settings: Settings, log: Log) -> list[dict[str, Any]]:
     """What spotting repeated source_ids costs: the tracker alone, and whole imports without and with it.
 
     The tracker alone (``measure: tracker``): distinct ids fed in, then each again, in memory and spilled to
-    a temporary file. The imports: voucherify-async importing the same generated orders from a generator into
-    one emulator with no server processing time, once reading its source without a tracker (the batcher's
-    ``_batches`` patched in the worker, nothing else changed) and once as shipped, alternating which goes
-    first, round after round. Records: ``kind`` (``tracker`` or ``import``) and what each measured.
+    a temporary file. The imports: voucherify-async importing the same generated orders from a generator,
+    with no server processing time, once reading its source without a tracker (the batcher's ``_batches``
+    patched in the worker, nothing else changed) and once as shipped, alternating which goes first, round
+    after round, each into an emulator of its own. Records: ``kind`` (``tracker`` or ``import``) and what
+    each measured.
     """
     records = []
     for count in settings.tracker_ids:
@@ -248,11 +249,13 @@ def duplicates(settings: Settings, log: Log) -> list[dict[str, Any]]:
                 f"id, {result['seconds_per_repeat'] * 1e6:.2f} µs per repeat, "
                 f"{result['tracker_bytes'] / count:.1f} bytes per id in memory"
             )
-    with running_emulator() as url:
-        for repeat in range(settings.duplicates_rounds):
-            for count in settings.duplicates_orders:
-                variants = [False, True] if repeat % 2 == 0 else [True, False]
-                for tracking in variants:
+    for repeat in range(settings.duplicates_rounds):
+        for count in settings.duplicates_orders:
+            variants = [False, True] if repeat % 2 == 0 else [True, False]
+            for tracking in variants:
+                # A fresh emulator each: every run inserts its orders into an empty project, none updates
+                # the orders of the run before it, nor waits for the emulator to digest a bigger one.
+                with running_emulator() as url:
                     spec = _import_spec(
                         "voucherify_async", url, count, 0.0, source="generator", track_duplicates=tracking
                     )

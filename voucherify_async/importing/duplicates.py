@@ -285,7 +285,7 @@ class SourceIdTracker:
         more = max(1024, length // 16)
         if self._fits_in_memory(self._capacity, length + more):
             assert isinstance(self._fingerprints, array)
-            self._fingerprints.frombytes(bytes(8 * more))
+            self._fingerprints.extend(array("Q", [0]) * more)
             return
         if not self._mapped:
             self._spill()
@@ -296,7 +296,7 @@ class SourceIdTracker:
         capacity = int(self._capacity * _GROWTH)
         mapped: _MappedArray | None = None
         if self._fits_in_memory(capacity, len(self._fingerprints)):
-            index: _Slots = array("I", bytes(4 * capacity))
+            index: _Slots = array("I", [0]) * capacity  # not from bytes(...): no second copy at the peak
         else:
             if not self._mapped:
                 self._spill()
