@@ -40,3 +40,15 @@ async def test_nothing_is_told_for_orders_without_dates(client: vf.AsyncVoucheri
     report = await ImportBatcher(client).run(make_orders(3))
     assert report.dates_replaced == 0
     assert report.notes == []
+
+
+@pytest.mark.anyio
+async def test_the_dry_run_tells_it_too(client: vf.AsyncVoucherify) -> None:
+    dry = await ImportBatcher(client).dry_run(make_orders(2) + make_orders(3, start=2, **DATED))
+    assert dry.dates_replaced == 3
+    (note,) = dry.notes
+    assert "--created-at-metadata" in note
+    kept = await ImportBatcher(client, created_at_metadata="original_created_at").dry_run(
+        make_orders(2, **DATED)
+    )
+    assert kept.notes == []

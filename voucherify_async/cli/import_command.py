@@ -234,6 +234,8 @@ def _dry_run(args: argparse.Namespace, fmt: str, stdout: TextIO) -> int:
     sends = f"{plural(dry.batches, 'batch', 'batches')} ({plural(dry.bulk_calls, 'bulk call')})"
     print(f"An import would send the valid orders in {sends}.", file=stdout)
     print(_dry_run_repeats(dry, args.duplicates), file=stdout)
+    for note in dry.notes:
+        print(f"Note: {note}.", file=stdout)
     for failure in dry.rejected[:5]:
         print(f"  rejected: {failure.reason}", file=stdout)
     if args.rejects:

@@ -217,6 +217,7 @@ class ImportBatcher:
                 report.valid += batch.size
                 report.rejected.extend(batch.rejected)
                 report.duplicates.extend(batch.duplicates)
+                report.dates_replaced += batch.dates_replaced
                 report.batches += 1 if batch.size else 0
         return report
 

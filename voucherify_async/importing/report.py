@@ -174,21 +174,7 @@ class ImportReport:
     @property
     def notes(self) -> list[str]:
         """What the user should know about the run beyond its counts, in words (empty when nothing)."""
-        notes = []
-        if self.dates_replaced:
-            notes.append(
-                f"{self.dates_replaced:,} orders carried their own created_at, which Voucherify replaced "
-                "with the import time; to keep it, import with created_at_metadata='original_created_at' "
-                "(command line: --created-at-metadata original_created_at)"
-            )
-        sent = sum(1 for duplicate in self.duplicates if duplicate.sent)
-        if sent:
-            notes.append(
-                f"records that repeat an earlier record's source_id were sent: {sent:,}. The server keeps "
-                f"the last copy of each, so {self.distinct_imported:,} of the {self.imported:,} imported are "
-                "distinct orders (duplicates='reject', or --duplicates reject, sends only the first copy)"
-            )
-        return notes
+        return _notes(self.dates_replaced)
 
     @property
     def consistent(self) -> bool:
@@ -258,6 +244,8 @@ class DryRunReport:
         duplicates: The records whose ``source_id`` repeats an earlier valid record's, as a run would list
             them (:class:`DuplicateRecord`): counted in ``valid`` when the batcher sends repeats, in
             ``rejected`` when it rejects them.
+        dates_replaced: Valid orders carrying their own ``created_at``, which the server would replace with
+            the import time (``created_at_metadata`` keeps it; see :attr:`notes`).
 
     Example:
         >>> dry = await vf.ImportBatcher(client).dry_run(vf.read_jsonl("orders.jsonl"))
@@ -269,6 +257,12 @@ class DryRunReport:
     rejected: list[OrderFailure] = attrs.field(factory=list)
     batches: int = 0
     duplicates: list[DuplicateRecord] = attrs.field(factory=list)
+    dates_replaced: int = 0
+
+    @property
+    def notes(self) -> list[str]:
+        """What the user should know before the import, in words (empty when nothing)."""
+        return _notes(self.dates_replaced)
 
     @property
     def consistent(self) -> bool:
@@ -279,3 +273,13 @@ class DryRunReport:
     def bulk_calls(self) -> int:
         """The bulk calls an import would spend at least: one per batch."""
         return self.batches
+
+
+def _notes(dates_replaced: int) -> list[str]:
+    if not dates_replaced:
+        return []
+    return [
+        f"{dates_replaced:,} orders carry their own created_at, which Voucherify replaces with the import "
+        "time; to keep it, import with created_at_metadata='original_created_at' (command line: "
+        "--created-at-metadata original_created_at)"
+    ]
