@@ -174,7 +174,15 @@ class ImportReport:
     @property
     def notes(self) -> list[str]:
         """What the user should know about the run beyond its counts, in words (empty when nothing)."""
-        return _notes(self.dates_replaced)
+        notes = _notes(self.dates_replaced)
+        sent = sum(1 for duplicate in self.duplicates if duplicate.sent)
+        if sent:
+            notes.append(
+                f"records that repeat an earlier record's source_id were sent: {sent:,}. The server keeps "
+                f"the last copy of each, so {self.distinct_imported:,} of the {self.imported:,} imported are "
+                "distinct orders (duplicates='reject', or --duplicates reject, sends only the first copy)"
+            )
+        return notes
 
     @property
     def consistent(self) -> bool:
