@@ -4,13 +4,19 @@
 - ``emulator``: a running :class:`~voucherify_async.emulator.Emulator` (app id ``"app"``, token ``"token"``)
   whose time is the ``clock``'s, so rate-limit windows and token expiry follow the fake time.
 - ``client``: an :class:`vf.AsyncVoucherify` bound to ``emulator`` over loopback, waiting on ``clock``.
+- ``state_home``: the ``XDG_STATE_HOME`` of the session, where the command keeps its default journals.
 - ``web_server``: starts a small ``aiohttp.web`` application on loopback and returns its base URL, for the
   few behaviours the emulator cannot produce (a gateway's HTML error page, say).
+
+Every test runs without the ``VOUCHERIFY_*`` variables of the shell that started it: a client built
+without credentials or cluster reads them, and a developer's own must not change what a test sees.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -27,6 +33,25 @@ StartServer = Callable[[web.Application], Awaitable[str]]
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def state_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The folder of the command's default journals in this session (``XDG_STATE_HOME``), never the user's.
+
+    Set for the whole session before any other fixture, so the commands a module-scoped fixture starts
+    inherit it too.
+    """
+    folder = tmp_path_factory.mktemp("state")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_STATE_HOME", str(folder))
+        yield folder
+
+
+@pytest.fixture(autouse=True)
+def _no_voucherify_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [name for name in os.environ if name.startswith("VOUCHERIFY_")]:
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture

@@ -262,6 +262,31 @@ def test_a_download_base_url_that_is_not_an_absolute_http_url_is_refused() -> No
         vf.AsyncVoucherify("app", "token", download_base_url="download.voucherify.io")
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"http://user:{SECRET}@127.0.0.1:8080",
+        f"https://:{SECRET}@acme.voucherify.io/",
+        f"http://{SECRET}@127.0.0.1:8080",
+        f"http://user:{SECRET}%40x@[::1]:8080",
+    ],
+)
+@pytest.mark.parametrize("argument", ["base_url", "download_base_url"])
+def test_a_base_url_with_a_user_or_password_is_refused_without_showing_it(argument: str, url: str) -> None:
+    with pytest.raises(
+        vf.InvalidArgumentError, match=f"{argument} must not hold a user name or password"
+    ) as caught:
+        vf.AsyncVoucherify("app", "token", **{argument: url})  # type: ignore[arg-type]
+    assert SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize("url", [f"user:{SECRET}@127.0.0.1:8080", f"http://user:{SECRET}@[::1"])
+def test_a_malformed_base_url_holding_an_at_sign_is_refused_without_showing_it(url: str) -> None:
+    with pytest.raises(vf.InvalidArgumentError, match="base_url must be an absolute http") as caught:
+        vf.AsyncVoucherify("app", "token", base_url=url)
+    assert SECRET not in str(caught.value)
+
+
 def test_a_clusters_whole_host_name_is_taken_as_the_cluster() -> None:
     client = vf.AsyncVoucherify("app", "token", cluster="us1.api.voucherify.io")
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+import ssl
 from collections.abc import AsyncGenerator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -124,10 +127,29 @@ def connection_error(exc: BaseException, method: str, url: URL, *, sent: bool | 
     """
     never_sent = isinstance(exc, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError))
     return connection_failure(
-        method, url.path, f"{url.host}:{url.port}", type(exc).__name__,
+        method, url.path, f"{url.host}:{url.port}", failure_reason(exc),
         request_sent=False if never_sent else sent is not False,
         timed_out=isinstance(exc, asyncio.TimeoutError),
     )  # fmt: skip
+
+
+def failure_reason(exc: BaseException) -> str:
+    """Why a connection could not be made, in words a person acts on; else the failure's name.
+
+    A refused connection (nothing listens on the port) and a host name that does not resolve are the marks of
+    a mistyped base URL; they are worth naming as such.
+    """
+    cause = getattr(exc, "os_error", None) if isinstance(exc, aiohttp.ClientConnectorError) else None
+    if isinstance(cause, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(cause, socket.gaierror):
+        return f"host name not found ({cause.strerror or cause})"
+    if isinstance(cause, ssl.SSLError):
+        return f"TLS handshake failed ({cause.reason or cause})"
+    if isinstance(cause, OSError) and isinstance(cause.errno, int) and cause.errno > 0:
+        words = os.strerror(cause.errno)  # its own text is asyncio's "Connect call failed (address)"
+        return words[:1].lower() + words[1:]
+    return type(exc).__name__
 
 
 def _note_rate_limit(state: ClientState, headers: Mapping[str, str]) -> None:

@@ -19,6 +19,16 @@ from yarl import URL
 
 from voucherify_async._auth import AppKeys, Auth, BearerToken, OAuthCredentials, OAuthTokenProvider
 from voucherify_async._clock import DEFAULT_CLOCK, Clock
+from voucherify_async._environment import (
+    ENV_ACCESS_TOKEN,
+    ENV_APP_ID,
+    ENV_APP_TOKEN,
+    ENV_BASE_URL,
+    ENV_CLUSTER,
+    ENV_OAUTH_SCOPES,
+    EnvironmentSettings,
+    read_environment,
+)
 from voucherify_async._errors import InvalidArgumentError, VoucherifyError
 from voucherify_async._rate_limit import RateLimitInfo, RetryPolicy
 from voucherify_async._server_clock import ServerClock
@@ -113,6 +123,8 @@ def _pick_auth(
     oauth: OAuthCredentials | None,
     clock: Clock,
 ) -> Auth:
+    if app_id is None and app_token is None and access_token is None and oauth is None:
+        return _auth_from_environment(read_environment(), clock)
     chosen = sum(x is not None for x in (access_token, oauth)) + (app_id is not None or app_token is not None)
     if chosen != 1:
         raise InvalidArgumentError(
@@ -125,11 +137,38 @@ def _pick_auth(
             raise InvalidArgumentError("access_token is empty.")
         return BearerToken(access_token)
     if not app_id or not app_token:
-        raise InvalidArgumentError("Both app_id and app_token are needed (the project's application keys).")
+        raise InvalidArgumentError(
+            "Both app_id and app_token are needed (the project's application keys); the VOUCHERIFY_* "
+            "variables are not read when credentials are passed."
+        )
     return AppKeys(app_id, app_token)
 
 
-def _cluster_urls(cluster: str) -> tuple[str, str]:
+def _auth_from_environment(env: EnvironmentSettings, clock: Clock) -> Auth:
+    """App keys, OAuth with ``VOUCHERIFY_OAUTH_SCOPES``, or ``VOUCHERIFY_ACCESS_TOKEN``; one of them only."""
+    keys = env.app_id is not None or env.app_token is not None
+    if env.access_token is not None:
+        if keys or env.oauth_scopes is not None:
+            raise InvalidArgumentError(
+                f"{ENV_ACCESS_TOKEN} and {ENV_APP_ID}/{ENV_APP_TOKEN} are both set: unset one of them."
+            )
+        return BearerToken(env.access_token)
+    if not keys:
+        raise InvalidArgumentError(
+            "No credentials: pass app_id and app_token (or access_token=, or oauth=), or set "
+            f"{ENV_APP_ID} and {ENV_APP_TOKEN} (or {ENV_ACCESS_TOKEN}) in the environment."
+        )
+    if env.app_id is None or env.app_token is None:
+        given, missing = (ENV_APP_ID, ENV_APP_TOKEN) if env.app_token is None else (ENV_APP_TOKEN, ENV_APP_ID)
+        raise InvalidArgumentError(f"{given} is set but {missing} is not: set both.")
+    if env.oauth_scopes is None:
+        return AppKeys(env.app_id, env.app_token)
+    if not env.oauth_scopes:
+        raise InvalidArgumentError(f"{ENV_OAUTH_SCOPES} names no scope (separate scopes by spaces or commas)")
+    return OAuthTokenProvider(OAuthCredentials(env.app_id, env.app_token, scopes=env.oauth_scopes), clock)
+
+
+def _cluster_urls(cluster: str, name: str = "cluster") -> tuple[str, str]:
     """The API and download base URLs of a cluster: ``api`` (EU), ``us1.api``, ``as1.api``...
 
     The cluster's whole host name (``us1.api.voucherify.io``) is taken too.
@@ -138,21 +177,56 @@ def _cluster_urls(cluster: str) -> tuple[str, str]:
     if host.lower().endswith(".voucherify.io"):
         host = host[: -len(".voucherify.io")]
     if not host or "/" in host or ":" in host:
+        where = "" if name == "cluster" else f" in {name}"
         raise InvalidArgumentError(
-            f"Not a Voucherify cluster: {cluster!r} (try 'api', 'us1.api' or 'as1.api', or pass base_url=)."
+            f"Not a Voucherify cluster{where}: {cluster!r} (try 'api', 'us1.api' or 'as1.api', or pass "
+            "base_url=)."
         )
     prefix = host.removesuffix("api").rstrip(".")
     download = f"{prefix}.download" if prefix else "download"
     return f"https://{host}.voucherify.io", f"https://{download}.voucherify.io"
 
 
-def _absolute_url(name: str, value: str) -> URL:
-    url = URL(value.strip().rstrip("/"))
-    if url.scheme not in ("http", "https") or not url.host:
+def absolute_url(name: str, value: str) -> URL:
+    """Check a base URL given as ``name`` (an argument, a flag or a variable): absolute http(s), no userinfo.
+
+    A user name or password in the URL would show in ``repr(client)``, ``base_url``, ``project_key`` and the
+    command line's resume hint, and aiohttp would send it as Basic auth: it is refused, and never echoed.
+
+    Raises:
+        InvalidArgumentError: the value is not such a URL.
+    """
+    shown = "a value holding '@' (not shown)" if "@" in value else repr(value)
+    try:
+        url: URL | None = URL(value.strip().rstrip("/"))
+    except ValueError:  # yarl's words may quote the value
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
         raise InvalidArgumentError(
-            f"{name} must be an absolute http(s) URL such as 'http://127.0.0.1:8080', got {value!r}"
+            f"{name} must be an absolute http(s) URL such as 'http://127.0.0.1:8080', got {shown}"
+        )
+    if "@" in url.raw_authority:
+        raise InvalidArgumentError(
+            f"{name} must not hold a user name or password (as in 'http://user:password@host'): Voucherify "
+            "takes app keys or an OAuth token as credentials; pass those, and the URL without them: "
+            f"{str(url.with_user(None))!r}"
         )
     return url
+
+
+def _api_urls(
+    cluster: str | None, base_url: str | None, download_base_url: str | None
+) -> tuple[URL, URL | None]:
+    """The API's and the download host's URLs; without ``cluster`` and ``base_url``, the environment's."""
+    names = ("cluster", "base_url")
+    if cluster is None and not base_url:
+        env = read_environment()
+        cluster, base_url, names = env.cluster, env.base_url, (ENV_CLUSTER, ENV_BASE_URL)
+    cluster_url, cluster_download = _cluster_urls("api" if cluster is None else cluster, names[0])
+    # A custom base URL (the emulator, a dedicated host) has no known download host: exports name theirs.
+    download = download_base_url or (None if base_url else cluster_download)
+    api_url = absolute_url(names[1], base_url) if base_url else URL(cluster_url)
+    return api_url, absolute_url("download_base_url", download) if download else None
 
 
 class AsyncVoucherify:
@@ -161,11 +235,20 @@ class AsyncVoucherify:
     Use it as an async context manager (or call :meth:`aclose`): its aiohttp session is created inside the
     running event loop on first use and closed on exit. A session passed in is used and never closed here.
 
+    Without credentials, the client takes them from the environment: ``VOUCHERIFY_APP_ID`` and
+    ``VOUCHERIFY_APP_TOKEN`` (exchanged for OAuth tokens when ``VOUCHERIFY_OAUTH_SCOPES`` names scopes), or
+    ``VOUCHERIFY_ACCESS_TOKEN``; without ``cluster`` and ``base_url``, it takes ``VOUCHERIFY_CLUSTER`` and
+    ``VOUCHERIFY_BASE_URL``. Arguments of a kind suppress the environment for that kind entirely: with
+    ``app_id=`` passed, ``VOUCHERIFY_APP_TOKEN`` is not read (pass both), and with ``cluster=`` passed,
+    ``VOUCHERIFY_BASE_URL`` is not.
+
     Args:
         app_id: The project's application id (``X-App-Id``).
         app_token: The project's application token (``X-App-Token``).
-        cluster: The API cluster: ``"api"`` (Europe), ``"us1.api"``, ``"as1.api"`` or a dedicated one.
-        base_url: The API's base URL instead of the cluster's, e.g. the emulator's ``emu.url``.
+        cluster: The API cluster: ``"api"`` (Europe, the default), ``"us1.api"``, ``"as1.api"`` or a
+            dedicated one.
+        base_url: The API's base URL instead of the cluster's, e.g. the emulator's ``emu.url``; it may not
+            hold a user name or password.
         access_token: A static OAuth access token instead of app keys (not renewed).
         oauth: OAuth client credentials and scopes; tokens are fetched and renewed before they expire.
         timeout: Seconds (or a :class:`Timeout`) for each request; ``None`` keeps the defaults (60 s in
@@ -180,9 +263,12 @@ class AsyncVoucherify:
         download_base_url: Where export files are served from; by default the cluster's download host.
 
     Raises:
-        InvalidArgumentError: not exactly one way to authenticate, or a malformed cluster, URL or timeout.
+        InvalidArgumentError: not exactly one way to authenticate (in the arguments, or else in the
+            environment), or a malformed cluster, URL or timeout.
 
     Example:
+        >>> async with vf.AsyncVoucherify() as client:  # credentials from VOUCHERIFY_APP_ID/_APP_TOKEN
+        ...     order = await client.orders.get("o-1")
         >>> async with vf.AsyncVoucherify(app_id="...", app_token="...") as client:
         ...     action_id = await client.orders.import_orders(orders)
         ...     action = await client.async_actions.wait(action_id)
@@ -193,7 +279,7 @@ class AsyncVoucherify:
         app_id: str | None = None,
         app_token: str | None = None,
         *,
-        cluster: str = "api",
+        cluster: str | None = None,
         base_url: str | None = None,
         access_token: str | None = None,
         oauth: OAuthCredentials | None = None,
@@ -207,9 +293,7 @@ class AsyncVoucherify:
     ) -> None:
         clock = clock or DEFAULT_CLOCK
         auth = _pick_auth(app_id, app_token, access_token, oauth, clock)
-        cluster_url, cluster_download = _cluster_urls(cluster)
-        # A custom base URL (the emulator, a dedicated host) has no known download host: exports name theirs.
-        download = download_base_url or (None if base_url else cluster_download)
+        api_url, download_url = _api_urls(cluster, base_url, download_base_url)
         policy = retry_policy or RetryPolicy()
         if max_retries is not None:
             policy = evolve(policy, max_retries=max_retries)
@@ -217,8 +301,8 @@ class AsyncVoucherify:
             sessions=SessionHolder(session),
             auth=auth,
             clock=clock,
-            base_url=_absolute_url("base_url", base_url) if base_url else URL(cluster_url),
-            download_url=_absolute_url("download_base_url", download) if download else None,
+            base_url=api_url,
+            download_url=download_url,
             headers=_default_headers(channel),
         )
         self._sessions = state.sessions

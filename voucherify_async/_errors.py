@@ -223,12 +223,26 @@ class APIConnectionError(VoucherifyError):
             this way is never resent automatically: resending an order import could import it twice.
         method: The HTTP method of the request.
         path: The path of the request (never a query string, which may carry a download token).
+        host: ``host:port`` the request went to (``""`` when not known).
+        reason: What failed, in words when known (``connection refused``, ``host name not found (...)``),
+            else the underlying failure's name (``""`` when not known).
     """
 
-    def __init__(self, message: str, *, request_sent: bool, method: str = "", path: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        request_sent: bool,
+        method: str = "",
+        path: str = "",
+        host: str = "",
+        reason: str = "",
+    ) -> None:
         self.request_sent = request_sent
         self.method = method
         self.path = path
+        self.host = host
+        self.reason = reason
         super().__init__(message)
 
     def __repr__(self) -> str:
@@ -265,17 +279,22 @@ def connection_failure(
         method: The HTTP method.
         path: The path (never the query string, which may carry a download token).
         host: ``host:port`` the request went to.
-        reason: The name of the underlying failure, e.g. ``"ServerDisconnectedError"``.
+        reason: What failed, e.g. ``"connection refused"``, or the underlying failure's name, e.g.
+            ``"ServerDisconnectedError"``.
         request_sent: Whether the server may have received and processed the request.
         timed_out: Whether the failure was a timeout.
     """
     where = f"{method} {path}"
     if timed_out:
         phase = "waiting for the answer" if request_sent else "connecting"
-        message = f"{where} timed out while {phase}."
-        return APITimeoutError(message, request_sent=request_sent, method=method, path=path)
+        why = f"timed out while {phase}"
+        return APITimeoutError(
+            f"{where} {why}.", request_sent=request_sent, method=method, path=path, host=host, reason=why
+        )
     if request_sent:
         message = f"{where}: the connection broke before an answer arrived ({reason})."
     else:
         message = f"{where} could not connect to {host} ({reason}); the request was not sent."
-    return APIConnectionError(message, request_sent=request_sent, method=method, path=path)
+    return APIConnectionError(
+        message, request_sent=request_sent, method=method, path=path, host=host, reason=reason
+    )

@@ -110,3 +110,8 @@ def make_orders(count: int, *, start: int = 0) -> list[dict[str, Any]]:
         }
         for number in range(start, start + count)
     ]
+
+
+def journal_files(folder: Path) -> list[Path]:
+    """The default journals in ``folder`` (the ``journals`` fixture), oldest name first."""
+    return sorted(folder.glob("*.journal")) if folder.is_dir() else []

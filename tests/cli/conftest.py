@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from cli_process import APP_ID, APP_TOKEN, command_env
@@ -21,3 +22,10 @@ async def cli_emulator() -> AsyncIterator[Emulator]:
 def env(cli_emulator: Emulator) -> dict[str, str]:
     """The environment that points the command at ``cli_emulator``."""
     return command_env(cli_emulator.url)
+
+
+@pytest.fixture
+def journals(env: dict[str, str], tmp_path: Path) -> Path:
+    """The folder of the default journals of the commands run with ``env``: the test's own."""
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    return tmp_path / "state" / "voucherify-async" / "journals"

@@ -111,3 +111,26 @@ def test_token_stdin_at_a_terminal_is_asked_without_echo() -> None:
         prompt=lambda text: asked.append(text) or "typed-token",
     )
     assert (credentials.app_token, len(asked)) == ("typed-token", 1)
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "named"),
+    [
+        (["--base-url", f"http://user:{SECRET}@127.0.0.1:8080"], {}, "--base-url"),
+        ([], {"VOUCHERIFY_BASE_URL": f"https://:{SECRET}@acme.voucherify.io"}, "VOUCHERIFY_BASE_URL"),
+        (["--base-url", f"user:{SECRET}@127.0.0.1:8080"], {}, "--base-url"),
+    ],
+)
+def test_a_base_url_with_a_password_is_refused_before_the_token_is_asked_for(
+    argv: list[str], environ: dict[str, str], named: str
+) -> None:
+    asked: list[str] = []
+    with pytest.raises(ConfigurationError, match=named) as caught:
+        resolve_credentials(
+            parse("--app-id", "a", *argv),
+            environ,
+            stdin=Terminal(),
+            stderr=io.StringIO(),
+            prompt=lambda text: asked.append(text) or "typed-token",
+        )
+    assert (SECRET in str(caught.value), asked) == (False, [])

@@ -85,7 +85,7 @@ def test_narrow_bar_keeps_the_wait_and_the_eta() -> None:
     )
     line = render_bar(state, now=NOW, width=80)
     assert "bulk_api_calls spent, next in 59:59" in line
-    assert line.endswith("ETA 0:06")
+    assert line.endswith("ETA 1:00:05")  # the wait, then the 2,000 orders left at 1,000/s
 
 
 def test_bar_never_exceeds_the_terminal_width() -> None:

@@ -94,6 +94,24 @@ def test_unknown_cluster_exits_2(
     assert (code, "Not a Voucherify cluster" in output) == (2, True)
 
 
+@pytest.mark.parametrize("given_as", ["--base-url", "VOUCHERIFY_BASE_URL"])
+def test_a_base_url_with_a_password_exits_2_without_showing_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, given_as: str
+) -> None:
+    url = "http://user:pa55w0rd-in-url@127.0.0.1:1"
+    monkeypatch.setenv("VOUCHERIFY_APP_ID", "a")
+    monkeypatch.setenv("VOUCHERIFY_APP_TOKEN", "t")
+    flags: list[str | Path] = ["--checkpoint", tmp_path / "j"]
+    if given_as == "--base-url":
+        flags += ["--base-url", url]
+    else:
+        monkeypatch.setenv("VOUCHERIFY_BASE_URL", url)
+    source = write_jsonl(tmp_path / "o.jsonl", [{"source_id": "o-1", "amount": 1}])
+    code, output = run(capsys, "import", source, *flags)
+    assert (code, f"{given_as} must not hold a user name or password" in output) == (2, True)
+    assert "pa55w0rd" not in output
+
+
 def test_csv_row_with_too_many_cells_is_reported_by_its_line(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
+from yarl import URL
 
 from tests.emulator.conftest import Api, order
 from tests.spec_schemas import validate
@@ -71,6 +73,33 @@ async def test_download_without_a_token_is_refused(api: Api) -> None:
     export = await _export(api)
     status, _ = await _download(api, f"{api.base_url}/download/v1/exports/{export['id']}")
     assert status == 401
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "token=%C3%A9t%C3%A9",  # non-ASCII
+        "token=%FF%FE",  # bytes that are not UTF-8
+        "token=%ED%A0%80",  # an encoded lone surrogate
+        "token=",
+        "token=%",
+        "token=%ZZ",
+        "token=%00",
+        "token=" + "a" * 4000,
+        "token=" + "%E2%82%AC" * 800,
+    ],
+)
+async def test_download_with_an_odd_token_is_the_api_401(
+    api: Api, query: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    export = await _export(api)
+    url = URL(f"{api.base_url}/download/v1/exports/{export['id']}?{query}", encoded=True)
+    async with api.session.get(url) as response:
+        status, error = response.status, await response.json()
+    assert status == 401
+    validate(error, "Error")
+    assert (error["code"], error["key"]) == (401, "unauthorized")
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
 
 
 async def test_unknown_export_field_is_the_api_400(api: Api) -> None:

@@ -16,10 +16,28 @@ from typing import TextIO
 
 import attrs
 
-ENV_APP_ID = "VOUCHERIFY_APP_ID"
-ENV_APP_TOKEN = "VOUCHERIFY_APP_TOKEN"
-ENV_CLUSTER = "VOUCHERIFY_CLUSTER"
-ENV_BASE_URL = "VOUCHERIFY_BASE_URL"
+from voucherify_async._client import absolute_url
+from voucherify_async._environment import (
+    ENV_APP_ID,
+    ENV_APP_TOKEN,
+    ENV_BASE_URL,
+    ENV_CLUSTER,
+    EnvironmentSettings,
+    read_environment,
+)
+from voucherify_async._errors import InvalidArgumentError
+
+__all__ = [
+    "ENV_APP_ID",
+    "ENV_APP_TOKEN",
+    "ENV_BASE_URL",
+    "ENV_CLUSTER",
+    "TOKEN_FLAG_WARNING",
+    "ConfigurationError",
+    "Credentials",
+    "add_credential_arguments",
+    "resolve_credentials",
+]
 
 TOKEN_FLAG_WARNING = (
     "warning: a token passed with --app-token stays in your shell history and is visible to other users "
@@ -95,24 +113,34 @@ def resolve_credentials(
 ) -> Credentials:
     """Combine flags and environment into :class:`Credentials`; flags win over the environment.
 
+    The environment is read by the client's own reader (``voucherify_async._environment``); a base URL is
+    checked before a token is asked for.
+
     Raises:
-        ConfigurationError: the app id or token is missing or unreadable, or flags contradict each other.
+        ConfigurationError: the app id or token is missing or unreadable, flags contradict each other, or the
+            base URL is not an absolute http(s) URL or holds a user name or password.
     """
-    app_id = args.app_id or environ.get(ENV_APP_ID, "")
+    env = read_environment(environ)
+    base_url = args.base_url or env.base_url
+    if base_url is not None:
+        try:
+            absolute_url("--base-url" if args.base_url else ENV_BASE_URL, base_url)
+        except InvalidArgumentError as error:  # its words never echo a password
+            raise ConfigurationError(str(error)) from None
+    app_id = args.app_id or env.app_id
     if not app_id:
         raise ConfigurationError(
             f"no app id: pass --app-id or set {ENV_APP_ID} (or try the file on a local emulator with "
             "--emulator: no account needed)"
         )
-    token = _read_token(args, environ, stdin=stdin, stderr=stderr, prompt=prompt)
-    cluster = args.cluster or environ.get(ENV_CLUSTER) or "api"
-    base_url = args.base_url or environ.get(ENV_BASE_URL) or None
+    token = _read_token(args, env, stdin=stdin, stderr=stderr, prompt=prompt)
+    cluster = args.cluster or env.cluster or "api"
     return Credentials(app_id=app_id, app_token=token, cluster=cluster, base_url=base_url)
 
 
 def _read_token(
     args: argparse.Namespace,
-    environ: Mapping[str, str],
+    env: EnvironmentSettings,
     *,
     stdin: TextIO,
     stderr: TextIO,
@@ -131,8 +159,8 @@ def _read_token(
     elif args.app_token_stdin:
         # Typed at a terminal, a line read from stdin would be echoed on the screen: ask without echo.
         token = prompt("Voucherify app token (not shown): ") if stdin.isatty() else stdin.readline()
-    elif environ.get(ENV_APP_TOKEN):
-        token = environ[ENV_APP_TOKEN]
+    elif env.app_token:
+        token = env.app_token
     elif stdin.isatty():
         token = prompt("Voucherify app token (not shown): ")
     else:

@@ -75,10 +75,13 @@ class DisplayState:
         total_orders: The number of orders in the source, when known.
         batch: The number of the batch in flight.
         action_id: Its async action.
-        status: The action's last seen status.
-        action_progress: The action's last seen ``progress`` (0..100).
+        status: The action's status as the last poll saw it (``None`` before its first poll).
+        action_progress: The action's ``progress`` (0..100) as the last poll saw it.
         waiting_until: When a rate-limit wait ends (epoch seconds), while one is under way.
         waiting_for: What the wait is for, in words.
+        waiting_short: The same, in fewer words (for a narrow terminal).
+        event_at: When the last event came (epoch seconds): the line moves on from there.
+        how: How the action came to stand for the batch (``submitted``, ``adopted``, ``reattached``).
     """
 
     progress: ImportProgress = attrs.field(factory=ImportProgress)
@@ -89,84 +92,143 @@ class DisplayState:
     action_progress: int = 0
     waiting_until: float | None = None
     waiting_for: str | None = None
+    waiting_short: str | None = None
+    event_at: float | None = None
+    how: str = "submitted"
 
-    def update(self, event: ProgressEvent) -> None:
-        """Take in one event."""
+    def update(self, event: ProgressEvent, *, now: float | None = None) -> None:
+        """Take in one event, come at epoch time ``now`` (``None``: the line does not move on its own)."""
         self.progress = event.progress
+        self.event_at = now
         if event.progress.total_orders is not None:
             self.total_orders = event.progress.total_orders
         if isinstance(event, RateLimitWait):
             self.waiting_until = event.until
             limit = event.limit_type or "rate"
-            self.waiting_for = (
-                f"429 on {limit}, retry in" if event.reason == "429" else f"{limit} spent, next in"
-            )
+            if event.reason == "429":
+                self.waiting_for, self.waiting_short = f"429 on {limit}, retry in", "429, retry in"
+            else:
+                self.waiting_for, self.waiting_short = f"{limit} spent, next in", "limit spent, next in"
             return
         if isinstance(event, WaitingForOtherImport):
             self.waiting_until = None
             self.waiting_for = f"waiting for import {event.async_action_id} ({event.status})"
+            self.waiting_short = "waiting for another import"
             return
-        self.waiting_until = self.waiting_for = None
+        self.waiting_until = self.waiting_for = self.waiting_short = None
         if isinstance(event, BatchSubmitted):
-            self.batch, self.action_id = event.batch, event.async_action_id
-            self.status, self.action_progress = "ENQUEUED", 0
+            # Nothing is known of the action until a poll looks at it: no status is made up meanwhile.
+            self.batch, self.action_id, self.how = event.batch, event.async_action_id, event.how
+            self.status, self.action_progress = None, 0
         elif isinstance(event, BatchPolled):
             self.batch, self.action_id = event.batch, event.async_action_id
             self.status, self.action_progress = event.status, event.action_progress
         elif isinstance(event, BatchFinished):
             self.status, self.action_progress = event.result.status, 100
 
+    def run_seconds(self, now: float) -> float:
+        """The run's seconds (``ImportProgress.elapsed``'s scale) at epoch time ``now``."""
+        since = 0.0 if self.event_at is None else max(0.0, now - self.event_at)
+        return self.progress.elapsed + since
+
+
+_PARTS = ("graphic", "counts", "batches", "activity", "polls", "elapsed", "rate", "eta")
+_SHRINK = ("graphic", "rate", "polls", "elapsed", "batches", "counts", "activity")
+"""The order the parts shrink in on a narrow terminal: each to its next shorter form, then away if it may."""
+_OPTIONAL = frozenset({"graphic", "rate", "polls", "elapsed", "batches"})
+
 
 def render_bar(state: DisplayState, *, now: float, width: int) -> str:
     """The live line for ``state`` at epoch time ``now``, at most ``width - 1`` characters.
 
-    When the terminal is narrow the least useful parts go first: the bar's graphic, the rate, the batch count;
-    what the import waits for and the ETA stay.
+    Between two events the line moves on by itself: the orders of the action in flight estimated done
+    (marked ``~``: an estimate from the progress the polls saw and the pace of the batches before; the
+    report's counts stay exact), the rate, the elapsed time, and the ETA, which counts a rate-limit wait
+    down with it. The action's status and progress are the last poll's. When the terminal is narrow the
+    least useful parts shrink or go first: the bar's graphic, the rate, the polls, the elapsed time, the
+    batch count, then the counts (to the share alone) and the batch's words; what the import waits for and
+    the ETA stay.
     """
     progress = state.progress
+    at = state.run_seconds(now)
+    exact = progress.accounted
+    estimated = max(exact, progress.estimated_accounted(at))
+    mark = "~" if estimated > exact else ""
     total = state.total_orders
-    graphic = rate = None
+    forms: dict[str, list[str]] = {"graphic": []}
     if total:
-        done = min(1.0, progress.accounted / total)
+        done = min(1.0, estimated / total)
         filled = int(done * BAR_WIDTH)
-        graphic = f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}]"
-        counts = f"{done:.0%} {progress.accounted:,}/{total:,}"
+        forms["graphic"] = [f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}]"]
+        share = f"{mark}{done:.0%}"
+        forms["counts"] = [f"{share} {mark}{estimated:,}/{total:,}", share]
     else:
-        counts = f"{progress.accounted:,} orders"
+        forms["counts"] = [f"{mark}{estimated:,} orders"]
+    forms["batches"] = [f"batches {progress.batches_done}"]
+    forms["activity"] = _activity(state, now)
+    forms["polls"] = [f"polls {progress.polls}"]
+    forms["elapsed"] = [f"elapsed {format_duration(at)}"]
+    rate = _rate(state, at)
+    forms["rate"] = [] if rate is None else [f"{rate:,.0f}/s"]
+    forms["eta"] = [f"ETA {format_duration(_eta(state, now))}"]
+    return _fit(forms, width)
+
+
+def _activity(state: DisplayState, now: float) -> list[str]:
+    """What the import is doing, in a few forms, longest first."""
     if state.waiting_for is not None:
-        left = "" if state.waiting_until is None else f" {format_duration(state.waiting_until - now)}"
-        activity = f"{state.waiting_for}{left}"
-    elif state.batch is not None and state.status is not None:
-        activity = f"batch {state.batch} {state.status} {state.action_progress}%"
-    else:
-        activity = None
-    if progress.rate is not None and progress.batches_done:
-        rate = f"{progress.rate:,.0f}/s"
-    parts = [
-        graphic,
-        counts,
-        f"batches {progress.batches_done}",
-        activity,
-        rate,
-        f"ETA {format_duration(_eta(state))}",
+        if state.waiting_until is None:
+            return [state.waiting_for, state.waiting_short or state.waiting_for]
+        left = format_duration(state.waiting_until - now)
+        return [f"{state.waiting_for} {left}", f"{state.waiting_short} {left}", f"wait {left}"]
+    if state.batch is None:
+        return []
+    if state.status is None:
+        return [f"batch {state.batch} {state.how}", f"#{state.batch} {state.how}"]
+    seen = f"{state.status} {state.action_progress}%"
+    return [
+        f"batch {state.batch} {seen}",
+        f"#{state.batch} {seen}",
+        f"#{state.batch} {state.action_progress}%",
     ]
-    for optional in (0, 4, 2):  # the graphic, the rate, the batch count
-        if len("  ".join(part for part in parts if part)) < width:
-            break
-        parts[optional] = None
-    line = "  ".join(part for part in parts if part)
-    return line if len(line) < width else line[: max(0, width - 2)] + "…"
 
 
-def _eta(state: DisplayState) -> float | None:
+def _fit(forms: dict[str, list[str]], width: int) -> str:
+    chosen = dict.fromkeys(forms, 0)
+
+    def line() -> str:
+        return "  ".join(forms[name][chosen[name]] for name in _PARTS if chosen[name] < len(forms[name]))
+
+    for name in _SHRINK:
+        last = len(forms[name]) if name in _OPTIONAL else len(forms[name]) - 1
+        while len(line()) >= width and chosen[name] < last:
+            chosen[name] += 1
+    text = line()
+    return text if len(text) < width else text[: max(0, width - 2)] + "…"
+
+
+def _rate(state: DisplayState, at: float) -> float | None:
+    """This run's orders per second, once it measured something (never the orders of an earlier run)."""
     progress = state.progress
-    if not progress.batches_done:
-        return None  # before a batch finished, the rate says nothing about the server's speed
-    if progress.eta is not None:
-        return progress.eta
-    if state.total_orders is None or not progress.rate:
+    in_flight = progress.in_flight
+    if progress.batches_this_run or (in_flight is not None and in_flight.expected_end is not None):
+        return progress.estimated_rate(at)
+    return None
+
+
+def _eta(state: DisplayState, now: float | None = None) -> float | None:
+    """The ETA at epoch time ``now`` (``None``: at the last event), counted down from the batcher's."""
+    progress = state.progress
+    at = progress.elapsed if now is None else state.run_seconds(now)
+    eta = progress.eta_at(at)
+    if eta is not None or not progress.batches_this_run or state.total_orders is None:
+        return eta  # before this run finished a batch, nothing tells the server's speed
+    # Events that carry no ETA (made by hand): what is left at this run's rate, after the wait under way.
+    rate = progress.estimated_rate(at)
+    if not rate:
         return None
-    return max(0, state.total_orders - progress.accounted) / progress.rate
+    wait = 0.0 if now is None or state.waiting_until is None else max(0.0, state.waiting_until - now)
+    return wait + max(0, state.total_orders - progress.estimated_accounted(at)) / rate
 
 
 def describe_event(event: ProgressEvent, state: DisplayState) -> str | None:
@@ -263,7 +325,7 @@ class ProgressDisplay:
 
     def __call__(self, event: ProgressEvent) -> None:
         """Take in one progress event and show what it changed."""
-        self.state.update(event)
+        self.state.update(event, now=self._clock.time())
         if self.mode == "plain":
             line = describe_event(event, self.state)
             if line is not None:

@@ -23,9 +23,11 @@ import anyio
 import voucherify_async as vf
 from voucherify_async.cli import PROG
 from voucherify_async.cli.credentials import ConfigurationError, Credentials, resolve_credentials
+from voucherify_async.cli.default_journal import default_journal, how_to_start_afresh
 from voucherify_async.cli.display import ProgressDisplay, choose_mode, plural
 from voucherify_async.cli.exit_codes import EXIT_INTERRUPTED, EXIT_NOT_ALL_IMPORTED, EXIT_OK, EXIT_USAGE
 from voucherify_async.cli.interruption import Terminated, run_interruptible
+from voucherify_async.cli.left_out_files import LeftOutFiles, how_to_get_them
 from voucherify_async.cli.order_files import (
     OrderFileError,
     count_records,
@@ -33,15 +35,19 @@ from voucherify_async.cli.order_files import (
     read_records,
     write_left_out_orders,
 )
+from voucherify_async.cli.output_paths import OutputPathError, refuse_shared_paths
+from voucherify_async.cli.reachability import check_before_sending
 from voucherify_async.cli.summary import render_summary, summary_width
 from voucherify_async.importing.batcher import ImportBatcher
 from voucherify_async.importing.chunking import MAX_BATCH_SIZE
 from voucherify_async.importing.errors import (
     CheckpointError,
     ImportInterruptedError,
+    SourceChangedError,
     SourceError,
 )
 from voucherify_async.importing.polling import ImportPollPolicy
+from voucherify_async.importing.progress import ProgressEvent
 
 
 def run_import(
@@ -62,40 +68,56 @@ def run_import(
     try:
         fmt = file_format(args.file, args.format)
         _check_options(args)
+        # Before anything is read or sent: an output must not overwrite the order file or the journal.
+        refuse_shared_paths(args.file, args.checkpoint, _outputs(args))
         if args.dry_run:
             return _dry_run(args, fmt, stdout)
         credentials = (
             None if args.emulator else resolve_credentials(args, environ, stdin=stdin, stderr=stderr)
         )
-    except (ConfigurationError, OrderFileError, SourceError) as error:
+        client = _new_client(credentials) if credentials is not None else None
+        journal = _journal(args, client, environ)
+        if journal is not None and args.checkpoint is None:
+            refuse_shared_paths(args.file, journal, _outputs(args))
+    except (ConfigurationError, OrderFileError, SourceError, OutputPathError) as error:
         print(f"error: {error}", file=stderr)
         return EXIT_USAGE
     mode = choose_mode(args.progress, stderr)
     total = count_records(args.file, fmt) if mode != "none" else None
     display = ProgressDisplay(stderr, mode=mode, total_orders=total)
+    left_out = LeftOutFiles(args.file, fmt, rejects=args.rejects, failures=args.failures)
     started: list[ImportBatcher] = []  # the batcher, once made: its report says where a stopped run stood
     try:
-        report = run_interruptible(lambda: _import(args, fmt, credentials, display, started))
+        report = run_interruptible(
+            lambda: _import(args, fmt, client, display, started, journal=journal, left_out=left_out)
+        )
     except BaseException as raised:
         display.finish()
         cause = _sole_error(raised)
         if isinstance(cause, ConfigurationError):
             print(f"error: {cause}", file=stderr)
             return EXIT_USAGE
-        if isinstance(cause, (KeyboardInterrupt, Terminated)):
-            stopped = started[0].report if started else None
-            _explain_interruption(args, argv, display, stopped, stderr)
-            return EXIT_INTERRUPTED
-        if isinstance(cause, SourceError) and started and started[0].report and started[0].report.orders:
-            return _explain_broken_source(cause, started[0].report, args, argv, stderr)
-        if isinstance(cause, vf.VoucherifyError):
-            return _explain_error(cause, args, argv, display, stderr)
-        raise
+        # The files hold what the run left out up to the stop (not after a journal refused the file: its
+        # batches are not the file's any more).
+        stopped = started[0].report if started else None
+        saved = None if isinstance(cause, CheckpointError) else left_out.save_stopped(stopped)
+        try:
+            if isinstance(cause, (KeyboardInterrupt, Terminated)):
+                _explain_interruption(args, argv, display, stopped, journal, stderr)
+                return EXIT_INTERRUPTED
+            if isinstance(cause, SourceError) and stopped and stopped.orders:
+                return _explain_broken_source(cause, stopped, args, argv, journal, stderr)
+            if isinstance(cause, vf.VoucherifyError):
+                return _explain_error(cause, args, argv, display, journal, stderr)
+            raise
+        finally:
+            if saved:
+                print(saved, file=stderr)
     display.finish()
     try:
         if display.mode != "none" and _same_place(stdout, stderr):
             print(file=stdout)  # the summary apart from the progress lines above it
-        _finish(args, fmt, report, stdout)
+        _finish(args, fmt, report, stdout, left_out, journal)
     except BrokenPipeError:
         # Whoever read the summary stopped reading (`| head`); the files are written, the exit code stands.
         _silence(stdout)
@@ -140,47 +162,77 @@ def _check_options(args: argparse.Namespace) -> None:
         raise ConfigurationError("give either --emulator or --base-url, not both")
 
 
+def _outputs(args: argparse.Namespace) -> dict[str, Path | None]:
+    """The files the command writes from scratch, by the option that names them."""
+    return {"--rejects": args.rejects, "--failures": args.failures}
+
+
+def _journal(
+    args: argparse.Namespace, client: vf.AsyncVoucherify | None, environ: Mapping[str, str]
+) -> Path | None:
+    """The import's checkpoint journal: ``--checkpoint``, else the default one of the file and the project
+    (see :mod:`~voucherify_async.cli.default_journal`); none with ``--no-checkpoint``, nor for the embedded
+    emulator (``client`` is ``None``), which forgets all on exit."""
+    if args.no_checkpoint or client is None:
+        return None
+    return args.checkpoint or default_journal(args.file, client.project_key, environ)
+
+
 async def _import(
     args: argparse.Namespace,
     fmt: str,
-    credentials: Credentials | None,
+    client: vf.AsyncVoucherify | None,
     display: ProgressDisplay,
     started: list[ImportBatcher],
+    *,
+    journal: Path | None,
+    left_out: LeftOutFiles,
 ) -> vf.ImportReport:
     async with AsyncExitStack() as stack:
-        client = await _open_client(stack, credentials)
-        batcher = _new_batcher(args, client, display)
+        embedded = client is None
+        client = await _open_client(stack, client)
+        records = read_records(args.file, fmt)
+        if not embedded:  # a wrong address stops the command at once (exit 2), before anything is sent
+            records = await check_before_sending(records, client)
+        batcher = _new_batcher(args, client, display, journal=journal, left_out=left_out)
         started.append(batcher)
-        return await _run_to_the_end(batcher, read_records(args.file, fmt), display)
+        return await _run_to_the_end(batcher, records, display)
 
 
 def _new_batcher(
-    args: argparse.Namespace, client: vf.AsyncVoucherify, display: ProgressDisplay | None = None
+    args: argparse.Namespace,
+    client: vf.AsyncVoucherify,
+    display: ProgressDisplay | None = None,
+    *,
+    journal: Path | None = None,
+    left_out: LeftOutFiles | None = None,
 ) -> ImportBatcher:
     """The batcher of the command's options: the import and the dry run read orders by the same rules."""
-    return ImportBatcher(
+
+    def on_progress(event: ProgressEvent) -> None:
+        if display is not None:
+            display(event)
+        if left_out is not None and batcher.report is not None:
+            left_out.follow(batcher.report)  # the files keep up with the orders left out so far
+
+    batcher = ImportBatcher(
         client,
         batch_size=args.batch_size,
-        checkpoint=args.checkpoint,
-        on_progress=display,
+        checkpoint=journal,
+        on_progress=on_progress if display is not None or left_out is not None else None,
         created_at_metadata=args.created_at_metadata,
         total_orders=display.state.total_orders if display is not None else None,
         poll=ImportPollPolicy(first=args.first_poll) if args.first_poll is not None else None,
         coordinate_with_other_processes=args.wait_for_other_imports,
         duplicates=args.duplicates,
     )
+    return batcher
 
 
-async def _open_client(stack: AsyncExitStack, credentials: Credentials | None) -> vf.AsyncVoucherify:
-    """The client the import talks through; without credentials, to an emulator started here."""
-    if credentials is None:
-        from voucherify_async.emulator import Emulator
-
-        app_id, app_token = "cli", secrets.token_urlsafe(16)
-        emulator = await stack.enter_async_context(Emulator(app_id, app_token))
-        credentials = Credentials(app_id, app_token, base_url=emulator.url)
+def _new_client(credentials: Credentials) -> vf.AsyncVoucherify:
+    """The client of ``credentials`` (made before the run: its project names the default journal)."""
     try:
-        client = vf.AsyncVoucherify(
+        return vf.AsyncVoucherify(
             credentials.app_id,
             credentials.app_token,
             cluster=credentials.cluster,
@@ -188,6 +240,16 @@ async def _open_client(stack: AsyncExitStack, credentials: Credentials | None) -
         )
     except vf.VoucherifyError as error:  # e.g. a cluster name that is not one
         raise ConfigurationError(str(error)) from None
+
+
+async def _open_client(stack: AsyncExitStack, client: vf.AsyncVoucherify | None) -> vf.AsyncVoucherify:
+    """Open the client the import talks through; without one, a client of an emulator started here."""
+    if client is None:
+        from voucherify_async.emulator import Emulator
+
+        app_id, app_token = "cli", secrets.token_urlsafe(16)
+        emulator = await stack.enter_async_context(Emulator(app_id, app_token))
+        client = _new_client(Credentials(app_id, app_token, base_url=emulator.url))
     return await stack.enter_async_context(client)
 
 
@@ -203,10 +265,15 @@ async def _run_to_the_end(
     return report
 
 
-def _finish(args: argparse.Namespace, fmt: str, report: vf.ImportReport, stdout: TextIO) -> None:
-    rejects = (args.rejects, report.rejected) if args.rejects else None
-    failures = (args.failures, report.failed) if args.failures else None
-    written = write_left_out_orders(args.file, fmt, rejects=rejects, failures=failures)
+def _finish(
+    args: argparse.Namespace,
+    fmt: str,
+    report: vf.ImportReport,
+    stdout: TextIO,
+    left_out: LeftOutFiles,
+    journal: Path | None,
+) -> None:
+    written = left_out.write(report)
     print(render_summary(report, width=summary_width(stdout)), file=stdout)
     notes = [] if report.orders else [_no_orders(args.file, fmt)]
     for flag, path, orders, count in (
@@ -216,9 +283,10 @@ def _finish(args: argparse.Namespace, fmt: str, report: vf.ImportReport, stdout:
         if path is not None:
             notes.append(f"{plural(count, 'order')} written to {path}")
         elif orders:
-            notes.append(
-                f"{plural(len(orders), 'order')} not imported; pass {flag} PATH to get them in a file"
-            )
+            how = how_to_get_them(flag, journal, args.emulator)
+            notes.append(f"{plural(len(orders), 'order')} not imported; {how}")
+    if journal is not None and args.checkpoint is None:
+        notes.append(f"The journal of this import is {journal}: the same command run again sends nothing.")
     if notes:
         print("\n" + "\n".join(notes), file=stdout)
     stdout.flush()
@@ -302,6 +370,7 @@ def _explain_interruption(
     argv: Sequence[str],
     display: ProgressDisplay,
     report: vf.ImportReport | None,
+    journal: Path | None,
     stderr: TextIO,
 ) -> None:
     state = display.state
@@ -312,25 +381,34 @@ def _explain_interruption(
     if unanswered is not None:
         look = (
             "the resumed run looks for it before sending the batch again"
-            if args.checkpoint is not None
+            if journal is not None
             else "look for it among the project's async actions before importing the batch again"
         )
         lines.append(
             f"Batch {unanswered}'s import request got no answer before the stop: the server may have "
             f"queued it ({look})."
         )
-    if args.checkpoint is not None:
-        lines.append(f"The checkpoint is saved in {args.checkpoint}. To resume, run the same command again:")
+    if journal is not None:
+        lines.append(f"The checkpoint is saved in {journal}. To resume, run the same command again:")
         lines.append(f"  {resume_command(argv)}")
         if args.app_token is not None:
             lines.append("(with the app token given again: it is not repeated here)")
+    elif args.emulator:
+        lines.append("The embedded emulator forgets all on exit: running the command again starts afresh.")
     else:
-        lines.append("No --checkpoint was given: running the command again starts from the first order.")
+        lines.append(
+            "No journal was kept (--no-checkpoint): running the command again sends every order again."
+        )
     print("\n".join(lines), file=stderr)
 
 
 def _explain_broken_source(
-    error: SourceError, report: vf.ImportReport, args: argparse.Namespace, argv: Sequence[str], stderr: TextIO
+    error: SourceError,
+    report: vf.ImportReport,
+    args: argparse.Namespace,
+    argv: Sequence[str],
+    journal: Path | None,
+    stderr: TextIO,
 ) -> int:
     """The file broke midway: the orders before the break were imported; say where, and how to go on."""
     print(f"error: the order file broke midway: {error}", file=stderr)
@@ -339,7 +417,7 @@ def _explain_broken_source(
         file=stderr,
     )
     print(render_summary(report, width=summary_width(stderr)), file=stderr)
-    if args.checkpoint is not None:
+    if journal is not None:
         print(
             "Repair the file, then run the same command again: it goes on right after the orders above.\n"
             f"  {resume_command(argv)}",
@@ -353,6 +431,7 @@ def _explain_error(
     args: argparse.Namespace,
     argv: Sequence[str],
     display: ProgressDisplay,
+    journal: Path | None,
     stderr: TextIO,
 ) -> int:
     cause = error.__cause__ if isinstance(error, ImportInterruptedError) else error
@@ -365,6 +444,8 @@ def _explain_error(
         return EXIT_USAGE
     if isinstance(error, (CheckpointError, SourceError)):
         print(f"error: {error}", file=stderr)  # a changed source's error names created_at_metadata itself
+        if isinstance(error, SourceChangedError) and journal is not None:
+            print(how_to_start_afresh(args.file, journal), file=stderr)
         return EXIT_USAGE
     stopped = "" if isinstance(error, ImportInterruptedError) else "the import stopped: "
     print(f"error: {stopped}{error}", file=stderr)
@@ -374,6 +455,6 @@ def _explain_error(
         print(render_summary(error.report, width=summary_width(stderr)), file=stderr)
     else:
         print(f"{plural(display.state.progress.accounted, 'order')} accounted for so far.", file=stderr)
-    if args.checkpoint is not None:
+    if journal is not None:
         print(f"To resume, run the same command again:\n  {resume_command(argv)}", file=stderr)
     return EXIT_NOT_ALL_IMPORTED

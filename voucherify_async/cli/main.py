@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
 from voucherify_async._version import __version__
 from voucherify_async.cli import PROG
 from voucherify_async.cli.credentials import add_credential_arguments
+from voucherify_async.cli.default_journal import DEFAULT_JOURNAL_FOLDER_HELP
 from voucherify_async.cli.exit_codes import EXIT_OK, EXIT_USAGE
 from voucherify_async.importing.duplicates import DUPLICATES_OPTIONS
 
@@ -60,9 +62,15 @@ def _add_import_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
         help="import the orders of a JSON Lines, JSON or CSV file",
         description="Import the orders of FILE, in batches of up to 2000, one import at a time, and report "
         "what happened to every order.",
-        epilog="exit codes: 0 every order was imported; 1 some failed or were rejected (see --rejects and "
-        "--failures); 2 a usage, configuration or authentication problem; 130 interrupted (with "
-        "--checkpoint, run the same command again to resume)",
+        epilog="Every import keeps a journal (see --checkpoint): the same command run again resumes an "
+        "interrupted import, and after a finished one sends nothing (add --rejects or --failures then to get "
+        "those files without a bulk call). A file changed under the same name is refused by its journal; "
+        "the error says how to start afresh. --rejects and --failures may not name FILE, the journal or "
+        "each other, and are written whole (through a temporary file), as orders are left out.\n\n"
+        "exit codes: 0 every order was imported; 1 some failed or were rejected (see --rejects and "
+        "--failures); 2 a usage, configuration or authentication problem; 130 interrupted (run the same "
+        "command again to resume)",
+        formatter_class=_ParagraphsHelpFormatter,
     )
     parser.add_argument("file", metavar="FILE", type=Path, help="orders: .jsonl, .json (an array) or .csv")
     parser.add_argument(
@@ -74,11 +82,18 @@ def _add_import_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
         action="store_true",
         help="import into an embedded local emulator instead of Voucherify (no credentials needed)",
     )
-    parser.add_argument(
+    journal = parser.add_mutually_exclusive_group()
+    journal.add_argument(
         "--checkpoint",
         metavar="PATH",
         type=Path,
-        help="journal of the import; after an interruption, run the same command again to resume",
+        help="journal of the import; after an interruption, run the same command again to resume (default: "
+        f"one per FILE and project in {DEFAULT_JOURNAL_FOLDER_HELP}; none with --emulator)",
+    )
+    journal.add_argument(
+        "--no-checkpoint",
+        action="store_true",
+        help="keep no journal: the command run again sends every order again",
     )
     parser.add_argument(
         "--batch-size", type=_positive_int, default=2000, metavar="N", help="orders per import (max 2000)"
@@ -100,13 +115,15 @@ def _add_import_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "--rejects",
         metavar="PATH",
         type=Path,
-        help="write the orders rejected as malformed (JSON Lines, each with an _import_error reason)",
+        help="write the orders rejected as malformed, in FILE's format, each with an _import_error reason "
+        "(kept up to date during the import)",
     )
     parser.add_argument(
         "--failures",
         metavar="PATH",
         type=Path,
-        help="write the orders the server failed to import (JSON Lines, each with an _import_error reason)",
+        help="write the orders the server failed to import, in FILE's format, each with an _import_error "
+        "reason (kept up to date during the import)",
     )
     parser.add_argument(
         "--created-at-metadata",
@@ -121,6 +138,26 @@ def _add_import_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "order, the last copy wins) or reject it (never sent); the summary counts them either way",
     )
     _add_display_argument(parser)
+
+
+class _ParagraphsHelpFormatter(argparse.HelpFormatter):
+    """Wraps each paragraph of an epilog on its own (argparse's default joins them), and never breaks a
+    line inside a word with a hyphen (a path such as ``~/.local/state/voucherify-async``, an option)."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n\n".join(
+            textwrap.fill(
+                " ".join(part.split()),
+                width,
+                initial_indent=indent,
+                subsequent_indent=indent,
+                break_on_hyphens=False,
+            )
+            for part in text.split("\n\n")
+        )
 
 
 def _add_display_argument(parser: argparse.ArgumentParser) -> None:

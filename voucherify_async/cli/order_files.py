@@ -24,10 +24,12 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import attrs
 import orjson
+
+from voucherify_async.cli.output_paths import replaced_atomically
 
 # The reader's own splitter of JSON arrays, to find the text of each element where the reader finds it.
 from voucherify_async.importing.json_array import _Splitter
@@ -141,7 +143,8 @@ def write_left_out_orders(
     The files have the order file's format (see the module's docstring). A record is found by its position
     (:attr:`OrderFailure.position`, counted as the import counts it), so the copies of a ``source_id`` the
     file holds twice are told apart. A failure without a position goes to the first record of its
-    ``source_id`` that no failure names by position; one without either is not written.
+    ``source_id`` that no failure names by position; one without either is not written. Each file is
+    written beside its path and renamed into place once whole: on an error, the file there stays as it was.
 
     Returns:
         How many records were written to the rejects file and to the failures file.
@@ -260,28 +263,31 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
 def _open_left_out_file(
     stack: ExitStack, path: Path, source: Path, file_format: str
 ) -> _JsonEntries | _CsvRows:
-    """The ``--rejects`` or ``--failures`` file at ``path``, in the format of the order file ``source``."""
+    """The ``--rejects`` or ``--failures`` file at ``path``, in the format of the order file ``source``.
+
+    It is written beside ``path`` and put in its place only once whole (when ``stack`` closes without an
+    error): a crash leaves the file as it was before, never a part of the new one.
+    """
     if file_format == "csv":
-        return stack.enter_context(_CsvRows(path, _csv_header(source)))
-    return stack.enter_context(_JsonEntries(path, array=file_format == "json"))
+        out = stack.enter_context(replaced_atomically(path, "w", newline="", encoding="utf-8"))
+        return _CsvRows(out, _csv_header(source))
+    entries = _JsonEntries(stack.enter_context(replaced_atomically(path, "wb")), array=file_format == "json")
+    stack.callback(entries.end)  # before the file is put in place (the stack closes in reverse order)
+    return entries
 
 
 class _JsonEntries:
     """A JSON Lines file, or a JSON array, of left-out records (nothing at all when there are none)."""
 
-    def __init__(self, path: Path, *, array: bool) -> None:
-        self.path = path
+    def __init__(self, out: IO[bytes], *, array: bool) -> None:
+        self.out = out
         self.array = array
         self.count = 0
 
-    def __enter__(self) -> _JsonEntries:
-        self.out = self.path.open("wb")
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        with self.out:
-            if self.array and self.count:
-                self.out.write(b"\n]\n")
+    def end(self) -> None:
+        """Close the array (a JSON Lines file needs no end)."""
+        if self.array and self.count:
+            self.out.write(b"\n]\n")
 
     def write(self, read: _Read, reason: str) -> None:
         record = read.record
@@ -301,20 +307,12 @@ class _JsonEntries:
 class _CsvRows:
     """A CSV file of left-out rows: the order file's header and cells, the reason in a first column."""
 
-    def __init__(self, path: Path, header: list[str]) -> None:
-        self.path = path
+    def __init__(self, out: IO[str], header: list[str]) -> None:
+        self.rows = csv.writer(out, lineterminator="\n")
         # A fixed rejects file has a column of reasons already: the new reasons take its place.
         self.old_reasons = header.index(IMPORT_ERROR_FIELD) if IMPORT_ERROR_FIELD in header else None
         self.header = [IMPORT_ERROR_FIELD, *self._without_old_reason(header)]
         self.count = 0
-
-    def __enter__(self) -> _CsvRows:
-        self.out = self.path.open("w", newline="", encoding="utf-8")
-        self.rows = csv.writer(self.out, lineterminator="\n")
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.out.close()
 
     def write(self, read: _Read, reason: str) -> None:
         if not self.count:

@@ -232,7 +232,8 @@ async def download_export(request: web.Request) -> web.Response:
         export = project.exports.get(export_id)
         if export is None:
             continue
-        if not secrets.compare_digest(token, export.token):
+        # Export tokens are URL-safe ASCII; compare_digest raises on other text (a 500 for `?token=%C3%A9`).
+        if not token.isascii() or not secrets.compare_digest(token, export.token):
             return error_response(401)
         if export.status(emu.time_source(), emu.export_delay) != "DONE":
             return not_found("export", export_id)

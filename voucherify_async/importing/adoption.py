@@ -26,7 +26,7 @@ from voucherify_async.importing.lost_ack import (
 )
 from voucherify_async.importing.outcome import read_outcome
 from voucherify_async.importing.polling import wait_for_action
-from voucherify_async.importing.progress import ActionSetAside, BatchSubmitted
+from voucherify_async.importing.progress import ActionSetAside
 from voucherify_async.importing.report import BatchResult
 from voucherify_async.models import AsyncAction
 
@@ -68,6 +68,7 @@ async def wait_for_part(
     action, polls = await wait_for_action(
         ctx, action_id, batch=index, policy=settings.poll, timeout=settings.batch_timeout, expected=expected
     )
+    ctx.in_flight = None  # its orders are the part's result's now
     duration = ctx.clock.monotonic() - started
     ctx.seconds_per_order = _server_seconds(action, duration) / max(1, part.size)
     outcome = read_outcome(action, part.source_ids)
@@ -173,7 +174,7 @@ async def _next_candidate(
     ctx.known_action_ids.add(found.id)
     if ctx.journal is not None:
         ctx.journal.record_submitted(index, found.id, "adopted", at=ctx.clock.time(), sent_at=sent_at)
-    await ctx.emit(BatchSubmitted, batch=index, size=part.size, async_action_id=found.id, how="adopted")
+    await ctx.announce_action(index, part.size, found.id, "adopted")
     return found.id
 
 

@@ -11,11 +11,14 @@ from typing import Any, Protocol
 
 import anyio
 import anyio.lowlevel
+import attrs
 
 from voucherify_async._clock import Clock
 from voucherify_async._rate_limit import RateLimitInfo, wait_until_reset
 from voucherify_async.importing.checkpoint import Journal
+from voucherify_async.importing.in_flight import InFlightAction, step_end
 from voucherify_async.importing.progress import (
+    BatchSubmitted,
     ImportProgress,
     ProgressCallback,
     ProgressEvent,
@@ -152,9 +155,16 @@ class RunContext:
         """Whether this run took the project's lock (taken before its first submission, kept to its end)."""
         self.started = self.clock.monotonic()
         self.batch_seconds: list[float] = []
-        """Duration of each batch this run finished (for the ETA)."""
+        """Duration of each batch this run sent and finished (for the ETA)."""
         self.seconds_per_order: float | None = None
         """How long the last action took per order (for the first poll of the next one)."""
+        self.carried_over = 0
+        """Orders of batches the journal records as finished: accounted for, but no work of this run."""
+        self.batches_carried_over = 0
+        self.in_flight: InFlightAction | None = None
+        """The action waited for, as the polls saw it (for the progress events' estimates)."""
+        self.wait_ends_at: float | None = None
+        """When the rate-limit wait under way ends (run seconds)."""
 
     async def take_project_lock(self) -> None:
         """Take the project's lock before the run's first submission (a no-op once taken)."""
@@ -205,9 +215,13 @@ class RunContext:
         """Wait ``seconds`` for a rate limit through the clock, after telling the progress callback."""
         seconds = max(0.0, seconds)
         until = self.clock.time() + seconds
-        await self.emit(RateLimitWait, seconds=seconds, until=until, limit_type=limit_type, reason=reason)
-        self.report.rate_limit_wait += seconds
-        await self.clock.sleep(seconds)
+        self.wait_ends_at = self.elapsed + seconds  # the ETA counts what is left of it
+        try:
+            await self.emit(RateLimitWait, seconds=seconds, until=until, limit_type=limit_type, reason=reason)
+            self.report.rate_limit_wait += seconds
+            await self.clock.sleep(seconds)
+        finally:
+            self.wait_ends_at = None
 
     async def pace(self, limit_type: str) -> None:
         """Wait for ``limit_type``'s window if its budget is spent, instead of provoking a 429."""
@@ -219,11 +233,66 @@ class RunContext:
         """The last seen bulk call budget (``X-Rate-Limit-*`` of an import answer), if any."""
         return self.client.rate_limits.get(BULK)
 
+    async def announce_action(
+        self, batch: int, size: int, action_id: str, how: str, *, begun_earlier: bool = False
+    ) -> None:
+        """An action now stands for ``size`` orders of ``batch``: wait for it from here, and say so.
+
+        It is expected to take as long per order as the last action did (or as the run's batches took).
+        ``how`` is :class:`BatchSubmitted`'s: ``submitted``, ``adopted`` or ``reattached``; ``begun_earlier``:
+        an earlier run sent it (see :class:`InFlightAction`).
+        """
+        now = self.elapsed
+        self.in_flight = None  # (the last one's, if it was never cleared: it must not predict this one)
+        per_order = self.seconds_per_order
+        if per_order is None and (per_batch := self._seconds_per_batch()) is not None:
+            per_order = per_batch / max(1, self.batch_size)
+        expected_end = None if per_order is None else now + per_order * size
+        self.in_flight = InFlightAction(
+            batch,
+            action_id,
+            size,
+            submitted_at=now,
+            seen_at=now,
+            expected_end=expected_end,
+            begun_earlier=begun_earlier,
+        )
+        await self.emit(BatchSubmitted, batch=batch, size=size, async_action_id=action_id, how=how)
+
+    def observe_action(self, action_id: str, status: str, progress: int, predicted_end: float | None) -> None:
+        """Note what a poll of the action in flight saw.
+
+        Args:
+            action_id: The action polled.
+            status: Its status.
+            progress: Its ``progress``.
+            predicted_end: When its progress predicts its end (the client's monotonic clock), if it does.
+        """
+        action = self.in_flight
+        if action is None or action.async_action_id != action_id:
+            return
+        now = self.elapsed
+        expected_end = action.expected_end
+        if status in ("DONE", "FAILED"):
+            expected_end = now
+        elif predicted_end is not None:
+            expected_end = predicted_end - self.started
+        elif status == "IN_PROGRESS" and progress > 0:
+            # Its pace since it was sent (an upper bound on the time left: it may have waited in the queue).
+            expected_end = now + (now - action.submitted_at) * (100 - min(progress, 100)) / progress
+        elif expected_end is not None:
+            # Not started yet: it ends no sooner than its whole expected time from now.
+            expected_end = max(expected_end, now + expected_end - action.submitted_at)
+        self.in_flight = attrs.evolve(
+            action, seen_at=now, status=status, progress=progress, expected_end=expected_end
+        )
+
     def snapshot(self) -> ImportProgress:
         """The running totals, with rate and ETA."""
         report = self.report
         elapsed = self.elapsed
         accounted = report.imported + len(report.failed) + len(report.rejected)
+        this_run = accounted - self.carried_over
         total = report.orders if self.source_exhausted else self.total_orders
         budget = self.bulk_budget()
         return ImportProgress(
@@ -236,21 +305,43 @@ class RunContext:
             bulk_calls=report.bulk_calls,
             polls=report.polls,
             elapsed=elapsed,
-            rate=accounted / elapsed if accounted and elapsed > 0 else None,
+            rate=this_run / elapsed if this_run > 0 and elapsed > 0 else None,
             total_orders=total,
-            eta=self._eta(total, accounted, budget),
+            eta=self._eta(total, accounted, budget, elapsed),
             bulk_remaining=budget.remaining if budget else None,
+            carried_over=self.carried_over,
+            batches_carried_over=self.batches_carried_over,
+            in_flight=self.in_flight,
+            wait_ends_at=self.wait_ends_at,
         )
 
-    def _eta(self, total: int | None, accounted: int, budget: RateLimitInfo | None) -> float | None:
-        if total is None or not self.batch_seconds:
+    def _seconds_per_batch(self) -> float | None:
+        """The time a full batch takes, as this run measured it (``None`` before it measured anything)."""
+        if self.batch_seconds:
+            return sum(self.batch_seconds[-5:]) / len(self.batch_seconds[-5:])
+        if self.seconds_per_order is not None:
+            return self.seconds_per_order * self.batch_size
+        action = self.in_flight
+        if action is not None and action.expected_end is not None and not action.begun_earlier:
+            return (action.expected_end - action.submitted_at) * self.batch_size / max(1, action.orders)
+        return None
+
+    def _eta(
+        self, total: int | None, accounted: int, budget: RateLimitInfo | None, now: float
+    ) -> float | None:
+        """What is left of the step under way (a wait, the action in flight), then the batches after it."""
+        per_batch = self._seconds_per_batch()
+        if total is None or per_batch is None:
             return None
-        per_batch = sum(self.batch_seconds[-5:]) / len(self.batch_seconds[-5:])
+        end = step_end(self.in_flight, self.wait_ends_at)
+        step_left = 0.0 if end is None else max(0.0, end - now)
+        in_flight = self.in_flight.orders if self.in_flight is not None else 0
         reset_in = None
         if budget is not None and budget.reset_at is not None:
             reset_in = wait_until_reset(budget.reset_at, self.server_now(), BULK) or 0.0
-        return estimate_eta(
-            remaining_orders=max(0, total - accounted),
+            reset_in = max(0.0, reset_in - step_left)
+        return step_left + estimate_eta(
+            remaining_orders=max(0, total - accounted - in_flight),
             batch_size=self.batch_size,
             seconds_per_batch=per_batch,
             bulk_remaining=budget.remaining if budget else None,

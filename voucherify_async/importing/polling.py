@@ -100,6 +100,15 @@ def first_look(expected: float, policy: ImportPollPolicy) -> float:
     return min(policy.maximum, max(0.0, expected) + OVERSHOOT)
 
 
+def expected_end(schedule: PollSchedule) -> float | None:
+    """When the action most likely ends (monotonic), from the progress seen: halfway between the earliest
+    and the latest end the observations allow, or whichever of them is known (for the progress events)."""
+    earliest, latest = schedule.predicted_end(), schedule.latest_end()
+    if earliest is not None and latest is not None:
+        return (earliest + latest) / 2
+    return earliest if earliest is not None else latest
+
+
 def action_status(action: object) -> str:
     """The action's status as a plain string (the models may hold an enum member)."""
     status = getattr(action, "status", None)
@@ -165,6 +174,7 @@ async def wait_for_action(
         status = action_status(action)
         progress = action.progress or 0
         if status in FINISHED:
+            ctx.observe_action(action_id, status, progress, None)
             await ctx.emit(
                 BatchPolled, batch=batch, async_action_id=action_id, status=status, action_progress=progress
             )
@@ -172,6 +182,7 @@ async def wait_for_action(
         now = clock.monotonic()
         schedule.observe(now, status, progress)
         delay = schedule.next_delay(now)
+        ctx.observe_action(action_id, status, progress, expected_end(schedule))
         await ctx.emit(
             BatchPolled,
             batch=batch,

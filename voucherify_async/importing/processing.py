@@ -29,7 +29,6 @@ from voucherify_async.importing.progress import (
     ActionVanished,
     BatchFinished,
     BatchPrepared,
-    BatchSubmitted,
     DatesReplaced,
     OrdersRejected,
 )
@@ -93,8 +92,9 @@ async def process_batch(ctx: RunContext, batch: Batch, settings: BatchSettings) 
             raise SourceChangedError(
                 f"batch {batch.index} (orders #{batch.first_order} onwards) differs from what the checkpoint "
                 "journal recorded: the source changed since, or a setting that reshapes the orders "
-                "(created_at_metadata, to_wire) differs from the first run's. Import a changed source with a "
-                "new checkpoint.",
+                "(created_at_metadata, to_wire) differs from the first run's. Import new or fixed orders as "
+                "a source of their own (a new checkpoint would send every order of this one again, those "
+                "imported before too).",
                 batch=batch.index,
             )
         ctx.known_action_ids.update(set(record.async_action_ids) - record.examined)
@@ -105,11 +105,16 @@ async def process_batch(ctx: RunContext, batch: Batch, settings: BatchSettings) 
             if part.async_action_id:
                 ctx.known_action_ids.add(part.async_action_id)
         if record.result is not None:
+            # An earlier run's work: accounted for, but not in this run's rate.
+            ctx.carried_over += batch.read
+            ctx.batches_carried_over += 1
             return await _finish(ctx, record.result, batch)
     await ctx.take_project_lock()
     started = ctx.clock.monotonic()
-    calls_before = ctx.report.bulk_calls
+    calls_before, waited_before = ctx.report.bulk_calls, ctx.report.rate_limit_wait
     tally, pending = await _resume(ctx, batch, record, settings)
+    # What an earlier run sent (and this one only waited for, or read back) is not this run's work.
+    carried = batch.read - sum(len(part) for part in pending) if record is not None else 0
     await _work_through(ctx, batch, fingerprint, pending, tally, settings)
     duration = ctx.clock.monotonic() - started
     tally.bulk_calls += ctx.report.bulk_calls - calls_before
@@ -131,7 +136,10 @@ async def process_batch(ctx: RunContext, batch: Batch, settings: BatchSettings) 
     if ctx.journal is not None:
         ctx.journal.record_finished(result, cut_short=batch.cut_short)
     ctx.in_flight_action_id = None
-    ctx.batch_seconds.append(duration)
+    ctx.carried_over += carried
+    if not tally.resumed:  # a batch an earlier run began takes this run less than a whole batch's time
+        # The ETA counts waits for rate limits apart (the budget's, the one under way): not as a batch's time.
+        ctx.batch_seconds.append(duration - (ctx.report.rate_limit_wait - waited_before))
     return await _finish(ctx, result, batch)
 
 
@@ -154,6 +162,7 @@ def _status(statuses: list[str]) -> BatchStatus:
 
 async def _finish(ctx: RunContext, result: BatchResult, batch: Batch) -> BatchResult:
     ctx.report.duplicates.extend(duplicate for duplicate in batch.duplicates if duplicate.sent)
+    ctx.in_flight = None  # its orders are in the report's counts from here on
     ctx.report.add_batch(result)
     await ctx.emit(BatchFinished, result=result)
     return result
@@ -211,7 +220,7 @@ async def _announce(
     ctx: RunContext, index: int, part: Batch, action_id: str, how: Literal["adopted", "reattached"]
 ) -> None:
     ctx.in_flight_action_id = action_id
-    await ctx.emit(BatchSubmitted, batch=index, size=part.size, async_action_id=action_id, how=how)
+    await ctx.announce_action(index, part.size, action_id, how, begun_earlier=True)
 
 
 async def _reattach(
@@ -282,7 +291,7 @@ async def _work_through(
                 await isolate(ctx, batch, positions, part, error, pending, tally, halves)
             continue
         ctx.orders_sent += part.size
-        await ctx.emit(BatchSubmitted, batch=batch.index, size=part.size, async_action_id=action_id, how=how)
+        await ctx.announce_action(batch.index, part.size, action_id, how)
         if how == "adopted":
             result = await settle_adopted(ctx, batch.index, part, action_id, sent_at, settings)
         else:

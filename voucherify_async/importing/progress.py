@@ -20,6 +20,7 @@ from typing import Literal, Protocol
 
 import attrs
 
+from voucherify_async.importing.in_flight import InFlightAction, step_end
 from voucherify_async.importing.report import BatchResult, ImportReport, OrderFailure
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "DatesReplaced",
     "ImportFinished",
     "ImportProgress",
+    "InFlightAction",
     "OrdersRejected",
     "ProgressCallback",
     "ProgressEvent",
@@ -56,14 +58,22 @@ class ImportProgress:
         batches_done: Batches whose async action finished (or that were refused).
         bulk_calls: Import requests sent by this run.
         polls: Async action fetches made by this run.
-        elapsed: Seconds since the run started (client clock).
-        rate: Orders accounted for (imported + failed + rejected) per second of ``elapsed``; ``None`` before
-            anything is accounted for.
+        elapsed: Seconds since the run started (client clock): the *run seconds* the times below are in.
+        rate: Orders this run accounted for (imported + failed + rejected, less ``carried_over``) per second
+            of ``elapsed``; ``None`` before this run accounted for any.
         total_orders: How many orders the source holds, when known (given by the user, or the source is
             exhausted), else ``None``.
-        eta: Estimated seconds until the run ends, counting the bulk call budget (see :func:`estimate_eta`);
-            ``None`` when ``total_orders`` is unknown or nothing has finished yet.
+        eta: Estimated seconds from this moment until the run ends: what is left of a rate-limit wait under
+            way and of the action in flight, then the batches still to send at the pace this run measured,
+            counting the bulk call budget (see :func:`estimate_eta`); ``None`` when ``total_orders`` is
+            unknown or this run has measured no pace yet. :meth:`eta_at` counts it down.
         bulk_remaining: The last seen ``X-Rate-Limit-Remaining`` of the bulk budget, if the server sent one.
+        carried_over: Orders accounted for by an earlier run: batches the checkpoint journal records as
+            finished (read back without any work), and the orders of a batch that an earlier run sent and
+            this one took over (its action reattached); in the counts, not in ``rate``.
+        batches_carried_over: Batches among ``batches_done`` that the journal records as finished.
+        in_flight: The async action the run waits for, as the polls saw it (``None`` between actions).
+        wait_ends_at: When a rate-limit wait under way ends, in run seconds (``None`` when none is).
     """
 
     orders_read: int = 0
@@ -79,11 +89,57 @@ class ImportProgress:
     total_orders: int | None = None
     eta: float | None = None
     bulk_remaining: int | None = None
+    carried_over: int = 0
+    batches_carried_over: int = 0
+    in_flight: InFlightAction | None = None
+    wait_ends_at: float | None = None
 
     @property
     def accounted(self) -> int:
         """Orders whose fate is known: imported + failed + rejected."""
         return self.imported + self.failed + self.rejected
+
+    @property
+    def batches_this_run(self) -> int:
+        """Batches this run finished (``batches_done`` less those read back from the journal)."""
+        return self.batches_done - self.batches_carried_over
+
+    def estimated_accounted(self, at: float | None = None) -> int:
+        """``accounted`` plus the orders of the action in flight estimated done at run second ``at``.
+
+        An estimate (:meth:`InFlightAction.done_share`), for a display between two polls; ``at`` defaults
+        to the moment of the snapshot (``elapsed``).
+        """
+        if self.in_flight is None:
+            return self.accounted
+        return self.accounted + self.in_flight.estimated_done(self.elapsed if at is None else at)
+
+    def estimated_rate(self, at: float) -> float | None:
+        """This run's orders per second at run second ``at``, counting the estimate of the action in flight.
+
+        ``None`` before this run accounted for any order (``rate`` at the very start of the run).
+        """
+        at = max(at, self.elapsed)
+        if at <= 0:
+            return self.rate
+        done = self.estimated_accounted(at) - self.carried_over
+        if self.in_flight is not None and self.in_flight.begun_earlier:
+            done -= self.in_flight.estimated_done(at)
+        return done / at if done > 0 else None
+
+    def eta_at(self, at: float) -> float | None:
+        """``eta`` counted down to run second ``at``.
+
+        The time left of the step under way (a rate-limit wait, the action in flight) runs down to zero and
+        stays there while the step overruns its estimate: the batches after it still take their time.
+        """
+        if self.eta is None:
+            return None
+        end = step_end(self.in_flight, self.wait_ends_at)
+        if end is None:
+            return self.eta
+        after_step = self.eta - max(0.0, end - self.elapsed)
+        return max(0.0, end - at) + max(0.0, after_step)
 
 
 @attrs.frozen

@@ -230,7 +230,12 @@ def stop_refused_import(
     ctx.report.rejected.extend(tally.rejected)
     ctx.in_flight_action_id = None  # every accepted part was waited for: nothing of the batch is running
     unsent = sum(len(part) for part in parts)
-    again = "run again with the same checkpoint" if ctx.journal is not None else "run again"
+    # Without a journal, a run again would send the batches already imported again: say what is left instead.
+    again = (
+        "run again with the same checkpoint"
+        if ctx.journal is not None
+        else f"import the orders from batch {batch.index} on (the batches before it were imported)"
+    )
     message = (
         f"the import stopped after {len(ctx.report.batches)} batches: the server refused the import as a "
         f"whole, not an order of it ({why}): {error} Splitting batch {batch.index} to find offenders would "
