@@ -2,24 +2,29 @@
 
 Each fenced block the README wants tested follows a ``<!-- readme-test: NAME -->`` comment; every ``python``
 block must have one. Programs run as the reader would run them (a subprocess, in a folder holding the files
-they name) with the environment pointing at an emulator on loopback; the web handler is served in-process.
+they name) with the environment pointing at an emulator on loopback. The Examples section runs as one reader
+follows it, in its order: the emulator started by its command, then each example saved in one folder and run
+there, seeing what the steps before it made (the web handler keeps serving while the others run).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import anyio
+import anyio.abc
 import orjson
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
 import voucherify_async as vf
 from voucherify_async.emulator import Emulator
@@ -104,53 +109,225 @@ async def test_demo_command_runs_and_reports(tmp_path: Path) -> None:
     assert "Reading a few back" in output
 
 
-@pytest.mark.anyio
-async def test_web_handler_marks_an_order_paid(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in program_env(emulator.url).items():
-        monkeypatch.setenv(key, value)
-    namespace: dict[str, Any] = {"__name__": "readme_web_handler"}
-    exec(compile(block("web-handler"), "README.md (web handler)", "exec"), namespace)
-    async with vf.AsyncVoucherify(APP_ID, APP_TOKEN, base_url=emulator.url) as client:
-        await client.orders.create({"source_id": "o-1", "status": "CREATED", "amount": 500})
-    async with TestClient(TestServer(namespace["make_app"](), host="127.0.0.1")) as web:
-        paid = await web.post("/orders/o-1/paid")
-        missing = await web.post("/orders/o-404/paid")
-        assert (paid.status, await paid.json()) == (200, {"source_id": "o-1", "status": "PAID"})
-        assert missing.status == 404
+# -- The Examples section, as a reader follows it ---------------------------------------------------------
+
+PORT_HOOK = '''\
+"""Moves each port the README names to the free one the test chose: README_TEST_PORTS, {"8080": 41234}."""
+import json
+import os
+import socket
+
+_moved = {int(port): free for port, free in json.loads(os.environ.get("README_TEST_PORTS", "{}")).items()}
+_bind = socket.socket.bind
 
 
-@pytest.mark.anyio
-async def test_bulk_import_script_imports_and_resumes_from_its_checkpoint(
-    emulator: Emulator, tmp_path: Path
-) -> None:
-    (tmp_path / "bulk_import.py").write_text(block("bulk-import"))
-    orders = [order(1), order(2), order(3, items=[{"source_id": "sku-1", "quantity": 0}])]
-    (tmp_path / "orders.jsonl").write_bytes(b"\n".join(map(orjson.dumps, orders)))
-    first = await run_program([sys.executable, "bulk_import.py"], emulator.url, tmp_path)
-    second = await run_program([sys.executable, "bulk_import.py"], emulator.url, tmp_path)
+def _bind_moved(self, address):
+    if isinstance(address, tuple) and address[1] in _moved:
+        address = (address[0], _moved[address[1]], *address[2:])
+    return _bind(self, address)
+
+
+socket.socket.bind = _bind_moved
+'''
+PORT_IN_TEXT = re.compile(r"(127\.0\.0\.1:|localhost:|--port[ =]|port=)(\d+)")
+DEFAULT_PORT = 8080  # the emulator command's, and aiohttp's web.run_app's for a program that names none
+PROGRESS_LINE = re.compile(r"^([\d,]+) orders done ")
+REPORT_LINE = re.compile(r"^([\d,]+) imported, (\d+) failed, (\d+) rejected$", re.MULTILINE)
+
+
+def examples_section() -> list[tuple[str, str, str]]:
+    """The marked blocks of the README's Examples section, in its order, as (marker, language, text)."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index("\n## Examples\n")
+    end = text.index("\n## ", start + 1)
+    found = []
+    for match in BLOCK.finditer(text, start, end):
+        marker = MARKER.search(text[: match.start()])
+        assert marker, f"an Examples block without a readme-test marker: {match.group(2)[:60]!r}"
+        found.append((marker.group(1), match.group(1), match.group(2)))
+    return found
+
+
+def free_ports(texts: list[str]) -> dict[int, int]:
+    """A free loopback port for each port the texts name, and for the default one."""
+    named = {int(port) for text in texts for _, port in PORT_IN_TEXT.findall(text)} | {DEFAULT_PORT}
+    with contextlib.ExitStack() as sockets:
+        held = []
+        for _ in named:  # all held at once, so no two README ports get the same free one
+            sock = sockets.enter_context(socket.socket())
+            sock.bind(("127.0.0.1", 0))
+            held.append(sock.getsockname()[1])
+    return dict(zip(sorted(named), held, strict=True))
+
+
+class Reader:
+    """A reader working through the Examples: one shell (its exports), one folder, servers left running.
+
+    Programs run as written. Only their ports move: a ``sitecustomize`` hook binds each port the README names
+    to a free one (the same one in every program), so two steps that would collide on a reader's machine
+    collide here too, and no step collides with another test. The exported URLs name the moved ports.
+    """
+
+    def __init__(self, folder: Path, ports: dict[int, int], background: contextlib.AsyncExitStack) -> None:
+        hook = folder.parent / "port-hook"
+        hook.mkdir()
+        (hook / "sitecustomize.py").write_text(PORT_HOOK)
+        self.folder = folder
+        self.ports = ports
+        self.background = background
+        self.env = {key: value for key, value in os.environ.items() if not key.startswith("VOUCHERIFY_")}
+        self.env.update(
+            PYTHONPATH=os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")])),
+            README_TEST_PORTS=orjson.dumps({str(port): free for port, free in ports.items()}).decode(),
+            PYTHONUNBUFFERED="1",  # a background program's lines reach its log at once, as on a terminal
+        )
+        self.web_handler_url = ""
+
+    def moved(self, text: str) -> str:
+        return PORT_IN_TEXT.sub(lambda m: m.group(1) + str(self.ports.get(int(m.group(2)), m.group(2))), text)
+
+    def client(self) -> vf.AsyncVoucherify:
+        """A client of the emulator the reader started, with the credentials the reader exported."""
+        return vf.AsyncVoucherify(
+            self.env["VOUCHERIFY_APP_ID"],
+            self.env["VOUCHERIFY_APP_TOKEN"],
+            base_url=self.env["VOUCHERIFY_BASE_URL"],
+        )
+
+    async def shell(self, lines: str) -> None:
+        """Run console lines: ``export`` sets variables, a trailing ``&`` leaves the program running."""
+        for line in lines.splitlines():
+            words = shlex.split(line.split("#", 1)[0])
+            if words[0] == "export":
+                self.env.update(self.moved(word).split("=", 1) for word in words[1:])  # type: ignore[misc]
+            elif words[-1] == "&":
+                await self.start(command_argv(" ".join(words[:-1])), ready=r"^http://\S+$")
+            else:
+                code, output = await self.run(command_argv(line))
+                assert code == 0, f"{line}\n{output}"
+
+    async def mark_paid(self, source_id: str) -> tuple[int, Any]:
+        """POST to the web handler's route, as ``curl -X POST`` would; its status and JSON body."""
+        async with aiohttp.ClientSession() as session:
+            url = f"{self.web_handler_url}/orders/{source_id}/paid"
+            async with session.post(url) as answer:
+                body = await answer.json() if answer.content_type == "application/json" else None
+                return answer.status, body
+
+    async def run(self, argv: list[str]) -> tuple[int, str]:
+        done = await anyio.run_process(
+            argv, env=self.env, cwd=self.folder, check=False, stdin=subprocess.DEVNULL
+        )
+        return done.returncode, (done.stdout + done.stderr).decode()
+
+    async def start(self, argv: list[str], ready: str) -> re.Match[str]:
+        """Start a program in the background; the first match of ``ready`` in its output, once it shows."""
+        log = self.folder.parent / f"{Path(argv[-1]).name}.log"
+        with log.open("wb") as output:
+            process = await anyio.open_process(
+                argv, env=self.env, cwd=self.folder, stdin=subprocess.DEVNULL, stdout=output, stderr=output
+            )
+        self.background.push_async_callback(stop, process)
+        while True:
+            output_so_far = log.read_text(errors="replace")
+            if shown := re.search(ready, output_so_far, re.MULTILINE):
+                return shown
+            assert process.returncode is None, f"{shlex.join(argv)} ended:\n{output_so_far}"
+            await anyio.sleep(0.05)
+
+
+async def stop(process: anyio.abc.Process) -> None:
+    """Ctrl-C's cousin SIGTERM, which the emulator and aiohttp both end on; a kill after 5 s."""
+    with anyio.CancelScope(shield=True):
+        if process.returncode is None:
+            process.terminate()
+            with anyio.move_on_after(5):
+                await process.wait()
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def start_the_emulator(reader: Reader, text: str) -> None:
+    await reader.shell(text)
+    async with reader.client() as client:
+        await client.orders.list(limit=1)  # the exported credentials and URL reach the emulator started
+
+
+async def serve_the_web_handler(reader: Reader, text: str) -> None:
+    (reader.folder / "web_handler.py").write_text(text)
+    running = await reader.start([sys.executable, "web_handler.py"], ready=r"Running on http://[^:]+:(\d+)")
+    reader.web_handler_url = f"http://127.0.0.1:{running.group(1)}"
+    assert await reader.mark_paid("o-none") == (404, None)  # the emulator holds no orders yet
+
+
+async def make_the_orders_file(reader: Reader, text: str) -> None:
+    (reader.folder / "make_orders.py").write_text(text)
+    code, output = await reader.run([sys.executable, "make_orders.py"])
+    assert code == 0, output
+
+
+async def import_in_bulk_twice(reader: Reader, text: str) -> None:
+    (reader.folder / "bulk_import.py").write_text(text)
+    first = await reader.run([sys.executable, "bulk_import.py"])
     assert first[0] == 0, first[1]
-    assert "2 imported, 0 failed, 1 rejected" in first[1]
-    assert "o-3: " in first[1]
-    assert second[0] == 0, second[1]
-    assert emulator.project(APP_ID).import_requests == 1  # the second run found every batch in the journal
+    records = (reader.folder / "orders.jsonl").read_bytes().splitlines()
+    async with reader.client() as client:
+        imports = (await client.async_actions.list(limit=100)).async_actions
+        second = await reader.run([sys.executable, "bulk_import.py"])
+        again = (await client.async_actions.list(limit=100)).async_actions
+    assert len(again) == len(imports), "the second run should find every batch in the journal"
+    for code, output in (first, second):
+        assert code == 0, output
+        report = REPORT_LINE.search(output)
+        assert report, output
+        imported, failed, rejected = (int(count.replace(",", "")) for count in report.groups())
+        assert imported + failed + rejected == len(records), output
+        assert len([line for line in output.splitlines() if line.startswith("  ")]) == failed + rejected
+        progress = [line for line in output.splitlines() if PROGRESS_LINE.match(line)]
+        assert len(progress) == len(set(progress)), f"a progress line said twice:\n{output}"
+        assert progress[-1].startswith(f"{len(records):,} orders done "), output
+    # The web handler, still serving, marks an order the import made.
+    source_id = orjson.loads(records[0])["source_id"]
+    assert await reader.mark_paid(source_id) == (200, {"source_id": source_id, "status": "PAID"})
 
 
-@pytest.mark.anyio
-async def test_worker_imports_the_queue_in_batches(emulator: Emulator, tmp_path: Path) -> None:
-    (tmp_path / "worker.py").write_text(block("worker"))
-    code, output = await run_program([sys.executable, "worker.py"], emulator.url, tmp_path)
+async def run_the_worker(reader: Reader, text: str) -> None:
+    (reader.folder / "worker.py").write_text(text)
+    code, output = await reader.run([sys.executable, "worker.py"])
     assert code == 0, output
     assert [line.split(":")[0] for line in output.splitlines()] == ["batch 1", "batch 2"]
-    assert len(emulator.project(APP_ID).orders) == 2500
+
+
+async def pass_the_pytest_example(reader: Reader, text: str) -> None:
+    (reader.folder / "test_example.py").write_text(text)
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_example.py"]
+    code, output = await reader.run(argv)
+    assert code == 0, output
+    assert "2 passed" in output
+
+
+STEPS = {
+    "emulator": start_the_emulator,
+    "web-handler": serve_the_web_handler,
+    "make-orders": make_the_orders_file,
+    "bulk-import": import_in_bulk_twice,
+    "worker": run_the_worker,
+    "pytest-fixture": pass_the_pytest_example,
+}
 
 
 @pytest.mark.anyio
-async def test_pytest_fixture_example_passes(tmp_path: Path) -> None:
-    (tmp_path / "test_example.py").write_text(block("pytest-fixture"))
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_example.py"]
-    code, output = await run_program(argv, "http://127.0.0.1:9", tmp_path)
-    assert code == 0, output
-    assert "2 passed" in output
+async def test_examples_run_as_written_in_the_order_given(tmp_path: Path) -> None:
+    blocks = examples_section()
+    assert {marker for marker, _, _ in blocks} <= set(STEPS), "a new example needs its step here"
+    folder = tmp_path / "examples"
+    folder.mkdir()
+    with anyio.fail_after(40):  # within pytest's 60 s, so a hung program fails here, naming its step
+        async with contextlib.AsyncExitStack() as background:
+            reader = Reader(folder, free_ports([text for _, _, text in blocks]), background)
+            for marker, _, text in blocks:
+                await STEPS[marker](reader, text)
 
 
 def test_configuration_examples_build_clients() -> None:

@@ -249,6 +249,23 @@ async def test_a_refused_connection_is_not_sent_and_is_retried(clock: vf.ManualC
     assert len(clock.sleeps) == 3
 
 
+async def test_a_refused_connection_names_the_host_and_the_cause() -> None:
+    port = closed_port()
+    async with vf.AsyncVoucherify("app", "token", base_url=f"http://127.0.0.1:{port}") as client:
+        with pytest.raises(vf.APIConnectionError) as caught:
+            await client.with_options(max_retries=0).orders.get("o-1")
+    assert (caught.value.host, caught.value.reason) == (f"127.0.0.1:{port}", "connection refused")
+    assert f"could not connect to 127.0.0.1:{port} (connection refused)" in str(caught.value)
+
+
+async def test_a_host_name_that_does_not_resolve_says_so() -> None:
+    async with vf.AsyncVoucherify("app", "token", base_url="http://voucherify-typo.invalid") as client:
+        with pytest.raises(vf.APIConnectionError) as caught:
+            await client.with_options(max_retries=0).orders.get("o-1")
+    assert caught.value.host == "voucherify-typo.invalid:80"
+    assert caught.value.reason.startswith("host name not found")
+
+
 async def test_a_slow_answer_raises_a_timeout(emulator: Emulator, client: vf.AsyncVoucherify) -> None:
     emulator.add_fault(Fault("latency", route=ORDERS, delay=0.3))
     with pytest.raises(vf.APITimeoutError) as caught:

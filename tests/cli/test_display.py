@@ -15,6 +15,7 @@ from voucherify_async.cli.display import (
     format_duration,
     render_bar,
 )
+from voucherify_async.importing.in_flight import InFlightAction
 from voucherify_async.importing.progress import (
     BatchFinished,
     BatchPolled,
@@ -167,3 +168,101 @@ async def test_keep_alive_counts_a_wait_down_each_second() -> None:
         tasks.cancel_scope.cancel()
     assert "next in 0:59" in terminal.getvalue()
     assert "next in 0:58" in terminal.getvalue()
+
+
+def running_batch(*, elapsed: float = 10.0) -> BatchSubmitted:
+    """Batch 3 of 5 just submitted, 4,000 orders accounted for; its action is expected to take 4 s, and 8 s
+    of work follow it."""
+    action = InFlightAction(
+        3, "aa_3", 2000, submitted_at=elapsed, seen_at=elapsed, expected_end=elapsed + 4.0
+    )
+    progress = ImportProgress(
+        imported=4000,
+        batches_done=2,
+        polls=5,
+        elapsed=elapsed,
+        rate=400.0,
+        total_orders=10_000,
+        eta=12.0,
+        in_flight=action,
+    )
+    return BatchSubmitted(progress, batch=3, size=2000, async_action_id="aa_3")
+
+
+def test_between_two_polls_the_counts_and_the_eta_move_as_estimates() -> None:
+    state = DisplayState()
+    state.update(running_batch(), now=NOW)
+    first, second, third = (render_bar(state, now=NOW + seconds, width=200) for seconds in (0, 1, 2))
+    assert "40% 4,000/10,000" in first  # exact, as the report counts
+    assert "~45% ~4,500/10,000" in second  # estimated, and marked so
+    assert "~50% ~5,000/10,000" in third
+    assert ("ETA 0:12" in first, "ETA 0:11" in second, "ETA 0:10" in third) == (True, True, True)
+    assert ("400/s" in first, "409/s" in second, "417/s" in third) == (True, True, True)
+
+
+def test_the_bar_shows_an_actions_status_only_as_a_poll_saw_it() -> None:
+    state = DisplayState()
+    state.update(running_batch(), now=NOW)
+    submitted = render_bar(state, now=NOW + 1, width=200)
+    state.update(polled(4000, status="IN_PROGRESS", action_progress=40), now=NOW + 2)
+    assert "batch 3 submitted" in submitted
+    assert "ENQUEUED" not in submitted  # nothing looked at the action yet
+    assert "batch 3 IN_PROGRESS 40%" in render_bar(state, now=NOW + 2, width=200)
+
+
+def test_the_bar_shows_the_elapsed_time_and_the_polls_spent() -> None:
+    state = DisplayState()
+    state.update(running_batch(elapsed=70.0), now=NOW)
+    line = render_bar(state, now=NOW + 2, width=200)
+    assert "elapsed 1:12" in line
+    assert "polls 5" in line
+
+
+def test_the_eta_of_a_rate_limit_wait_counts_the_wait_down_with_it() -> None:
+    progress = ImportProgress(
+        imported=400, batches_done=2, elapsed=10.0, rate=40.0, total_orders=800, eta=605.0, wait_ends_at=610.0
+    )
+    state = DisplayState()
+    state.update(RateLimitWait(progress, 600, until=NOW + 600, limit_type=None, reason="429"), now=NOW)
+    line = render_bar(state, now=NOW + 100, width=200)
+    assert "retry in 8:20" in line
+    assert "ETA 8:25" in line  # what is left of the wait, then the 400 orders left
+    assert "  4/s  " in line  # 400 orders in 110 s: the rate does not stand still either
+
+
+def test_a_resumed_run_shows_no_rate_of_orders_an_earlier_run_imported() -> None:
+    progress = ImportProgress(
+        imported=6000,
+        batches_done=3,
+        carried_over=6000,
+        batches_carried_over=3,
+        elapsed=1.0,
+        total_orders=10_000,
+    )
+    state = DisplayState()
+    state.update(BatchSubmitted(progress, batch=4, size=2000, async_action_id="aa_4"), now=NOW)
+    line = render_bar(state, now=NOW + 1, width=200)
+    assert "/s" not in line
+    assert "ETA ?" in line
+
+
+def test_a_narrow_terminal_keeps_the_estimate_the_batch_and_the_eta() -> None:
+    state = DisplayState()
+    state.update(running_batch(), now=NOW)
+    line = render_bar(state, now=NOW + 1, width=40)
+    assert len(line) < 40, line
+    assert line == "~45%  batch 3 submitted  ETA 0:11"
+
+
+@pytest.mark.anyio
+async def test_the_live_line_moves_on_between_events() -> None:
+    clock, terminal = vf.ManualClock(start=NOW), FakeTerminal()
+    display = ProgressDisplay(terminal, mode="bar", clock=clock)
+    display(running_batch())
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(display.keep_alive)
+        while len(clock.sleeps) < 3:
+            await anyio.lowlevel.checkpoint()
+        tasks.cancel_scope.cancel()
+    assert "~4,500/10,000" in terminal.getvalue()
+    assert "~5,000/10,000" in terminal.getvalue()

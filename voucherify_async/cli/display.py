@@ -1,10 +1,11 @@
 """What the ``import`` and ``demo`` commands show while they work (the summary at the end: :mod:`.summary`).
 
 On a terminal, one live line is redrawn in place (``\\r`` and an ANSI erase-to-end-of-line): orders accounted
-for out of the total, batches, the current async action's status and progress, a rate-limit wait with its
-countdown, the rate and the ETA. Anywhere else (a log file, CI, a pipe) it prints one plain line per step
-worth a line. Both are fed by the batcher's progress events (:mod:`voucherify_async.importing.progress`),
-and use only the standard library.
+for out of the total, batches, the current async action's status and progress as its last poll saw them, a
+rate-limit wait with its countdown, the polls spent, the elapsed time, the rate and the ETA. Between two
+events it moves on by itself (the batcher's estimates of the action in flight, marked ``~``). Anywhere else
+(a log file, CI, a pipe) it prints one plain line per step worth a line. Both are fed by the batcher's
+progress events (:mod:`voucherify_async.importing.progress`), and use only the standard library.
 """
 
 from __future__ import annotations

@@ -159,7 +159,8 @@ class RunContext:
         self.seconds_per_order: float | None = None
         """How long the last action took per order (for the first poll of the next one)."""
         self.carried_over = 0
-        """Orders of batches the journal records as finished: accounted for, but no work of this run."""
+        """Orders an earlier run sent (batches the journal records as finished, a part reattached): accounted
+        for, but no work of this run."""
         self.batches_carried_over = 0
         self.in_flight: InFlightAction | None = None
         """The action waited for, as the polls saw it (for the progress events' estimates)."""
