@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import anyio
 import orjson
 
 import voucherify_async as vf
 from voucherify_async.emulator import Fault
+from voucherify_async.importing.batcher import ImportBatcher
 
 
 def make_orders(count: int, *, start: int = 0, **extra: Any) -> list[dict[str, Any]]:
@@ -35,3 +37,20 @@ def cut_journal_after_last(journal: Path, event: str, batch: int) -> None:
     steps = [orjson.loads(line) for line in lines]
     keep = max(i for i, step in enumerate(steps) if step["event"] == event and step.get("batch") == batch)
     journal.write_bytes(b"".join(lines[: keep + 1]))
+
+
+async def stop_at_submission(batcher: ImportBatcher, orders: Any, *, batch: int = 1) -> str:
+    """Run ``batcher`` until the import of ``batch`` is accepted, then stop it as a kill would (the journal,
+    if any, ends there); return that import's action id."""
+    action_id = ""
+    with anyio.CancelScope() as scope:
+
+        def stop(event: vf.ProgressEvent) -> None:
+            nonlocal action_id
+            if isinstance(event, vf.BatchSubmitted) and event.batch == batch:
+                action_id = event.async_action_id
+                scope.cancel()
+
+        batcher.on_progress = stop
+        await batcher.run(orders)
+    return action_id

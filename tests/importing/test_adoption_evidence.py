@@ -6,10 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import anyio
 import orjson
 import pytest
-from batcher_scenarios import assert_accounted, cut_journal_after_last, import_fault, make_orders
+from batcher_scenarios import (
+    assert_accounted,
+    cut_journal_after_last,
+    import_fault,
+    make_orders,
+    stop_at_submission,
+)
 
 import voucherify_async as vf
 from voucherify_async.emulator import Emulator
@@ -138,13 +143,7 @@ async def test_a_resume_pages_back_past_a_hundred_newer_actions(
 ) -> None:
     journal = tmp_path / "import.journal"
     orders = make_orders(4)
-    with anyio.CancelScope() as scope:
-
-        def stop(event: vf.ProgressEvent) -> None:
-            if isinstance(event, vf.BatchSubmitted) and event.batch == 2:
-                scope.cancel()
-
-        await ImportBatcher(client, batch_size=2, checkpoint=journal, on_progress=stop).run(orders)
+    await stop_at_submission(ImportBatcher(client, batch_size=2, checkpoint=journal), orders, batch=2)
     cut_journal_after_last(journal, "submitting", 2)  # killed before the answer of batch 2 was recorded
     busy = await clients(emulator)
     for n in range(101):  # a busy project: other workers' imports since the stop
@@ -166,13 +165,7 @@ async def test_a_resumed_run_passes_over_another_workers_import_queued_before_it
     journal, orders = tmp_path / "run.journal", make_orders(3)
     worker_b = await clients(emulator)
     b_action = await worker_b.orders.import_orders(make_orders(3, start=100))
-    with anyio.CancelScope() as scope:
-
-        def stop(event: vf.ProgressEvent) -> None:
-            if isinstance(event, vf.BatchSubmitted):
-                scope.cancel()
-
-        await ImportBatcher(client, checkpoint=journal, on_progress=stop).run(orders)
+    await stop_at_submission(ImportBatcher(client, checkpoint=journal), orders)
     cut_journal_after_last(journal, "submitting", 1)  # killed before the answer was recorded
     report = await ImportBatcher(client, checkpoint=journal).run(orders)
     ours = emulator.project("app").async_actions[-1]["id"]

@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import anyio
 import orjson
 import pytest
-from batcher_scenarios import assert_accounted, make_orders
+from batcher_scenarios import assert_accounted, make_orders, stop_at_submission
 
 import voucherify_async as vf
 from voucherify_async.emulator import Emulator
@@ -20,17 +19,7 @@ async def _stopped_after_submitting(
     client: vf.AsyncVoucherify, journal: Path, orders: list[dict[str, Any]]
 ) -> str:
     """Run until the first batch's import was accepted, then stop (a kill, as far as the journal goes)."""
-    action_id = ""
-    with anyio.CancelScope() as scope:
-
-        def stop(event: vf.ProgressEvent) -> None:
-            nonlocal action_id
-            if isinstance(event, vf.BatchSubmitted):
-                action_id = event.async_action_id
-                scope.cancel()
-
-        await ImportBatcher(client, checkpoint=journal, on_progress=stop).run(orders)
-    return action_id
+    return await stop_at_submission(ImportBatcher(client, checkpoint=journal), orders)
 
 
 def _steps(journal: Path, event: str) -> list[dict[str, object]]:
