@@ -110,9 +110,50 @@ async def test_unknown_export_field_is_the_api_400(api: Api) -> None:
     assert error["key"] == "invalid_export_fields"
 
 
-async def test_default_fields_are_the_spec_order_fields(api: Api) -> None:
-    export = await _export(api, fields=None)
-    assert "total_amount" in export["parameters"]["fields"]
+async def test_an_empty_export_has_the_three_default_fields(api: Api) -> None:
+    await api.call("POST", "/v1/orders", json=order("o-1"))
+    status, export, _ = await api.call("POST", "/v1/orders/export", json={})
+    assert status == 200
+    _, fetched, _ = await api.call("GET", f"/v1/exports/{export['id']}")
+    _, text = await _download(api, fetched["result"]["url"])
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["ID", "Source ID", "Status"]
+    assert rows[1][1:] == ["o-1", "PAID"]
+
+
+async def test_parameters_without_fields_give_the_default_fields_too(api: Api) -> None:
+    export = await _export(api, fields=None, order="created_at")
+    _, fetched, _ = await api.call("GET", f"/v1/exports/{export['id']}")
+    _, text = await _download(api, fetched["result"]["url"])
+    assert text.splitlines() == ["ID,Source ID,Status"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"parameters": {}},
+        {"parameters": {"fields": ["id", "source_id"]}},
+        {"parameters": {"filters": {"status": {"conditions": {"$in": ["PAID"]}}}}},
+        {"parameters": {"order": "-updated_at", "fields": ["metadata.channel"]}},
+    ],
+)
+async def test_answer_echoes_only_the_parameters_sent(api: Api, body: dict[str, Any]) -> None:
+    status, export, _ = await api.call("POST", "/v1/orders/export", json=body)
+    _, fetched, _ = await api.call("GET", f"/v1/exports/{export['id']}")
+    assert status == 200
+    validate(export, "OrdersExportCreateResponseBody")
+    assert export.get("parameters") == body.get("parameters")
+    assert fetched.get("parameters") == body.get("parameters")
+
+
+async def test_download_is_text_plain_as_the_spec_declares(api: Api) -> None:
+    export = await _export(api)
+    _, fetched, _ = await api.call("GET", f"/v1/exports/{export['id']}")
+    async with api.session.get(fetched["result"]["url"]) as response:
+        assert response.status == 200
+        assert response.content_type == "text/plain"
+        assert response.charset == "utf-8"
 
 
 async def test_deleted_export_is_gone(api: Api) -> None:

@@ -224,6 +224,38 @@ async def test_a_download_path_without_a_host_is_fetched_from_the_download_host(
     assert "X-App-Token" not in downloads[0].headers
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain; charset=utf-8",  # the spec's type (exports.json, download-export), the emulator's
+        "text/csv; charset=utf-8",
+        "text/csv",
+        "application/octet-stream",
+    ],
+)
+async def test_download_and_rows_read_the_file_whatever_its_content_type(
+    web_server: StartServer, clock: vf.ManualClock, content_type: str
+) -> None:
+    async def export(request: web.Request) -> web.Response:
+        url = f"{request.url.origin()}/download/exp_1?token=t"
+        return web.json_response({"id": "exp_1", "status": "DONE", "result": {"url": url}})
+
+    async def download(request: web.Request) -> web.Response:
+        return web.Response(body=b"Source ID,Status\no-1,PAID\n", headers={"Content-Type": content_type})
+
+    app = web.Application()
+    app.router.add_get("/v1/exports/exp_1", export)
+    app.router.add_get("/download/exp_1", download)
+    base_url = await web_server(app)
+
+    async with vf.AsyncVoucherify("app", "token", base_url=base_url, clock=clock) as client:
+        data = b"".join([chunk async for chunk in client.exports.download("exp_1")])
+        rows = [row async for row in client.exports.rows("exp_1")]
+
+    assert data == b"Source ID,Status\no-1,PAID\n"
+    assert rows == [{"Source ID": "o-1", "Status": "PAID"}]
+
+
 async def test_rows_of_a_file_that_is_not_utf8_raise_unexpected_answer(
     web_server: StartServer, clock: vf.ManualClock
 ) -> None:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 PUBLIC_ROUTES = frozenset({"POST /v1/oauth/token", "GET /download/v1/exports/{id}"})
 """Routes that take no API credentials (the token exchange; the download checks its own token)."""
-BULK_ROUTES = frozenset({"POST /v1/orders/import", "POST /v1/orders/export"})
+BULK_ROUTES = frozenset({"POST /v1/orders/import", "POST /v1/orders/export", "POST /v1/exports"})
 """Routes budgeted as bulk API calls."""
 
 IMPORT_STEP = 0.02

@@ -1,11 +1,17 @@
-"""Order exports: POST /v1/orders/export, GET/DELETE /v1/exports/{id}, GET /v1/exports, the CSV download.
+"""Exports of orders: POST /v1/orders/export and POST /v1/exports, GET/DELETE /v1/exports/{id},
+GET /v1/exports, the CSV download.
 
 An export is ``SCHEDULED`` when created, ``IN_PROGRESS`` after half the emulator's ``export_delay`` and
 ``DONE`` after all of it; then ``result.url`` points at the CSV. The real API serves the file from the
 cluster's ``download`` host at ``/v1/exports/{id}?token=...`` (``exports.json``, "Download Export"); the
-emulator has one host, so it serves the file under ``/download/v1/exports/{id}?token=...``. The download
-takes no API credentials, only the export's token. The CSV's header row names the fields the way the
-spec's example of a CSV does (``ID,Code,Voucher Type,Value``): words capitalised, ``id`` as ``ID``.
+emulator has one host, so it serves the file under ``/download/v1/exports/{id}?token=...``: a client of the
+download host takes ``{emu.url}/download`` as that host's base URL. The download takes no API credentials,
+only the export's token, and is ``text/plain`` as the spec declares it (the official Python SDK refuses any
+other type, ``text/csv`` included). The CSV's header row names the fields the way the spec's example of a
+CSV does (``ID,Code,Voucher Type,Value``): words capitalised, ``id`` as ``ID``.
+
+Where the spec's text and its schemas or examples differ (default fields, the echo of ``parameters``,
+``metadata.<key>`` fields), the emulator follows the text: see the package's docstring.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from aiohttp import web
 from voucherify_async.emulator.export_filters import field_value, filter_problem, matches
 from voucherify_async.emulator.request_context import (
     ANY_ID,
+    ErrorAnswer,
     emulator_of,
     path_id,
     project_of,
@@ -54,6 +61,23 @@ ORDER_EXPORT_FIELDS = (
 )
 """``ExportOrderFields`` in ``orders.json``; ``metadata.<key>`` is allowed too (the spec's own example)."""
 
+DEFAULT_ORDER_EXPORT_FIELDS = ("id", "source_id", "status")
+"""The fields of an export that names none (``orders.json``: "Passing an empty JSON will generate a file
+containing three default fields")."""
+
+EXPORTED_OBJECTS = (
+    "voucher",
+    "redemption",
+    "publication",
+    "customer",
+    "order",
+    "points_expiration",
+    "voucher_transactions",
+    "product",
+    "sku",
+)
+"""What ``POST /v1/exports`` exports (``exports.json``, create-export); the emulator holds orders only."""
+
 EXPORT_ORDERS = ("-created_at", "created_at", "-updated_at", "updated_at", "-status", "status")
 LIST_ORDERS = ("created_at", "-created_at", "status", "-status")
 
@@ -64,7 +88,10 @@ class ExportRecord:
 
     id: str
     created_at: float
-    parameters: dict[str, Any]
+    parameters: dict[str, Any] | None
+    """The ``parameters`` as the client sent them (``None``: not sent), echoed as they are."""
+    fields: list[str]
+    """The columns of the file: the fields asked for, or :data:`DEFAULT_ORDER_EXPORT_FIELDS`."""
     token: str = dataclasses.field(repr=False)  # a secret of the download URL: never shown
     rows: list[dict[str, Any]] = dataclasses.field(repr=False)
     """The orders as they were when the export was created."""
@@ -82,18 +109,20 @@ class ExportRecord:
         result = None
         if status == "DONE":
             result = {"url": f"{base_url}/download/v1/exports/{self.id}?token={self.token}"}
-        return {
+        wire: dict[str, Any] = {
             "id": self.id,
             "object": "export",
             "created_at": iso_time(self.created_at),
             "status": status,
             "channel": "API",
             "exported_object": "order",
-            "parameters": self.parameters,
-            "result": result,
-            # The spec types user_id a string in ExportScheduledBase but its examples send null.
-            "user_id": None,
         }
+        if self.parameters is not None:
+            wire["parameters"] = self.parameters
+        wire["result"] = result
+        # The spec types user_id a string in ExportScheduledBase but its examples send null.
+        wire["user_id"] = None
+        return wire
 
 
 def header_of(field: str) -> str:
@@ -132,49 +161,77 @@ def _known_field(field: object) -> bool:
     return isinstance(field, str) and (field in ORDER_EXPORT_FIELDS or field.startswith("metadata."))
 
 
-def _parse_parameters(body: Any) -> dict[str, Any] | web.Response:
-    if not isinstance(body, dict):
-        return error_response(400, "Request body must be an object")
-    parameters = body.get("parameters", {})
+def _invalid(details: str, *, key: str | None = None, message: str | None = None) -> ErrorAnswer:
+    return ErrorAnswer(error_response(400, details, key=key, message=message))
+
+
+def _not_one_of(name: str, allowed: tuple[str, ...]) -> ErrorAnswer:
+    # The API's wording (exports.json, create-export, 400 example "Invalid Payload").
+    return _invalid(f"Property .{name} should be equal to one of the allowed values [ {', '.join(allowed)} ]")
+
+
+def _check_parameters(parameters: Any) -> None:
+    """Raise the API's 400 for order export ``parameters`` it would refuse."""
     if not isinstance(parameters, dict):
-        return error_response(400, "Property .parameters must be an object")
-    fields = parameters.get("fields", list(ORDER_EXPORT_FIELDS))
-    if not isinstance(fields, list) or not fields:
-        return error_response(400, "Property .parameters.fields must be a non-empty array")
+        raise _invalid("Property .parameters must be an object")
+    fields = parameters.get("fields", DEFAULT_ORDER_EXPORT_FIELDS)
+    if not isinstance(fields, (list, tuple)) or not fields:
+        raise _invalid("Property .parameters.fields must be a non-empty array")
     if not all(_known_field(field) for field in fields):
         details = f"Unsupported field used. Allowed fields: {', '.join(ORDER_EXPORT_FIELDS)}"
-        return error_response(400, details, key="invalid_export_fields", message="Invalid Export")
-    order = parameters.get("order", "-created_at")
-    if order not in EXPORT_ORDERS:
-        allowed = ", ".join(EXPORT_ORDERS)
-        details = f"Property .parameters.order should be equal to one of the allowed values [ {allowed} ]"
-        return error_response(400, details)
-    result: dict[str, Any] = {"order": order, "fields": fields}
-    if "filters" in parameters:
-        if problem := filter_problem(parameters["filters"]):
-            return error_response(400, problem)
-        result["filters"] = parameters["filters"]
-    return result
+        raise _invalid(details, key="invalid_export_fields", message="Invalid Export")
+    if parameters.get("order", EXPORT_ORDERS[0]) not in EXPORT_ORDERS:
+        raise _not_one_of("parameters.order", EXPORT_ORDERS)
+    if "filters" in parameters and (problem := filter_problem(parameters["filters"])):
+        raise _invalid(problem)
 
 
-async def create_export(request: web.Request) -> web.Response:
-    """POST /v1/orders/export: an export ``SCHEDULED`` with the requested fields."""
-    parameters = _parse_parameters(await read_json(request))
-    if isinstance(parameters, web.Response):
-        return parameters
+def _schedule(request: web.Request, body: dict[str, Any]) -> web.Response:
+    """Check the ``parameters`` of ``body``, store the export of the orders they choose, answer it."""
+    sent = body.get("parameters")
+    parameters = {} if sent is None else sent
+    _check_parameters(parameters)
     project = project_of(request)
+    now = project.catch_up()
     filters = parameters.get("filters") or {}
-    chosen = [record for record in project.orders.values() if matches(record, filters)]
-    records = _sorted(chosen, parameters["order"])
+    chosen = [record for record in project.orders.values() if matches(record, filters, now)]
     export = ExportRecord(
         id=random_id("exp_"),
-        created_at=project.time_source(),
-        parameters=parameters,
+        created_at=now,
+        parameters=sent,
+        fields=list(parameters.get("fields", DEFAULT_ORDER_EXPORT_FIELDS)),
         token=secrets.token_urlsafe(24),
-        rows=records,
+        rows=_sorted(chosen, parameters.get("order", EXPORT_ORDERS[0])),
     )
     project.exports[export.id] = export
     return json_response(export.to_wire("SCHEDULED", emulator_of(request).url))
+
+
+async def create_order_export(request: web.Request) -> web.Response:
+    """POST /v1/orders/export: an export of orders, ``SCHEDULED``."""
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise _invalid("Request body must be an object")
+    return _schedule(request, body)
+
+
+async def create_export(request: web.Request) -> web.Response:
+    """POST /v1/exports: an export of ``exported_object`` ``order``, as POST /v1/orders/export makes.
+
+    Other objects the API exports (vouchers, customers...) are not held by the emulator: a 400 says so.
+    """
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise _invalid("Request body must be an object")
+    exported = body.get("exported_object")
+    if exported not in EXPORTED_OBJECTS:
+        raise _not_one_of("exported_object", EXPORTED_OBJECTS)
+    if exported != "order":
+        raise _invalid(
+            f"The emulator holds orders only: it cannot export {exported} objects; "
+            'exported_object "order" is served'
+        )
+    return _schedule(request, body)
 
 
 def _find(request: web.Request) -> ExportRecord | None:
@@ -237,14 +294,15 @@ async def download_export(request: web.Request) -> web.Response:
             return error_response(401)
         if export.status(emu.time_source(), emu.export_delay) != "DONE":
             return not_found("export", export_id)
-        text = render_csv(export.parameters["fields"], export.rows)
-        return web.Response(text=text, content_type="text/csv")
+        # text/plain, as the spec declares (exports.json, download-export, 200).
+        return web.Response(text=render_csv(export.fields, export.rows), content_type="text/plain")
     return error_response(401)
 
 
 def add_routes(app: web.Application) -> None:
     """Register the export routes."""
-    app.router.add_post("/v1/orders/export", create_export)
+    app.router.add_post("/v1/orders/export", create_order_export)
+    app.router.add_post("/v1/exports", create_export)
     app.router.add_get("/v1/exports", list_exports)
     app.router.add_get("/v1/exports/" + ANY_ID, get_export)
     app.router.add_delete("/v1/exports/" + ANY_ID, delete_export)
