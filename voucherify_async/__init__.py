@@ -22,6 +22,7 @@ from voucherify_async._errors import (
     ServerError,
     VoucherifyError,
 )
+from voucherify_async._logging import log_from_environment
 from voucherify_async._polling import PollPolicy
 from voucherify_async._rate_limit import DEFAULT_MAX_RETRIES, RateLimitInfo, RetryPolicy
 from voucherify_async._timeout import Timeout
@@ -189,3 +190,5 @@ __all__ = [
     "read_jsonl",
     "read_orders",
 ]
+
+log_from_environment()  # VOUCHERIFY_LOG=debug|info: a stderr handler, read once, at import (see _logging)

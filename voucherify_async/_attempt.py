@@ -174,7 +174,7 @@ def _query(params: Mapping[str, Any] | None) -> dict[str, str | int | float] | N
 
 def _log_answer(method: str, url: URL, status: int, elapsed: float, request_id: str | None) -> None:
     # Only the path: a download URL carries its token in the query string.
-    logger.debug("%s %s -> %d in %.3f s (request id %s)", method, url.path, status, elapsed, request_id)
+    logger.info("%s %s -> %d in %.3f s (request id %s)", method, url.path, status, elapsed, request_id)
 
 
 def _decode(raw: bytes, method: str, url: URL) -> Any:

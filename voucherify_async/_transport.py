@@ -260,13 +260,13 @@ class Transport:
                 if not auth.invalidate(auth_headers):
                     raise
                 renewed_credentials = True
-                logger.info("%s %s: credentials refused (401), renewing them once", method, url.path)
+                logger.debug("%s %s: credentials refused (401), renewing them once", method, url.path)
             except (APIError, APIConnectionError) as error:
                 if retries >= max_retries or not self.retry_policy.may_retry(error, idempotent=idempotent):
                     raise
                 delay = self._retry_delay(error, retries)
                 self._check_deadline(delay, error)
-                logger.warning(
+                logger.debug(
                     "%s %s failed (%s); retry %d of %d in %.3f s", method, url.path, error, retries + 1,
                     max_retries, delay,
                 )  # fmt: skip
@@ -302,7 +302,7 @@ class Transport:
             return
         if anyio.current_time() + wait >= anyio.current_effective_deadline():
             return  # Sent anyway: its 429 is raised as usual, instead of a sleep into a cancellation.
-        logger.info(
+        logger.debug(
             "%s %s: the api_calls budget is spent; waiting %.3f s for its window", method, url.path, wait
         )
         await self._shared.clock.sleep(wait)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import secrets
 import sys
-import textwrap
 from collections import Counter
 from typing import Any, TextIO
 
@@ -29,6 +28,7 @@ from voucherify_async.cli.display import ProgressDisplay, choose_mode, plural
 from voucherify_async.cli.exit_codes import EXIT_INTERRUPTED, EXIT_NOT_ALL_IMPORTED, EXIT_OK
 from voucherify_async.cli.interruption import Terminated, run_interruptible
 from voucherify_async.cli.summary import render_summary, summary_width
+from voucherify_async.cli.terminal_text import fit, terminal_safe
 from voucherify_async.importing.batcher import ImportBatcher
 from voucherify_async.importing.chunking import MAX_BATCH_SIZE
 from voucherify_async.importing.polling import ImportPollPolicy
@@ -57,7 +57,7 @@ async def _demo(dataset: DemoDataset, rate: float, display: ProgressDisplay, out
     app_id, app_token = "demo", secrets.token_urlsafe(16)
     async with Emulator(app_id, app_token, processing_rate=rate, metadata_schema=CHANNEL_SCHEMA) as emulator:
         print(f"Embedded Voucherify emulator listening on {emulator.url}", file=out)
-        print(_fit(_introduction(dataset), summary_width(out)), file=out, flush=True)
+        print(fit(_introduction(dataset), summary_width(out)), file=out, flush=True)
         async with vf.AsyncVoucherify(app_id, app_token, base_url=emulator.url) as client:
             batcher = ImportBatcher(
                 client,
@@ -74,16 +74,9 @@ async def _demo(dataset: DemoDataset, rate: float, display: ProgressDisplay, out
                 tasks.cancel_scope.cancel()
             display.finish()
             print("\n" + render_summary(report, width=summary_width(out)), file=out)
-            print(_fit(_planned_versus_found(dataset, report), summary_width(out)), file=out)
+            print(fit(_planned_versus_found(dataset, report), summary_width(out)), file=out)
             await _read_back(client, dataset, report, out)
     return report
-
-
-def _fit(text: str, width: int | None) -> str:
-    """Each line of ``text`` wrapped at words for a terminal ``width`` columns wide (``None``: as is)."""
-    if width is None:
-        return text
-    return "\n".join(textwrap.fill(line, width - 1) if line else line for line in text.split("\n"))
 
 
 def _introduction(dataset: DemoDataset) -> str:
@@ -134,7 +127,7 @@ async def _read_back(
         except vf.NotFoundError:
             reasons = [f.reason for f in (*report.rejected, *report.failed) if f.source_id == source_id]
             print(f"  {source_id}  not in the project (404)", file=out)
-            print(f"  {'':11}  {reasons[0] if reasons else 'not imported'}", file=out)
+            print(terminal_safe(f"  {'':11}  {reasons[0] if reasons else 'not imported'}"), file=out)
             continue
         print(_describe(order), file=out)
 

@@ -5,7 +5,8 @@ for out of the total, batches, the current async action's status and progress as
 rate-limit wait with its countdown, the polls spent, the elapsed time, the rate and the ETA. Between two
 events it moves on by itself (the batcher's estimates of the action in flight, marked ``~``). Anywhere else
 (a log file, CI, a pipe) it prints one plain line per step worth a line. Both are fed by the batcher's
-progress events (:mod:`voucherify_async.importing.progress`), and use only the standard library.
+progress events (:mod:`voucherify_async.importing.progress`), and use only the standard library. What they
+show of the file or the server goes through :func:`~voucherify_async.cli.terminal_text.terminal_safe`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Literal, TextIO
 import attrs
 
 from voucherify_async._clock import DEFAULT_CLOCK, Clock
+from voucherify_async.cli.terminal_text import terminal_safe
 from voucherify_async.importing.progress import (
     ActionSetAside,
     ActionVanished,
@@ -166,7 +168,7 @@ def render_bar(state: DisplayState, *, now: float, width: int) -> str:
     else:
         forms["counts"] = [f"{mark}{estimated:,} orders"]
     forms["batches"] = [f"batches {progress.batches_done}"]
-    forms["activity"] = _activity(state, now)
+    forms["activity"] = [terminal_safe(form) for form in _activity(state, now)]  # server's ids and status
     forms["polls"] = [f"polls {progress.polls}"]
     forms["elapsed"] = [f"elapsed {format_duration(at)}"]
     rate = _rate(state, at)
@@ -293,7 +295,8 @@ def _example(failures: Iterable[OrderFailure]) -> str:
     first = next(iter(failures), None)
     if first is None:
         return ""
-    if first.source_id is None or first.source_id in first.reason:
+    # The batcher's reasons name the order already ("order #8 (source_id 'ex-7'): ..."), the server's do not.
+    if first.source_id is None or first.reason.startswith("order #") or first.source_id in first.reason:
         return first.reason
     return f"{first.source_id}: {first.reason}"
 
@@ -363,6 +366,7 @@ class ProgressDisplay:
         """Print a line of its own (above the live bar, if one is shown)."""
         if self.mode == "none":
             return
+        line = terminal_safe(line)  # its reasons and ids come from the file or the server
         if self.mode == "plain":
             line = f"{time.strftime('%H:%M:%S', time.gmtime(self._clock.time()))} {line}"
         erase = f"\r{ERASE_TO_END_OF_LINE}" if self._bar_shown else ""

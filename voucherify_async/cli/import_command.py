@@ -9,6 +9,8 @@ go to the ``--rejects`` and ``--failures`` files. The exit code is one of
 from __future__ import annotations
 
 import argparse
+import io
+import logging
 import os
 import secrets
 import shlex
@@ -21,12 +23,14 @@ from typing import Any, TextIO
 import anyio
 
 import voucherify_async as vf
+from voucherify_async._logging import LOGGER_NAME, log_to_stream
 from voucherify_async.cli import PROG
 from voucherify_async.cli.credentials import ConfigurationError, Credentials, resolve_credentials
 from voucherify_async.cli.default_journal import default_journal, how_to_start_afresh
 from voucherify_async.cli.display import ProgressDisplay, choose_mode, plural
 from voucherify_async.cli.exit_codes import EXIT_INTERRUPTED, EXIT_NOT_ALL_IMPORTED, EXIT_OK, EXIT_USAGE
 from voucherify_async.cli.interruption import Terminated, run_interruptible
+from voucherify_async.cli.json_output import JsonOutcome, JsonProgress
 from voucherify_async.cli.left_out_files import LeftOutFiles, how_to_get_them
 from voucherify_async.cli.order_files import (
     OrderFileError,
@@ -37,7 +41,8 @@ from voucherify_async.cli.order_files import (
 )
 from voucherify_async.cli.output_paths import OutputPathError, refuse_shared_paths
 from voucherify_async.cli.reachability import check_before_sending
-from voucherify_async.cli.summary import render_summary, summary_width
+from voucherify_async.cli.summary import reason_table, render_summary, summary_width
+from voucherify_async.cli.terminal_text import print_lines
 from voucherify_async.importing.batcher import ImportBatcher
 from voucherify_async.importing.chunking import MAX_BATCH_SIZE
 from voucherify_async.importing.errors import (
@@ -61,17 +66,55 @@ def run_import(
 ) -> int:
     """Run the ``import`` command with its parsed ``args`` (``argv`` is echoed in the resume hint).
 
-    ``environ`` and the streams default to the process's own, looked up when the command runs.
+    ``environ`` and the streams default to the process's own, looked up when the command runs. With
+    ``--json``, stdout gets one JSON object at the end and nothing else (see :mod:`.json_output`).
     """
     environ = os.environ if environ is None else environ
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
+    quiet = getattr(args, "quiet", False)
+    _set_verbosity(getattr(args, "verbose", 0), quiet=quiet, stream=stderr)
+    if not getattr(args, "json", False):
+        # -q: the summary and notes go nowhere (errors are on stderr, the outcome in the exit code).
+        human = io.StringIO() if quiet else stdout
+        return _run_import(args, argv, environ, stdin, human, stderr, JsonOutcome())
+    outcome = JsonOutcome(files={"rejects": args.rejects, "failures": args.failures, "journal": None})
+    code = EXIT_NOT_ALL_IMPORTED
+    try:
+        # The human summary and notes go nowhere: the JSON object holds them.
+        code = _run_import(args, argv, environ, stdin, io.StringIO(), stderr, outcome)
+    except BaseException as raised:
+        outcome.error = outcome.error or _sole_error(raised)
+        code = EXIT_INTERRUPTED if isinstance(outcome.error, KeyboardInterrupt) else EXIT_NOT_ALL_IMPORTED
+        raise
+    finally:
+        outcome.write(stdout, code)
+    return code
+
+
+def _set_verbosity(verbose: int, *, quiet: bool, stream: TextIO) -> None:
+    """``-v``: each request on ``stream``; ``-vv``: retries and waits too; ``-q``: the SDK's errors alone."""
+    if quiet:
+        logging.getLogger(LOGGER_NAME).setLevel(logging.ERROR)
+    elif verbose:
+        log_to_stream(logging.INFO if verbose == 1 else logging.DEBUG, stream)
+
+
+def _run_import(
+    args: argparse.Namespace,
+    argv: Sequence[str],
+    environ: Mapping[str, str],
+    stdin: TextIO,
+    stdout: TextIO,
+    stderr: TextIO,
+    outcome: JsonOutcome,
+) -> int:
     try:
         fmt = file_format(args.file, args.format)
         _check_options(args)
         # Before anything is read or sent: an output must not overwrite the order file or the journal.
         refuse_shared_paths(args.file, args.checkpoint, _outputs(args))
         if args.dry_run:
-            return _dry_run(args, fmt, stdout)
+            return _dry_run(args, fmt, stdout, outcome)
         credentials = (
             None if args.emulator else resolve_credentials(args, environ, stdin=stdin, stderr=stderr)
         )
@@ -79,23 +122,32 @@ def run_import(
         journal = _journal(args, client, environ)
         if journal is not None and args.checkpoint is None:
             refuse_shared_paths(args.file, journal, _outputs(args))
+        outcome.files["journal"] = journal
     except (ConfigurationError, OrderFileError, SourceError, OutputPathError) as error:
-        print(f"error: {error}", file=stderr)
+        outcome.error = error
+        print_lines(stderr, f"error: {error}")
         return EXIT_USAGE
-    mode = choose_mode(args.progress, stderr)
-    total = count_records(args.file, fmt) if mode != "none" else None
+    progress = "none" if getattr(args, "quiet", False) else args.progress
+    events = JsonProgress(stderr) if progress == "json" else None
+    mode = "none" if events is not None else choose_mode(progress, stderr)
+    total = count_records(args.file, fmt) if progress != "none" else None
     display = ProgressDisplay(stderr, mode=mode, total_orders=total)
     left_out = LeftOutFiles(args.file, fmt, rejects=args.rejects, failures=args.failures)
     started: list[ImportBatcher] = []  # the batcher, once made: its report says where a stopped run stood
     try:
         report = run_interruptible(
-            lambda: _import(args, fmt, client, display, started, journal=journal, left_out=left_out)
+            lambda: _import(
+                args, fmt, client, display, started, journal=journal, left_out=left_out, events=events
+            )
         )
     except BaseException as raised:
         display.finish()
-        cause = _sole_error(raised)
+        cause = outcome.error = _sole_error(raised)
+        outcome.report = started[0].report if started else None
+        if isinstance(cause, ImportInterruptedError):
+            outcome.report = cause.report
         if isinstance(cause, ConfigurationError):
-            print(f"error: {cause}", file=stderr)
+            print_lines(stderr, f"error: {cause}")
             return EXIT_USAGE
         # The files hold what the run left out up to the stop (not after a journal refused the file: its
         # batches are not the file's any more).
@@ -114,6 +166,7 @@ def run_import(
             if saved:
                 print(saved, file=stderr)
     display.finish()
+    outcome.report = report
     try:
         if display.mode != "none" and _same_place(stdout, stderr):
             print(file=stdout)  # the summary apart from the progress lines above it
@@ -187,6 +240,7 @@ async def _import(
     *,
     journal: Path | None,
     left_out: LeftOutFiles,
+    events: JsonProgress | None = None,
 ) -> vf.ImportReport:
     async with AsyncExitStack() as stack:
         embedded = client is None
@@ -194,7 +248,7 @@ async def _import(
         records = read_records(args.file, fmt)
         if not embedded:  # a wrong address stops the command at once (exit 2), before anything is sent
             records = await check_before_sending(records, client)
-        batcher = _new_batcher(args, client, display, journal=journal, left_out=left_out)
+        batcher = _new_batcher(args, client, display, journal=journal, left_out=left_out, events=events)
         started.append(batcher)
         return await _run_to_the_end(batcher, records, display)
 
@@ -206,12 +260,15 @@ def _new_batcher(
     *,
     journal: Path | None = None,
     left_out: LeftOutFiles | None = None,
+    events: JsonProgress | None = None,
 ) -> ImportBatcher:
     """The batcher of the command's options: the import and the dry run read orders by the same rules."""
 
     def on_progress(event: ProgressEvent) -> None:
         if display is not None:
             display(event)
+        if events is not None:
+            events(event)
         if left_out is not None and batcher.report is not None:
             left_out.follow(batcher.report)  # the files keep up with the orders left out so far
 
@@ -288,28 +345,32 @@ def _finish(
     if journal is not None and args.checkpoint is None:
         notes.append(f"The journal of this import is {journal}: the same command run again sends nothing.")
     if notes:
-        print("\n" + "\n".join(notes), file=stdout)
+        print_lines(stdout, "", *notes)
     stdout.flush()
 
 
-def _dry_run(args: argparse.Namespace, fmt: str, stdout: TextIO) -> int:
-    dry = anyio.run(_prepare_only, args, fmt)
+def _dry_run(args: argparse.Namespace, fmt: str, stdout: TextIO, outcome: JsonOutcome) -> int:
+    dry = outcome.dry_run = anyio.run(_prepare_only, args, fmt)
     if not dry.orders:
-        print(f"dry run: nothing was sent. {_no_orders(args.file, fmt)}", file=stdout)
+        print_lines(stdout, f"dry run: nothing was sent. {_no_orders(args.file, fmt)}")
         return EXIT_USAGE
     counts = f"{plural(dry.orders, 'order')} read, {dry.valid:,} valid, {len(dry.rejected):,} rejected"
-    print(f"dry run: nothing was sent. {counts}.", file=stdout)
     sends = f"{plural(dry.batches, 'batch', 'batches')} ({plural(dry.bulk_calls, 'bulk call')})"
-    print(f"An import would send the valid orders in {sends}.", file=stdout)
-    print(_dry_run_repeats(dry, args.duplicates), file=stdout)
-    for note in dry.notes:
-        print(f"Note: {note}.", file=stdout)
-    for failure in dry.rejected[:5]:
-        print(f"  rejected: {failure.reason}", file=stdout)
+    print_lines(
+        stdout,
+        f"dry run: nothing was sent. {counts}.",
+        f"An import would send the valid orders in {sends}.",
+        *_dry_run_repeats(dry, args.duplicates).split("\n"),
+        *(f"Note: {note}." for note in dry.notes),
+    )
+    # The first rejections say where they are in the file; the table groups them all, as the summary does.
+    print_lines(stdout, *(f"  rejected: {failure.reason}" for failure in dry.rejected[:5]))
+    for line in reason_table("rejected", dry.rejected, width=summary_width(stdout)):
+        print(line, file=stdout)
     if args.rejects:
         rejects = (args.rejects, dry.rejected)
         written, _ = write_left_out_orders(args.file, fmt, rejects=rejects, failures=None)
-        print(f"{plural(written, 'rejected order')} written to {args.rejects}", file=stdout)
+        print_lines(stdout, f"{plural(written, 'rejected order')} written to {args.rejects}")
     return EXIT_OK if not dry.rejected else EXIT_NOT_ALL_IMPORTED
 
 
@@ -399,7 +460,7 @@ def _explain_interruption(
         lines.append(
             "No journal was kept (--no-checkpoint): running the command again sends every order again."
         )
-    print("\n".join(lines), file=stderr)
+    print_lines(stderr, *lines)
 
 
 def _explain_broken_source(
@@ -411,7 +472,7 @@ def _explain_broken_source(
     stderr: TextIO,
 ) -> int:
     """The file broke midway: the orders before the break were imported; say where, and how to go on."""
-    print(f"error: the order file broke midway: {error}", file=stderr)
+    print_lines(stderr, f"error: the order file broke midway: {error}")
     print(
         f"The {plural(report.orders, 'order')} read before the break were sent and are accounted for below.",
         file=stderr,
@@ -436,19 +497,22 @@ def _explain_error(
 ) -> int:
     cause = error.__cause__ if isinstance(error, ImportInterruptedError) else error
     if isinstance(cause, (vf.AuthenticationError, vf.PermissionDeniedError)):
-        print(
-            f"error: the API refused the credentials ({cause}). Check the app id and token "
+        # A 401's own hint says to check the credentials too: the advice below, naming the command's
+        # variables, is said once.
+        said = str(cause).removesuffix(f" {vf.AuthenticationError.hint}").removesuffix(".")
+        print_lines(
+            stderr,
+            f"error: the API refused the credentials ({said}). Check the app id and token "
             "(VOUCHERIFY_APP_ID, VOUCHERIFY_APP_TOKEN) and the cluster or --base-url.",
-            file=stderr,
         )
         return EXIT_USAGE
     if isinstance(error, (CheckpointError, SourceError)):
-        print(f"error: {error}", file=stderr)  # a changed source's error names created_at_metadata itself
+        print_lines(stderr, f"error: {error}")  # a changed source's error names created_at_metadata itself
         if isinstance(error, SourceChangedError) and journal is not None:
             print(how_to_start_afresh(args.file, journal), file=stderr)
         return EXIT_USAGE
     stopped = "" if isinstance(error, ImportInterruptedError) else "the import stopped: "
-    print(f"error: {stopped}{error}", file=stderr)
+    print_lines(stderr, f"error: {stopped}{error}")
     if isinstance(cause, vf.APIConnectionError):
         print("Check the network, and the cluster or --base-url the command talks to.", file=stderr)
     if isinstance(error, ImportInterruptedError):

@@ -137,7 +137,24 @@ def _add_import_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
         help="a record whose source_id repeats an earlier one's: send it (default; Voucherify updates the "
         "order, the last copy wins) or reject it (never sent); the summary counts them either way",
     )
-    _add_display_argument(parser)
+    _add_display_argument(parser, machine_readable=True)
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="write the report as one JSON object on stdout, and nothing else there (also on an error or an "
+        "interruption); the summary table is not shown",
+    )
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument(
+        "-q", "--quiet", action="store_true", help="print nothing but errors (--json still writes its object)"
+    )
+    verbosity.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log each request (method, path, status, time, request id) on stderr; -vv: retries, waits too",
+    )
 
 
 class _ParagraphsHelpFormatter(argparse.HelpFormatter):
@@ -160,12 +177,16 @@ class _ParagraphsHelpFormatter(argparse.HelpFormatter):
         )
 
 
-def _add_display_argument(parser: argparse.ArgumentParser) -> None:
+def _add_display_argument(parser: argparse.ArgumentParser, *, machine_readable: bool = False) -> None:
+    json_help = ", JSON Lines (json: one object per progress event)" if machine_readable else ""
     parser.add_argument(
         "--progress",
-        choices=("auto", "bar", "plain", "none"),
+        choices=("auto", "bar", "plain", "none", "json")
+        if machine_readable
+        else ("auto", "bar", "plain", "none"),
         default="auto",
-        help="a live bar (on a terminal), plain lines (otherwise), or nothing but the summary",
+        help=f"a live bar (on a terminal), plain lines (otherwise){json_help}, or nothing but the summary; "
+        "on stderr",
     )
 
 

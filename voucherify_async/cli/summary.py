@@ -6,14 +6,16 @@ summary.txt``. On a terminal the batch table keeps within its width.
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from collections.abc import Callable
-from typing import TextIO
 
 from voucherify_async.cli.display import format_duration
+from voucherify_async.cli.terminal_text import fit, terminal_safe
+from voucherify_async.cli.terminal_text import terminal_width as summary_width
 from voucherify_async.importing.report import BatchResult, ImportReport, OrderFailure
+
+__all__ = ["reason_table", "render_summary", "summary_width"]
 
 # The batcher's reasons name the order ("order #7 (source_id 'o-7'): ...") and the value found (", got -5");
 # without those, reasons of the same kind group together in the summary.
@@ -31,7 +33,9 @@ def render_summary(
 ) -> str:
     """The table printed at the end of an import: totals, the batches, and the most common reasons.
 
-    ``width``: the terminal's columns (:func:`summary_width`), which the batch table keeps within.
+    ``width``: the terminal's columns (:func:`summary_width`): the batch table keeps within them, and longer
+    lines wrap at words. Every line is :func:`~voucherify_async.cli.terminal_text.terminal_safe` (reasons,
+    ids and errors come from the file or the server).
     """
     rate = f" ({report.orders / report.elapsed:,.0f} orders/s)" if report.elapsed > 0 else ""
     rows = [
@@ -55,11 +59,14 @@ def render_summary(
     if report.source_error:
         rows.append(("source broke", report.source_error))
     label_width = max(len(label) for label, _ in rows)
-    lines = ["Import summary"] + [f"  {label:<{label_width}}  {value}" for label, value in rows]
-    lines += _batch_table(report, max_batches, width)
-    lines += _reason_table("failed", report.failed, max_reasons)
-    lines += _reason_table("rejected", report.rejected, max_reasons)
-    lines += [f"Note: {note}" for note in report.notes]
+    lines = ["Import summary"] + [
+        fit(terminal_safe(f"  {label:<{label_width}}  {value}"), width, indent=label_width + 4)
+        for label, value in rows
+    ]
+    lines += (terminal_safe(line) for line in _batch_table(report, max_batches, width))
+    lines += reason_table("failed", report.failed, max_reasons, width=width)
+    lines += reason_table("rejected", report.rejected, max_reasons, width=width)
+    lines += (fit(terminal_safe(f"Note: {note}"), width, indent=6) for note in report.notes)
     return "\n".join(lines)
 
 
@@ -120,21 +127,17 @@ def _batch_time(batch: BatchResult) -> str:
     return format_duration(batch.duration) + (" (earlier run)" if batch.resumed else "")
 
 
-def summary_width(stream: TextIO) -> int | None:
-    """The width of the terminal ``stream`` writes to; ``None`` for a file or a pipe (any length goes)."""
-    try:
-        return os.get_terminal_size(stream.fileno()).columns if stream.isatty() else None
-    except (OSError, ValueError):
-        return None
-
-
-def _reason_table(kind: str, failures: list[OrderFailure], max_reasons: int) -> list[str]:
+def reason_table(
+    kind: str, failures: list[OrderFailure], max_reasons: int = 5, *, width: int | None = None
+) -> list[str]:
+    """The lines of the most common reasons of the orders ``kind`` (``failed``, ``rejected``), grouped by
+    kind of reason (without the order and the value found), for a terminal ``width`` columns wide."""
     if not failures:
         return []
     counts = Counter(_reason_kind(failure.reason) for failure in failures)
     lines = ["", f"  most common reasons {kind}:"]
     for reason, count in counts.most_common(max_reasons):
-        lines.append(f"  {count:>7,}  {reason}")
+        lines.append(fit(terminal_safe(f"  {count:>7,}  {reason}"), width, indent=11))
     if len(counts) > max_reasons:
         lines.append(f"  ... and {len(counts) - max_reasons} other reasons")
     return lines
