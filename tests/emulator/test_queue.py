@@ -10,6 +10,7 @@ from tests.emulator.conftest import Api, order
 from voucherify_async import ManualClock
 from voucherify_async.emulator import Emulator
 from voucherify_async.emulator.app import IMPORT_STEP
+from voucherify_async.emulator.wire import parse_iso_time
 
 pytestmark = pytest.mark.anyio
 
@@ -180,3 +181,11 @@ async def test_a_finished_import_has_its_result_before_anyone_looks(
     assert action is not None
     assert action.result is not None
     assert action.result["done_count"] == 100
+
+
+@pytest.mark.parametrize("fraction", ["", ".1", ".12", ".1234", ".123456789"])
+@pytest.mark.parametrize("offset", ["Z", "+00:00", "+0000"])
+async def test_end_date_takes_any_fraction_of_a_second_and_offset(fraction: str, offset: str) -> None:
+    # Python 3.10's fromisoformat takes 3 or 6 digits and "+00:00" only; the official SDK writes "+0000".
+    expected = 1_700_000_000 + (float(f"0{fraction}") if fraction else 0.0)
+    assert parse_iso_time(f"2023-11-14T22:13:20{fraction}{offset}") == pytest.approx(expected)

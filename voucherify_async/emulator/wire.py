@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import random
+import re
 import secrets
 import string
 from typing import Any
@@ -57,10 +58,24 @@ def iso_time(epoch: float) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+_FRACTION = re.compile(r"([T ]\d\d:\d\d:\d\d)\.(\d+)")
+_OFFSET_WITHOUT_COLON = re.compile(r"([+-]\d\d)(\d\d)$")
+
+
+def _six_digits(match: re.Match[str]) -> str:
+    return f"{match.group(1)}.{match.group(2)[:6]:0<6}"
+
+
 def parse_iso_time(text: str) -> float | None:
-    """Parse an ISO 8601 date-time to epoch seconds; ``None`` when it is not one."""
+    """Parse an ISO 8601 date-time to epoch seconds; ``None`` when it is not one.
+
+    Fractions of a second of any length (``.1``, ``.123456789``) and offsets without a colon (``+0000``, as
+    the official Python SDK writes them) are read: Python 3.10's ``fromisoformat`` takes neither.
+    """
+    text = text.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    text = _OFFSET_WITHOUT_COLON.sub(r"\1:\2", _FRACTION.sub(_six_digits, text, count=1))
     try:
-        moment = _dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        moment = _dt.datetime.fromisoformat(text)
     except ValueError:
         return None
     if moment.tzinfo is None:
