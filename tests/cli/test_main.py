@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from cli_process import write_jsonl
 
-from voucherify_async.cli.import_command import resume_command
 from voucherify_async.cli.main import main
+from voucherify_async.cli.stop_explanations import resume_command
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import io
 import logging
 import os
 import secrets
-import shlex
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AsyncExitStack, suppress
@@ -24,9 +23,8 @@ import anyio
 
 import voucherify_async as vf
 from voucherify_async._logging import LOGGER_NAME, log_to_stream
-from voucherify_async.cli import PROG
 from voucherify_async.cli.credentials import ConfigurationError, Credentials, resolve_credentials
-from voucherify_async.cli.default_journal import default_journal, how_to_start_afresh
+from voucherify_async.cli.default_journal import default_journal
 from voucherify_async.cli.display import ProgressDisplay, choose_mode, plural
 from voucherify_async.cli.exit_codes import EXIT_INTERRUPTED, EXIT_NOT_ALL_IMPORTED, EXIT_OK, EXIT_USAGE
 from voucherify_async.cli.interruption import Terminated, run_interruptible
@@ -41,6 +39,11 @@ from voucherify_async.cli.order_files import (
 )
 from voucherify_async.cli.output_paths import OutputPathError, refuse_shared_paths
 from voucherify_async.cli.reachability import check_before_sending
+from voucherify_async.cli.stop_explanations import (
+    explain_broken_source,
+    explain_error,
+    explain_interruption,
+)
 from voucherify_async.cli.summary import reason_table, render_summary, summary_width
 from voucherify_async.cli.terminal_text import print_lines
 from voucherify_async.importing.batcher import ImportBatcher
@@ -48,7 +51,6 @@ from voucherify_async.importing.chunking import MAX_BATCH_SIZE
 from voucherify_async.importing.errors import (
     CheckpointError,
     ImportInterruptedError,
-    SourceChangedError,
     SourceError,
 )
 from voucherify_async.importing.polling import ImportPollPolicy
@@ -155,12 +157,12 @@ def _run_import(
         saved = None if isinstance(cause, CheckpointError) else left_out.save_stopped(stopped)
         try:
             if isinstance(cause, (KeyboardInterrupt, Terminated)):
-                _explain_interruption(args, argv, display, stopped, journal, stderr)
+                explain_interruption(args, argv, display, stopped, journal, stderr)
                 return EXIT_INTERRUPTED
             if isinstance(cause, SourceError) and stopped and stopped.orders:
-                return _explain_broken_source(cause, stopped, args, argv, journal, stderr)
+                return explain_broken_source(cause, stopped, args, argv, journal, stderr)
             if isinstance(cause, vf.VoucherifyError):
-                return _explain_error(cause, args, argv, display, journal, stderr)
+                return explain_error(cause, args, argv, display, journal, stderr)
             raise
         finally:
             if saved:
@@ -410,115 +412,3 @@ _EMPTY_FILE = {
 def _no_orders(path: Path, fmt: str) -> str:
     """Why a source gave no orders at all (exit code 2: the command was pointed at nothing to import)."""
     return f"No orders were found in {path}: {_EMPTY_FILE.get(fmt, 'the file holds none')}."
-
-
-def resume_command(argv: Sequence[str]) -> str:
-    """The command to run again, as typed, without any ``--app-token`` value (a token is never printed)."""
-    kept: list[str] = []
-    skip_next = False
-    for arg in argv:
-        if skip_next:
-            skip_next = False
-        elif arg == "--app-token":
-            skip_next = True
-        elif not arg.startswith("--app-token="):
-            kept.append(arg)
-    return shlex.join([PROG, *kept])
-
-
-def _explain_interruption(
-    args: argparse.Namespace,
-    argv: Sequence[str],
-    display: ProgressDisplay,
-    report: vf.ImportReport | None,
-    journal: Path | None,
-    stderr: TextIO,
-) -> None:
-    state = display.state
-    lines = [f"interrupted: {plural(state.progress.accounted, 'order')} accounted for so far."]
-    if state.action_id is not None and state.status not in ("DONE", "FAILED", "REFUSED"):
-        lines.append(f"Batch {state.batch}'s import {state.action_id} was in flight; the server finishes it.")
-    unanswered = report.unanswered_batch if report is not None else None
-    if unanswered is not None:
-        look = (
-            "the resumed run looks for it before sending the batch again"
-            if journal is not None
-            else "look for it among the project's async actions before importing the batch again"
-        )
-        lines.append(
-            f"Batch {unanswered}'s import request got no answer before the stop: the server may have "
-            f"queued it ({look})."
-        )
-    if journal is not None:
-        lines.append(f"The checkpoint is saved in {journal}. To resume, run the same command again:")
-        lines.append(f"  {resume_command(argv)}")
-        if args.app_token is not None:
-            lines.append("(with the app token given again: it is not repeated here)")
-    elif args.emulator:
-        lines.append("The embedded emulator forgets all on exit: running the command again starts afresh.")
-    else:
-        lines.append(
-            "No journal was kept (--no-checkpoint): running the command again sends every order again."
-        )
-    print_lines(stderr, *lines)
-
-
-def _explain_broken_source(
-    error: SourceError,
-    report: vf.ImportReport,
-    args: argparse.Namespace,
-    argv: Sequence[str],
-    journal: Path | None,
-    stderr: TextIO,
-) -> int:
-    """The file broke midway: the orders before the break were imported; say where, and how to go on."""
-    print_lines(stderr, f"error: the order file broke midway: {error}")
-    print(
-        f"The {plural(report.orders, 'order')} read before the break were sent and are accounted for below.",
-        file=stderr,
-    )
-    print(render_summary(report, width=summary_width(stderr)), file=stderr)
-    if journal is not None:
-        print(
-            "Repair the file, then run the same command again: it goes on right after the orders above.\n"
-            f"  {resume_command(argv)}",
-            file=stderr,
-        )
-    return EXIT_NOT_ALL_IMPORTED
-
-
-def _explain_error(
-    error: vf.VoucherifyError,
-    args: argparse.Namespace,
-    argv: Sequence[str],
-    display: ProgressDisplay,
-    journal: Path | None,
-    stderr: TextIO,
-) -> int:
-    cause = error.__cause__ if isinstance(error, ImportInterruptedError) else error
-    if isinstance(cause, (vf.AuthenticationError, vf.PermissionDeniedError)):
-        # A 401's own hint says to check the credentials too: the advice below, naming the command's
-        # variables, is said once.
-        said = str(cause).removesuffix(f" {vf.AuthenticationError.hint}").removesuffix(".")
-        print_lines(
-            stderr,
-            f"error: the API refused the credentials ({said}). Check the app id and token "
-            "(VOUCHERIFY_APP_ID, VOUCHERIFY_APP_TOKEN) and the cluster or --base-url.",
-        )
-        return EXIT_USAGE
-    if isinstance(error, (CheckpointError, SourceError)):
-        print_lines(stderr, f"error: {error}")  # a changed source's error names created_at_metadata itself
-        if isinstance(error, SourceChangedError) and journal is not None:
-            print(how_to_start_afresh(args.file, journal), file=stderr)
-        return EXIT_USAGE
-    stopped = "" if isinstance(error, ImportInterruptedError) else "the import stopped: "
-    print_lines(stderr, f"error: {stopped}{error}")
-    if isinstance(cause, vf.APIConnectionError):
-        print("Check the network, and the cluster or --base-url the command talks to.", file=stderr)
-    if isinstance(error, ImportInterruptedError):
-        print(render_summary(error.report, width=summary_width(stderr)), file=stderr)
-    else:
-        print(f"{plural(display.state.progress.accounted, 'order')} accounted for so far.", file=stderr)
-    if journal is not None:
-        print(f"To resume, run the same command again:\n  {resume_command(argv)}", file=stderr)
-    return EXIT_NOT_ALL_IMPORTED
