@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import socket
+from typing import Any
 
+import aiohttp
+import aiohttp.abc
 import anyio
 import pytest
 
@@ -258,8 +261,24 @@ async def test_a_refused_connection_names_the_host_and_the_cause() -> None:
     assert f"could not connect to 127.0.0.1:{port} (connection refused)" in str(caught.value)
 
 
+class _NoNameResolves(aiohttp.abc.AbstractResolver):
+    """A resolver that finds no host: the test asks no DNS server (tests contact loopback only)."""
+
+    async def resolve(self, host: str, port: int = 0, family: int = 0) -> list[Any]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    async def close(self) -> None:
+        pass
+
+
 async def test_a_host_name_that_does_not_resolve_says_so() -> None:
-    async with vf.AsyncVoucherify("app", "token", base_url="http://voucherify-typo.invalid") as client:
+    connector = aiohttp.TCPConnector(resolver=_NoNameResolves())
+    async with (
+        aiohttp.ClientSession(connector=connector) as session,
+        vf.AsyncVoucherify(
+            "app", "token", base_url="http://voucherify-typo.invalid", session=session
+        ) as client,
+    ):
         with pytest.raises(vf.APIConnectionError) as caught:
             await client.with_options(max_retries=0).orders.get("o-1")
     assert caught.value.host == "voucherify-typo.invalid:80"

@@ -144,6 +144,9 @@ def failure_reason(exc: BaseException) -> str:
         return "connection refused"
     if isinstance(cause, socket.gaierror):
         return f"host name not found ({cause.strerror or cause})"
+    dns_error = getattr(aiohttp, "ClientConnectorDNSError", None)  # aiohttp 3.10 and later
+    if dns_error is not None and isinstance(exc, dns_error):
+        return f"host name not found ({getattr(cause, 'strerror', None) or cause})"
     if isinstance(cause, ssl.SSLError):
         return f"TLS handshake failed ({cause.reason or cause})"
     if isinstance(cause, OSError) and isinstance(cause.errno, int) and cause.errno > 0:

@@ -103,10 +103,28 @@ async def test_a_refused_connection_stops_the_import_at_once_with_exit_2(tmp_pat
     assert f"cannot reach the API at http://127.0.0.1:{port}: connection refused." in done.stderr
 
 
+NO_NAMES_RESOLVE = """\
+import socket
+
+
+def _no_name_resolves(host, *args, **kwargs):
+    raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+
+socket.getaddrinfo = _no_name_resolves
+"""
+"""A ``sitecustomize`` for the command's process: no host name resolves, and no resolver is asked (tests
+contact loopback addresses only)."""
+
+
 @pytest.mark.anyio
 async def test_a_host_name_that_does_not_resolve_stops_the_import_with_exit_2(tmp_path: Path) -> None:
     source = write_jsonl(tmp_path / "orders.jsonl", make_orders(3))
-    done = await run_import(source, "--base-url", "http://voucherify-typo.invalid", env=credentials_only())
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(NO_NAMES_RESOLVE)
+    env = {**credentials_only(), "PYTHONPATH": str(hooks)}
+    done = await run_import(source, "--base-url", "http://voucherify-typo.invalid", env=env)
     assert done.code == 2, done.output
     assert "cannot reach the API at http://voucherify-typo.invalid: host name not found" in done.stderr
 
