@@ -35,14 +35,27 @@ import time, and its docs advise keeping the real date in metadata).
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Callable, Iterable, Mapping
-from math import inf, isfinite
+from collections.abc import Callable, Mapping
+from math import isfinite
 from typing import Any
 
 import attrs
 import orjson
 
+from voucherify_async.importing.fast_checks import (
+    ADDRESS_STRINGS,
+    CUSTOMER_STRINGS,
+    ITEM_AMOUNTS,
+    ITEM_AT_LEAST_ONE,
+    ITEM_STRINGS,
+    MAX_ITEMS,
+    ORDER_AMOUNTS,
+    PRODUCT_STRINGS,
+    SKU_STRINGS,
+    STATUSES,
+    is_date_time,
+    plain_order_is_valid,
+)
 from voucherify_async.importing.report import OrderFailure
 from voucherify_async.importing.sources import MalformedRecord, non_object_reason
 from voucherify_async.models import JSON_OPTIONS, json_default
@@ -50,19 +63,7 @@ from voucherify_async.models import to_wire as models_to_wire
 
 __all__ = ["MAX_ITEMS", "OrderRules", "plain_order_is_valid", "validate_order"]
 
-MAX_ITEMS = 500
 _JSON_DEPTH = 255  # orjson writes no deeper nesting (its "recursion limit")
-_FAST_DEPTH = 16  # metadata nested deeper goes to the full checks
-_STATUSES = ("CREATED", "PAID", "CANCELED", "FULFILLED")
-_ORDER_AMOUNTS = ("amount", "initial_amount", "discount_amount")
-_ITEM_AMOUNTS = ("amount", "discount_amount", "initial_amount", "price", "discount_quantity")
-_ITEM_AT_LEAST_ONE = ("quantity", "initial_quantity")
-_ITEM_STRINGS = ("sku_id", "product_id", "source_id")
-# The spec names `name` for products and `sku` for SKUs; the server checks both names on both objects.
-_PRODUCT_STRINGS = ("id", "source_id", "name", "sku")
-_SKU_STRINGS = _PRODUCT_STRINGS
-_CUSTOMER_STRINGS = ("id", "source_id", "name", "description", "email", "phone", "birthday", "birthdate")
-_ADDRESS_STRINGS = ("city", "state", "line_1", "line_2", "country", "postal_code")
 
 
 class _Invalid(Exception):
@@ -233,9 +234,9 @@ def _check_order(order: dict[str, Any], rules: OrderRules) -> None:
     _optional_string(order, "id", "id")
     for name in ("customer_id", "referrer_id"):
         _optional_string(order, name, name, nullable=True)
-    if "status" in order and order["status"] not in _STATUSES:
-        raise _Invalid(f"status must be one of {', '.join(_STATUSES)}, got {order['status']!r}")
-    for name in _ORDER_AMOUNTS:
+    if "status" in order and order["status"] not in STATUSES:
+        raise _Invalid(f"status must be one of {', '.join(STATUSES)}, got {order['status']!r}")
+    for name in ORDER_AMOUNTS:
         _integer(order, name, name, minimum=0)
     _metadata(order, "metadata")
     if "created_at" in order:
@@ -257,17 +258,17 @@ def _check_order(order: dict[str, Any], rules: OrderRules) -> None:
 def _check_item(item: object, path: str) -> None:
     if not isinstance(item, Mapping):
         raise _Invalid(f"{path} must be an object, got {_kind(item)}")
-    for name in _ITEM_AT_LEAST_ONE:
+    for name in ITEM_AT_LEAST_ONE:
         _integer(item, name, f"{path}.{name}", minimum=1)
-    for name in _ITEM_AMOUNTS:
+    for name in ITEM_AMOUNTS:
         _integer(item, name, f"{path}.{name}", minimum=0)
-    for name in _ITEM_STRINGS:
+    for name in ITEM_STRINGS:
         _optional_string(item, name, f"{path}.{name}")
     if "related_object" in item and item["related_object"] not in ("product", "sku"):
         related = item["related_object"]
         raise _Invalid(f"{path}.related_object must be 'product' or 'sku', got {related!r}")
     _metadata(item, f"{path}.metadata")
-    for name, strings in (("product", _PRODUCT_STRINGS), ("sku", _SKU_STRINGS)):
+    for name, strings in (("product", PRODUCT_STRINGS), ("sku", SKU_STRINGS)):
         if name not in item:
             continue
         part = item[name]
@@ -287,7 +288,7 @@ def _check_item(item: object, path: str) -> None:
 def _check_customer(customer: object, path: str) -> None:
     if not isinstance(customer, Mapping):
         raise _Invalid(f"{path} must be an object, got {_kind(customer)}")
-    for name in _CUSTOMER_STRINGS:
+    for name in CUSTOMER_STRINGS:
         _optional_string(customer, name, f"{path}.{name}")
     _metadata(customer, f"{path}.metadata")
     address = customer.get("address")
@@ -295,7 +296,7 @@ def _check_customer(customer: object, path: str) -> None:
         return
     if not isinstance(address, Mapping):
         raise _Invalid(f"{path}.address must be an object, got {_kind(address)}")
-    for name in _ADDRESS_STRINGS:
+    for name in ADDRESS_STRINGS:
         _optional_string(address, name, f"{path}.address.{name}")
 
 
@@ -328,18 +329,8 @@ def _metadata(obj: Mapping[str, Any], path: str) -> None:
         raise _Invalid(f"{path} must be an object of key/value pairs, got {_kind(value)}")
 
 
-def _is_date_time(value: str) -> bool:
-    # datetime.fromisoformat reads a trailing "Z" only from Python 3.11 on.
-    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
-    try:
-        datetime.datetime.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _check_date_time(value: object) -> None:
-    if isinstance(value, str) and _is_date_time(value):
+    if isinstance(value, str) and is_date_time(value):
         return
     raise _Invalid(f"created_at must be an ISO 8601 date-time like '2021-12-22T10:13:06.487Z', got {value!r}")
 
@@ -356,149 +347,3 @@ def _kind(value: object) -> str:
         if isinstance(value, cls):
             return name
     return "a number" if isinstance(value, float) else type(value).__name__
-
-
-# The fast path: yes or no for a plain dict, no reasons, no copies. Each check is the rule above, or a
-# stricter one (exact types: an int subclass, a Mapping that is not a dict... answer no, and the full checks
-# decide), so that every order it passes, the full checks pass too (``tests/importing/test_validation.py``).
-# The tables hold every field the full checks look at; in the other fields and in metadata, only floats are
-# looked at closely (NaN and infinities, see the rules): orders rarely hold any, so the check costs a class
-# test per value.
-
-
-def plain_order_is_valid(order: dict[str, Any], require_source_id: bool) -> bool:
-    """Whether ``order`` certainly passes every rule (``False``: maybe not; the full checks say why)."""
-    source_id = order.get("source_id")
-    if source_id is None:
-        if require_source_id:
-            return False
-    elif source_id.__class__ is not str or not source_id:
-        return False
-    return _fields_are_valid(order, _ORDER_FIELDS)
-
-
-def _fields_are_valid(obj: dict[str, Any], checks: Mapping[str, Callable[[Any], bool]]) -> bool:
-    for name, value in obj.items():
-        check = checks.get(name)
-        if check is not None:
-            if not check(value):
-                return False
-        elif value.__class__ is not str and not _all_finite((value,), 0):
-            return False
-    return True
-
-
-def _all_finite(values: Iterable[Any], depth: int) -> bool:
-    """Whether the JSON values hold no NaN or infinity (no: a value of a type that is not JSON's own, or
-    containers nested deeper than ``_FAST_DEPTH``)."""
-    for value in values:
-        cls = value.__class__
-        if cls is str or cls is int or cls is bool or value is None:
-            continue
-        if cls is float:
-            if not isfinite(value):
-                return False
-        elif depth >= _FAST_DEPTH:
-            return False
-        elif cls is dict:
-            if not _all_finite(value.values(), depth + 1):
-                return False
-        elif cls is not list or not _all_finite(value, depth + 1):
-            return False
-    return True
-
-
-def _string(value: Any) -> bool:
-    return value.__class__ is str
-
-
-def _nullable_string(value: Any) -> bool:
-    return value is None or value.__class__ is str
-
-
-def _non_negative(value: Any) -> bool:
-    return value.__class__ is int and value >= 0
-
-
-def _at_least_one(value: Any) -> bool:
-    return value.__class__ is int and value >= 1
-
-
-def _object(value: Any) -> bool:
-    if value.__class__ is not dict:
-        return False
-    # `_all_finite(value.values())`, with its first level inlined: this runs for every order's metadata.
-    for item in value.values():
-        cls = item.__class__
-        if cls is str or cls is int or cls is bool or item is None:
-            continue
-        if cls is float:
-            if not isfinite(item):
-                return False
-        elif not _all_finite((item,), 0):
-            return False
-    return True
-
-
-def _price(value: Any) -> bool:
-    return value is None or ((value.__class__ is int or value.__class__ is float) and 0 <= value < inf)
-
-
-def _product(value: Any) -> bool:
-    return value.__class__ is dict and _fields_are_valid(value, _PRODUCT_FIELDS)
-
-
-def _item(value: Any) -> bool:
-    return value.__class__ is dict and _fields_are_valid(value, _ITEM_FIELDS)
-
-
-def _items(value: Any) -> bool:
-    if value.__class__ is not list or len(value) > MAX_ITEMS:
-        return False
-    for item in value:
-        if item.__class__ is not dict or not _fields_are_valid(item, _ITEM_FIELDS):
-            return False
-    return True
-
-
-def _party(value: Any) -> bool:
-    return value is None or (value.__class__ is dict and _fields_are_valid(value, _PARTY_FIELDS))
-
-
-def _address(value: Any) -> bool:
-    return value is None or (value.__class__ is dict and _fields_are_valid(value, _ADDRESS_FIELDS))
-
-
-_ORDER_FIELDS: dict[str, Callable[[Any], bool]] = {
-    "id": _string,
-    "customer_id": _nullable_string,
-    "referrer_id": _nullable_string,
-    "status": lambda value: value.__class__ is str and value in _STATUSES,
-    **dict.fromkeys(_ORDER_AMOUNTS, _non_negative),
-    "metadata": _object,
-    "created_at": lambda value: value.__class__ is str and _is_date_time(value),
-    "customer": _party,
-    "referrer": _party,
-    "items": _items,
-}
-_ITEM_FIELDS: dict[str, Callable[[Any], bool]] = {
-    **dict.fromkeys(_ITEM_AT_LEAST_ONE, _at_least_one),
-    **dict.fromkeys(_ITEM_AMOUNTS, _non_negative),
-    **dict.fromkeys(_ITEM_STRINGS, _string),
-    "related_object": lambda value: value == "product" or value == "sku",
-    "metadata": _object,
-    "product": _product,
-    "sku": _product,
-}
-_PRODUCT_FIELDS: dict[str, Callable[[Any], bool]] = {
-    **dict.fromkeys(_PRODUCT_STRINGS, _string),
-    "price": _price,
-    "override": lambda value: value.__class__ is bool,
-    "metadata": _object,
-}
-_PARTY_FIELDS: dict[str, Callable[[Any], bool]] = {
-    **dict.fromkeys(_CUSTOMER_STRINGS, _string),
-    "metadata": _object,
-    "address": _address,
-}
-_ADDRESS_FIELDS: dict[str, Callable[[Any], bool]] = dict.fromkeys(_ADDRESS_STRINGS, _string)

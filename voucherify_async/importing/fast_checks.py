@@ -1,0 +1,193 @@
+"""The fields the rules know, and the fast path of the validation: yes or no for a plain dict, no reasons.
+
+:func:`plain_order_is_valid` makes no copies and words no reasons. Each check is a rule of
+:mod:`~voucherify_async.importing.validation`, or a stricter one (exact types: an int subclass, a Mapping
+that is not a dict... answer no, and the full checks decide), so that every order it passes, the full
+checks pass too (``tests/importing/test_validation.py``). The tables hold every field the full checks look
+at; in the other fields and in metadata, only floats are looked at closely (NaN and infinities): orders
+rarely hold any, so the check costs a class test per value.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Mapping
+from math import inf, isfinite
+from typing import Any
+
+__all__ = [
+    "ADDRESS_STRINGS",
+    "CUSTOMER_STRINGS",
+    "ITEM_AMOUNTS",
+    "ITEM_AT_LEAST_ONE",
+    "ITEM_STRINGS",
+    "MAX_ITEMS",
+    "ORDER_AMOUNTS",
+    "PRODUCT_STRINGS",
+    "SKU_STRINGS",
+    "STATUSES",
+    "is_date_time",
+    "plain_order_is_valid",
+]
+
+MAX_ITEMS = 500
+_FAST_DEPTH = 16  # metadata nested deeper goes to the full checks
+STATUSES = ("CREATED", "PAID", "CANCELED", "FULFILLED")
+ORDER_AMOUNTS = ("amount", "initial_amount", "discount_amount")
+ITEM_AMOUNTS = ("amount", "discount_amount", "initial_amount", "price", "discount_quantity")
+ITEM_AT_LEAST_ONE = ("quantity", "initial_quantity")
+ITEM_STRINGS = ("sku_id", "product_id", "source_id")
+# The spec names `name` for products and `sku` for SKUs; the server checks both names on both objects.
+PRODUCT_STRINGS = ("id", "source_id", "name", "sku")
+SKU_STRINGS = PRODUCT_STRINGS
+CUSTOMER_STRINGS = ("id", "source_id", "name", "description", "email", "phone", "birthday", "birthdate")
+ADDRESS_STRINGS = ("city", "state", "line_1", "line_2", "country", "postal_code")
+
+
+def is_date_time(value: str) -> bool:
+    """Whether ``value`` is an ISO 8601 date-time (with a ``Z`` or an offset, or none)."""
+    # datetime.fromisoformat reads a trailing "Z" only from Python 3.11 on.
+    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+    try:
+        datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def plain_order_is_valid(order: dict[str, Any], require_source_id: bool) -> bool:
+    """Whether ``order`` certainly passes every rule (``False``: maybe not; the full checks say why)."""
+    source_id = order.get("source_id")
+    if source_id is None:
+        if require_source_id:
+            return False
+    elif source_id.__class__ is not str or not source_id:
+        return False
+    return _fields_are_valid(order, _ORDER_FIELDS)
+
+
+def _fields_are_valid(obj: dict[str, Any], checks: Mapping[str, Callable[[Any], bool]]) -> bool:
+    for name, value in obj.items():
+        check = checks.get(name)
+        if check is not None:
+            if not check(value):
+                return False
+        elif value.__class__ is not str and not _all_finite((value,), 0):
+            return False
+    return True
+
+
+def _all_finite(values: Iterable[Any], depth: int) -> bool:
+    """Whether the JSON values hold no NaN or infinity (no: a value of a type that is not JSON's own, or
+    containers nested deeper than ``_FAST_DEPTH``)."""
+    for value in values:
+        cls = value.__class__
+        if cls is str or cls is int or cls is bool or value is None:
+            continue
+        if cls is float:
+            if not isfinite(value):
+                return False
+        elif depth >= _FAST_DEPTH:
+            return False
+        elif cls is dict:
+            if not _all_finite(value.values(), depth + 1):
+                return False
+        elif cls is not list or not _all_finite(value, depth + 1):
+            return False
+    return True
+
+
+def _string(value: Any) -> bool:
+    return value.__class__ is str
+
+
+def _nullable_string(value: Any) -> bool:
+    return value is None or value.__class__ is str
+
+
+def _non_negative(value: Any) -> bool:
+    return value.__class__ is int and value >= 0
+
+
+def _at_least_one(value: Any) -> bool:
+    return value.__class__ is int and value >= 1
+
+
+def _object(value: Any) -> bool:
+    if value.__class__ is not dict:
+        return False
+    # `_all_finite(value.values())`, with its first level inlined: this runs for every order's metadata.
+    for item in value.values():
+        cls = item.__class__
+        if cls is str or cls is int or cls is bool or item is None:
+            continue
+        if cls is float:
+            if not isfinite(item):
+                return False
+        elif not _all_finite((item,), 0):
+            return False
+    return True
+
+
+def _price(value: Any) -> bool:
+    return value is None or ((value.__class__ is int or value.__class__ is float) and 0 <= value < inf)
+
+
+def _product(value: Any) -> bool:
+    return value.__class__ is dict and _fields_are_valid(value, _PRODUCT_FIELDS)
+
+
+def _item(value: Any) -> bool:
+    return value.__class__ is dict and _fields_are_valid(value, _ITEM_FIELDS)
+
+
+def _items(value: Any) -> bool:
+    if value.__class__ is not list or len(value) > MAX_ITEMS:
+        return False
+    for item in value:
+        if item.__class__ is not dict or not _fields_are_valid(item, _ITEM_FIELDS):
+            return False
+    return True
+
+
+def _party(value: Any) -> bool:
+    return value is None or (value.__class__ is dict and _fields_are_valid(value, _PARTY_FIELDS))
+
+
+def _address(value: Any) -> bool:
+    return value is None or (value.__class__ is dict and _fields_are_valid(value, _ADDRESS_FIELDS))
+
+
+_ORDER_FIELDS: dict[str, Callable[[Any], bool]] = {
+    "id": _string,
+    "customer_id": _nullable_string,
+    "referrer_id": _nullable_string,
+    "status": lambda value: value.__class__ is str and value in STATUSES,
+    **dict.fromkeys(ORDER_AMOUNTS, _non_negative),
+    "metadata": _object,
+    "created_at": lambda value: value.__class__ is str and is_date_time(value),
+    "customer": _party,
+    "referrer": _party,
+    "items": _items,
+}
+_ITEM_FIELDS: dict[str, Callable[[Any], bool]] = {
+    **dict.fromkeys(ITEM_AT_LEAST_ONE, _at_least_one),
+    **dict.fromkeys(ITEM_AMOUNTS, _non_negative),
+    **dict.fromkeys(ITEM_STRINGS, _string),
+    "related_object": lambda value: value == "product" or value == "sku",
+    "metadata": _object,
+    "product": _product,
+    "sku": _product,
+}
+_PRODUCT_FIELDS: dict[str, Callable[[Any], bool]] = {
+    **dict.fromkeys(PRODUCT_STRINGS, _string),
+    "price": _price,
+    "override": lambda value: value.__class__ is bool,
+    "metadata": _object,
+}
+_PARTY_FIELDS: dict[str, Callable[[Any], bool]] = {
+    **dict.fromkeys(CUSTOMER_STRINGS, _string),
+    "metadata": _object,
+    "address": _address,
+}
+_ADDRESS_FIELDS: dict[str, Callable[[Any], bool]] = dict.fromkeys(ADDRESS_STRINGS, _string)
