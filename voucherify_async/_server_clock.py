@@ -16,7 +16,9 @@ from __future__ import annotations
 import email.utils
 import math
 
-__all__ = ["ServerClock"]
+__all__ = ["ServerClock", "earliest_offset", "move_onto_server_clock"]
+
+Bounds = tuple[float, float]
 
 
 class ServerClock:
@@ -76,12 +78,8 @@ class ServerClock:
         return (self._low + self._high) / 2
 
     def lower_bound(self) -> float:
-        """The smallest offset the answers allow (``0.0`` before any answer).
-
-        Our time moved onto the server's clock with it never lands later than the server's own time: what
-        a search for something the server created after one of our requests needs.
-        """
-        return self._low if self.known else 0.0
+        """The smallest offset the answers allow (``0.0`` before any answer); see :func:`earliest_offset`."""
+        return earliest_offset(self._raw_bounds())
 
     def server_time(self, ours: float) -> float:
         """``ours`` (epoch seconds on our clock) moved onto the server's clock, never past the server's time.
@@ -89,8 +87,30 @@ class ServerClock:
         Unchanged while the clocks may agree; else moved by :meth:`lower_bound`, so that a wait until one of
         the server's times (a rate limit's reset) never ends early, by at most a second too late.
         """
-        offset = self.offset
-        return ours if not offset else ours + self._low
+        return move_onto_server_clock(ours, self._raw_bounds())
+
+    def _raw_bounds(self) -> Bounds | None:
+        return (self._low, self._high) if self.known else None
+
+
+def earliest_offset(bounds: Bounds | None) -> float:
+    """The smallest offset (server minus ours) that ``bounds`` allow, ``0.0`` when nothing is known.
+
+    Our time moved onto the server's clock with it never lands later than the server's own time: what a
+    search for something the server created after one of our requests needs.
+    """
+    return bounds[0] if bounds is not None else 0.0
+
+
+def move_onto_server_clock(ours: float, bounds: Bounds | None) -> float:
+    """``ours`` (epoch seconds on our clock) moved onto the server's clock by the offset ``bounds`` prove.
+
+    Unchanged while the bounds allow the clocks to agree (or nothing is known); else moved by the lower
+    bound, so that a wait until one of the server's times never ends early (at most a second too late).
+    """
+    if bounds is None or bounds[0] <= 0.0 <= bounds[1]:
+        return ours
+    return ours + bounds[0]
 
 
 def _parse_http_date(value: str | None) -> float | None:

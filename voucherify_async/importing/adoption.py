@@ -214,8 +214,7 @@ async def settle_vanished(
     probes = probe_ids(part.source_ids, set())
     since = None
     if sent_at is not None:
-        bounds = ctx.client.clock_offset_bounds
-        since = sent_at + (bounds[0] if bounds is not None else 0.0) - margin
+        since = sent_at + ctx.earliest_server_offset() - margin
     marks = await _written_since(ctx, probes, since) if probes else []
     fresh = sum(mark is True for mark in marks)
     looked = f"{fresh} of the {len(probes)} orders looked up were written since the request"

@@ -15,6 +15,7 @@ import attrs
 
 from voucherify_async._clock import Clock
 from voucherify_async._rate_limit import RateLimitInfo, wait_until_reset
+from voucherify_async._server_clock import earliest_offset, move_onto_server_clock
 from voucherify_async.importing.checkpoint import Journal
 from voucherify_async.importing.in_flight import InFlightAction, step_end
 from voucherify_async.importing.progress import (
@@ -206,11 +207,11 @@ class RunContext:
 
     def server_now(self) -> float:
         """The current time on the server's clock, never past it (as ``Date`` headers measured it)."""
-        now = self.clock.time()
-        bounds = self.client.clock_offset_bounds
-        if bounds is None or bounds[0] <= 0.0 <= bounds[1]:
-            return now
-        return now + bounds[0]
+        return move_onto_server_clock(self.clock.time(), self.client.clock_offset_bounds)
+
+    def earliest_server_offset(self) -> float:
+        """The smallest offset (server clock minus ours) the answers so far allow, ``0.0`` before any."""
+        return earliest_offset(self.client.clock_offset_bounds)
 
     async def wait_for_rate_limit(self, seconds: float, limit_type: str | None, reason: str) -> None:
         """Wait ``seconds`` for a rate limit through the clock, after telling the progress callback."""

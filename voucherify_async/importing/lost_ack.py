@@ -157,8 +157,7 @@ async def find_candidates(ctx: RunContext, sent_at: float, margin: float) -> lis
     """The actions that may be the one a request sent at ``sent_at`` (our clock) created, oldest first."""
 
     def window_start() -> float:
-        bounds = ctx.client.clock_offset_bounds
-        return sent_at + (bounds[0] if bounds is not None else 0.0) - margin
+        return sent_at + ctx.earliest_server_offset() - margin
 
     actions = await recent_imports(ctx, since=window_start)
     earliest = max(window_start(), sent_at + _proven_offset(ctx, actions) - margin)
