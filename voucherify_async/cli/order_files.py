@@ -32,7 +32,7 @@ import orjson
 from voucherify_async.cli.output_paths import replaced_atomically
 
 # The reader's own splitter of JSON arrays, to find the text of each element where the reader finds it.
-from voucherify_async.importing.json_array import _Splitter
+from voucherify_async.importing.json_array import split_json_array_texts
 from voucherify_async.importing.report import OrderFailure
 from voucherify_async.importing.sources import MalformedRecord, read_csv, read_json_array, read_jsonl
 
@@ -230,21 +230,9 @@ def _jsonl_lines(path: Path) -> Iterator[bytes]:
                 yield line.removesuffix(b"\n")
 
 
-class _ElementTexts(_Splitter):
-    """The elements of a JSON array as the text the file holds, split as :func:`read_json_array` splits them.
-
-    The reader's own splitter, so both cut the array at the same places; it yields each element's text
-    (without the blanks around it) instead of its value.
-    """
-
-    def _element(self, end: int) -> bytes:
-        super()._element(end)
-        return self.buffer[self.start : end].strip()
-
-
 def _json_array_elements(path: Path) -> Iterator[bytes]:
     with path.open("rb") as file:
-        yield from _ElementTexts(file, str(path), MalformedRecord, None).elements()
+        yield from split_json_array_texts(file, str(path), MalformedRecord)
 
 
 def _csv_header(path: Path) -> list[str]:

@@ -22,7 +22,7 @@ import orjson
 
 from voucherify_async.importing.errors import SourceError
 
-__all__ = ["split_json_array"]
+__all__ = ["split_json_array", "split_json_array_texts"]
 
 _CHUNK = 1 << 16
 # One token of JSON structure: a whole string, a bracket, a comma, or a lone quote (a string that goes on
@@ -205,3 +205,22 @@ def split_json_array(
         SourceError: When the file does not hold a JSON array or the array is cut short.
     """
     return _Splitter(file, name, malformed, non_object).elements()
+
+
+class _ElementTexts(_Splitter):
+    """The scan of :func:`split_json_array`, yielding each element's text instead of its value."""
+
+    def _element(self, end: int) -> bytes:
+        super()._element(end)
+        return self.buffer[self.start : end].strip()
+
+
+def split_json_array_texts(file: BinaryIO, name: str, malformed: Malformed) -> Iterator[bytes]:
+    """Yield each element of the JSON array in ``file`` as the text the file holds (without the blanks
+    around it), cut where :func:`split_json_array` cuts: the writer of a rejects file copies an element
+    that is not JSON byte for byte.
+
+    Raises:
+        SourceError: When the file does not hold a JSON array or the array is cut short.
+    """
+    return _ElementTexts(file, name, malformed, None).elements()
