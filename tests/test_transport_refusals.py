@@ -29,6 +29,12 @@ def _gateway_429(**headers: str) -> Fault:
     return Fault("status", route="GET /v1/orders", status=429, headers=headers)
 
 
+def _window_resets_at(reset: int) -> Fault:
+    """A 429 of the next ``GET /v1/orders`` naming no Retry-After, only when its window resets (epoch s)."""
+    headers = {"Retry-After": "", "X-Rate-Limit-Retry": str(reset), "X-Rate-Limit-Type": "api_calls"}
+    return Fault("status", route="GET /v1/orders", status=429, nth=1, headers=headers)
+
+
 @pytest.mark.parametrize(
     "headers",
     [
@@ -53,13 +59,7 @@ async def test_a_429_naming_no_wait_ahead_is_backed_off_from(
 async def test_a_reset_far_ahead_is_never_waited_on_longer_than_its_window(
     client: vf.AsyncVoucherify, emulator: Emulator, clock: vf.ManualClock
 ) -> None:
-    a_day_on = str(int(clock.time()) + 86_400)
-    emulator.add_fault(
-        Fault(
-            "status", route="GET /v1/orders", status=429, nth=1,
-            headers={"Retry-After": "", "X-Rate-Limit-Retry": a_day_on, "X-Rate-Limit-Type": "api_calls"},
-        )
-    )  # fmt: skip
+    emulator.add_fault(_window_resets_at(int(clock.time()) + 86_400))
     await client.orders.list(limit=1)
     assert clock.sleeps == [LIMIT_WINDOWS["api_calls"]]
 
@@ -81,13 +81,7 @@ async def test_a_429_without_retry_after_waits_for_its_reset_on_the_servers_cloc
 ) -> None:
     async with _skewed(clock, skew) as (emu, client):
         await client.orders.list(limit=1)  # the offset is known from here on
-        reset = str(int(clock.time() + skew) + 30)
-        emu.add_fault(
-            Fault(
-                "status", route="GET /v1/orders", status=429, nth=1,
-                headers={"Retry-After": "", "X-Rate-Limit-Retry": reset, "X-Rate-Limit-Type": "api_calls"},
-            )
-        )  # fmt: skip
+        emu.add_fault(_window_resets_at(int(clock.time() + skew) + 30))
         await client.orders.list(limit=1)
     assert len(clock.sleeps) == 1
     assert 29.0 <= clock.sleeps[0] <= 31.0
