@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -48,9 +49,16 @@ def clock() -> ManualClock:
     return ManualClock(start=1_700_000_000.0)
 
 
+@pytest.fixture(params=["memory", "sqlite"])
+def store_options(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    """The ``Emulator`` options of each store: the tests that take them run against both, and must see the
+    same answers."""
+    return {} if request.param == "memory" else {"data_dir": tmp_path / "emulator-data"}
+
+
 @pytest.fixture
-async def emulator(clock: ManualClock) -> AsyncIterator[Emulator]:
-    async with Emulator(app_id="app", app_token="token", time_source=clock.time) as emu:
+async def emulator(clock: ManualClock, store_options: dict[str, Any]) -> AsyncIterator[Emulator]:
+    async with Emulator(app_id="app", app_token="token", time_source=clock.time, **store_options) as emu:
         yield emu
 
 

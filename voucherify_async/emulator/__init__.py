@@ -57,10 +57,13 @@ from __future__ import annotations
 
 from voucherify_async.emulator._emulator import Emulator, RecordedRequest
 from voucherify_async.emulator.faults import Fault
+from voucherify_async.emulator.import_actions import ImportAction
 from voucherify_async.emulator.ratelimit import RateLimits
-from voucherify_async.emulator.state import ImportAction, ProjectState
+from voucherify_async.emulator.state import ProjectState
+from voucherify_async.emulator.stores.sqlite_file import DataDirError
 
 __all__ = [
+    "DataDirError",
     "Emulator",
     "Fault",
     "ImportAction",

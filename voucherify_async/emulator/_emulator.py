@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import anyio
 from aiohttp import web
@@ -15,7 +18,11 @@ from voucherify_async.emulator.faults import Fault, FaultPlan
 from voucherify_async.emulator.oauth import TokenIssuer
 from voucherify_async.emulator.ratelimit import RateLimiter, RateLimits
 from voucherify_async.emulator.state import ProjectState
+from voucherify_async.emulator.stores import ProjectStore
 from voucherify_async.emulator.validation import MetadataSchema
+
+if TYPE_CHECKING:
+    from voucherify_async.emulator.stores.sqlite_file import SQLiteFile
 
 
 @dataclass
@@ -59,6 +66,17 @@ class Emulator:
             breaking it is answered ``400 invalid_payload``.
         oauth_token_ttl: seconds an OAuth token lives.
         export_delay: seconds an export takes to become ``DONE``.
+        data_dir: a directory to keep the projects' data in (orders, customers, async actions with the
+            orders of a running import, exports with their files, the counters of imports), in an SQLite
+            file, ``emulator.sqlite3``: they survive a restart with the same directory, and the emulator's
+            memory stays flat however many orders it holds. ``None`` (the default) keeps everything in
+            memory. The directory is created if needed; while the emulator is open (from its creation to
+            :meth:`close`) no other emulator can use it. OAuth tokens, rate-limit windows, faults and the
+            recorded requests are not kept.
+
+    Raises:
+        DataDirError: ``data_dir`` cannot be used (not a directory, a file that is not the emulator's or
+            is damaged, another emulator using it); the message says which.
 
     Example:
         >>> async with Emulator(app_id="app", app_token="token") as emu:   # doctest: +SKIP
@@ -83,6 +101,7 @@ class Emulator:
         metadata_schema: MetadataSchema | None = None,
         oauth_token_ttl: float = 900.0,
         export_delay: float = 0.0,
+        data_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         if processing_rate is not None and processing_rate <= 0:
             raise ValueError("processing_rate must be positive (or None for instant processing)")
@@ -92,16 +111,12 @@ class Emulator:
         self.time_source = time_source
         self.metadata_schema = metadata_schema
         self.export_delay = export_delay
+        self.processing_rate = processing_rate
+        self.processing_delay = processing_delay
+        self.data_dir = None if data_dir is None else Path(data_dir)
         self._app_tokens: dict[str, str] = {app_id: app_token, **(projects or {})}
-        self.projects: dict[str, ProjectState] = {
-            project: ProjectState(
-                app_id=project,
-                time_source=time_source,
-                processing_rate=processing_rate,
-                processing_delay=processing_delay,
-            )
-            for project in self._app_tokens
-        }
+        self._data_file: SQLiteFile | None = None
+        self.projects: dict[str, ProjectState] = self._open_projects()
         self.faults = FaultPlan(seed=seed)
         for fault in faults:
             self.add_fault(fault)
@@ -111,13 +126,39 @@ class Emulator:
         self._runner: web.AppRunner | None = None
         self._closing: anyio.Event | None = None
 
+    def _open_projects(self) -> dict[str, ProjectState]:
+        """Every project's state, with what the data directory holds of it (if there is one)."""
+        stores: dict[str, ProjectStore | None] = dict.fromkeys(self._app_tokens)
+        if self.data_dir is not None:
+            from voucherify_async.emulator.stores.sqlite import SQLiteStore
+            from voucherify_async.emulator.stores.sqlite_file import SQLiteFile
+
+            self._data_file = SQLiteFile(self.data_dir)
+            stores = {project: SQLiteStore(self._data_file, project) for project in self._app_tokens}
+        return {
+            project: ProjectState(
+                app_id=project,
+                time_source=self.time_source,
+                processing_rate=self.processing_rate,
+                processing_delay=self.processing_delay,
+                store=store,
+            )
+            for project, store in stores.items()
+        }
+
     # -- lifecycle ---------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Start serving; afterwards :attr:`url` is the base URL."""
+        """Start serving; afterwards :attr:`url` is the base URL.
+
+        After :meth:`close`, an emulator with a data directory opens it again and reads back its projects.
+        """
         if self._runner is not None:
             raise RuntimeError("the emulator is already running")
         from voucherify_async.emulator.app import build_app
+
+        if self.data_dir is not None and self._data_file is None:
+            self.projects = self._open_projects()
 
         self._closing = anyio.Event()
         runner = web.AppRunner(build_app(self), access_log=None, handle_signals=False)
@@ -127,18 +168,28 @@ class Emulator:
             await site.start()
         except BaseException:
             await runner.cleanup()
+            self._close_data_file()  # not serving: another emulator may use the directory
             raise
         self._runner = runner
         if runner.addresses:
             self.port = int(runner.addresses[0][1])
 
     async def close(self) -> None:
-        """Stop serving and close every connection."""
+        """Stop serving and close every connection; with a data directory, close its file (what was stored
+        is kept) and release it for another emulator."""
         runner, self._runner = self._runner, None
         if self._closing is not None:
             self._closing.set()  # answers held by latency/slow_ack faults go out now, not after their delay
-        if runner is not None:
-            await runner.cleanup()
+        try:
+            if runner is not None:
+                await runner.cleanup()
+        finally:
+            self._close_data_file()
+
+    def _close_data_file(self) -> None:
+        data_file, self._data_file = self._data_file, None
+        if data_file is not None:
+            data_file.close()
 
     async def __aenter__(self) -> Emulator:
         await self.start()

@@ -16,16 +16,13 @@ Where the spec's text and its schemas or examples differ (default fields, the ec
 
 from __future__ import annotations
 
-import csv
-import dataclasses
-import io
 import secrets
 from typing import Any
 
-import orjson
 from aiohttp import web
 
-from voucherify_async.emulator.export_filters import field_value, filter_problem, matches
+from voucherify_async.emulator.export_filters import filter_problem
+from voucherify_async.emulator.export_records import ExportRecord, export_file
 from voucherify_async.emulator.request_context import (
     ANY_ID,
     ErrorAnswer,
@@ -36,13 +33,7 @@ from voucherify_async.emulator.request_context import (
     query_int,
     read_json,
 )
-from voucherify_async.emulator.wire import (
-    error_response,
-    iso_time,
-    json_response,
-    not_found,
-    random_id,
-)
+from voucherify_async.emulator.wire import error_response, json_response, not_found, random_id
 
 ORDER_EXPORT_FIELDS = (
     "id",
@@ -82,81 +73,6 @@ EXPORT_ORDERS = ("-created_at", "created_at", "-updated_at", "updated_at", "-sta
 LIST_ORDERS = ("created_at", "-created_at", "status", "-status")
 
 
-@dataclasses.dataclass
-class ExportRecord:
-    """One export of a project."""
-
-    id: str
-    created_at: float
-    parameters: dict[str, Any] | None
-    """The ``parameters`` as the client sent them (``None``: not sent), echoed as they are."""
-    fields: list[str]
-    """The columns of the file: the fields asked for, or :data:`DEFAULT_ORDER_EXPORT_FIELDS`."""
-    token: str = dataclasses.field(repr=False)  # a secret of the download URL: never shown
-    rows: list[dict[str, Any]] = dataclasses.field(repr=False)
-    """The orders as they were when the export was created."""
-
-    def status(self, now: float, delay: float) -> str:
-        """The state at ``now``."""
-        if now >= self.created_at + delay:
-            return "DONE"
-        if delay > 0 and now >= self.created_at + delay / 2:
-            return "IN_PROGRESS"
-        return "SCHEDULED"
-
-    def to_wire(self, status: str, base_url: str) -> dict[str, Any]:
-        """The ``Export`` object."""
-        result = None
-        if status == "DONE":
-            result = {"url": f"{base_url}/download/v1/exports/{self.id}?token={self.token}"}
-        wire: dict[str, Any] = {
-            "id": self.id,
-            "object": "export",
-            "created_at": iso_time(self.created_at),
-            "status": status,
-            "channel": "API",
-            "exported_object": "order",
-        }
-        if self.parameters is not None:
-            wire["parameters"] = self.parameters
-        wire["result"] = result
-        # The spec types user_id a string in ExportScheduledBase but its examples send null.
-        wire["user_id"] = None
-        return wire
-
-
-def header_of(field: str) -> str:
-    """The CSV header of a field: ``source_id`` -> ``Source ID``."""
-    if field.startswith("metadata."):
-        return "Metadata " + field.split(".", 1)[1]
-    return " ".join("ID" if word == "id" else word.capitalize() for word in field.split("_"))
-
-
-def _cell(order: dict[str, Any], field: str) -> str:
-    value = field_value(order, field)
-    if value is None:
-        return ""
-    if isinstance(value, (dict, list)):
-        return orjson.dumps(value).decode()
-    return str(value)
-
-
-def render_csv(fields: list[str], orders: list[dict[str, Any]]) -> str:
-    """The CSV text of an export."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([header_of(field) for field in fields])
-    for order in orders:
-        writer.writerow([_cell(order, field) for field in fields])
-    return out.getvalue()
-
-
-def _sorted(orders: list[dict[str, Any]], order: str) -> list[dict[str, Any]]:
-    name = order.lstrip("-")
-    ranked = sorted(orders, key=lambda record: str(record.get(name) or ""))
-    return ranked[::-1] if order.startswith("-") else ranked
-
-
 def _known_field(field: object) -> bool:
     return isinstance(field, str) and (field in ORDER_EXPORT_FIELDS or field.startswith("metadata."))
 
@@ -193,17 +109,21 @@ def _schedule(request: web.Request, body: dict[str, Any]) -> web.Response:
     _check_parameters(parameters)
     project = project_of(request)
     now = project.catch_up()
-    filters = parameters.get("filters") or {}
-    chosen = [record for record in project.orders.values() if matches(record, filters, now)]
     export = ExportRecord(
         id=random_id("exp_"),
         created_at=now,
         parameters=sent,
         fields=list(parameters.get("fields", DEFAULT_ORDER_EXPORT_FIELDS)),
         token=secrets.token_urlsafe(24),
-        rows=_sorted(chosen, parameters.get("order", EXPORT_ORDERS[0])),
     )
-    project.exports[export.id] = export
+    file = export_file(
+        (stored.to_wire() for stored in project.store.iter_orders()),
+        fields=export.fields,
+        filters=parameters.get("filters") or {},
+        order=parameters.get("order", EXPORT_ORDERS[0]),
+        now=now,
+    )
+    project.add_export(export, file)
     return json_response(export.to_wire("SCHEDULED", emulator_of(request).url))
 
 
@@ -253,7 +173,7 @@ async def delete_export(request: web.Request) -> web.Response:
     export = _find(request)
     if export is None:
         return not_found("export", path_id(request))
-    del project_of(request).exports[export.id]
+    project_of(request).delete_export(export.id)
     return web.Response(status=204)
 
 
@@ -295,7 +215,8 @@ async def download_export(request: web.Request) -> web.Response:
         if export.status(emu.time_source(), emu.export_delay) != "DONE":
             return not_found("export", export_id)
         # text/plain, as the spec declares (exports.json, download-export, 200).
-        return web.Response(text=render_csv(export.fields, export.rows), content_type="text/plain")
+        file = project.export_file(export.id) or b""
+        return web.Response(body=file, content_type="text/plain", charset="utf-8")
     return error_response(401)
 
 

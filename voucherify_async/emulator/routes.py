@@ -24,11 +24,10 @@ from voucherify_async.emulator.request_context import (
     query_int,
     read_json,
 )
+from voucherify_async.emulator.state import SourceIdTaken
+from voucherify_async.emulator.stores import ORDER_SORTS
 from voucherify_async.emulator.validation import validate_import, validate_order
 from voucherify_async.emulator.wire import error_response, json_response, not_found, parse_iso_time
-
-ORDER_SORTS = ("created_at", "-created_at", "updated_at", "-updated_at")
-"""``ParameterOrderListOrders`` in ``orders.json``."""
 
 
 def _invalid(details: str) -> ErrorAnswer:
@@ -63,13 +62,16 @@ async def update_order(request: web.Request) -> web.Response:
     body = await read_json(request)
     if problem := validate_order(body, emulator_of(request).metadata_schema):
         raise _invalid(problem)
-    order = project.find_order(key)
+    order = project.find_stored_order(key)
     if order is None:
         return not_found("order", key)
     if missing := project.unknown_customer(body):
         return not_found("customer", missing)
     now = project.catch_up()
-    return json_response(project.update_order(order["id"], body, now))
+    try:
+        return json_response(project.update_order(order.id, body, now))
+    except SourceIdTaken as taken:
+        return error_response(409, str(taken))
 
 
 async def list_orders(request: web.Request) -> web.Response:
@@ -77,14 +79,8 @@ async def list_orders(request: web.Request) -> web.Response:
     limit = query_int(request, "limit", 10, 1, 100)
     page = query_int(request, "page", 1, 1, 100)
     order = query_choice(request, "order", "-created_at", ORDER_SORTS)
-    records = project_of(request).list_orders(order)
-    start = (page - 1) * limit
-    body = {
-        "object": "list",
-        "data_ref": "orders",
-        "orders": records[start : start + limit],
-        "total": len(records),
-    }
+    records, total = project_of(request).orders_page(order, (page - 1) * limit, limit)
+    body = {"object": "list", "data_ref": "orders", "orders": records, "total": total}
     return json_response(body)
 
 

@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
-import orjson
-
-from voucherify_async.emulator.order_records import build_order, merge_bodies
+from voucherify_async.emulator.export_records import ExportRecord
+from voucherify_async.emulator.import_actions import ImportAction
+from voucherify_async.emulator.order_records import StoredOrder, compact_json, merge_bodies
+from voucherify_async.emulator.stores import ProjectStore
+from voucherify_async.emulator.stores.memory import MemoryStore
 from voucherify_async.emulator.wire import hex_id, iso_time, parse_iso_time, random_id
 
-if TYPE_CHECKING:
-    from voucherify_async.emulator.exports import ExportRecord
+__all__ = ["ImportAction", "ProjectState", "SourceIdTaken", "customer_not_found"]
 
 
 def customer_not_found(customer_id: str) -> str:
@@ -33,95 +33,48 @@ def customer_not_found(customer_id: str) -> str:
     return f"Cannot find customer with id {customer_id}"
 
 
-def _compact(body: dict[str, Any]) -> bytes:
-    """``body`` serialised, in a buffer of its own size (orjson's output keeps a 4 KiB buffer)."""
-    return memoryview(orjson.dumps(body)).tobytes()
+_MISSING = object()
 
 
-@dataclass
-class ImportAction:
-    """One ``ORDERS.IMPORT`` async action and its place in the project's queue."""
-
-    id: str
-    request_id: str
-    created_at: float
-    start: float
-    end: float
-    orders: list[dict[str, Any]] | None = field(repr=False)
-    """The orders to import; dropped once all are applied."""
-    order_count: int
-    delay: float = 0.0
-    """Seconds at the start before the first order is processed (``processing_delay``)."""
-    fail: bool = False
-    """The action ends ``FAILED`` (set by the ``action_failed`` fault)."""
-    result: dict[str, Any] | None = None
-    applied: int = 0
-    """How many of the orders have been processed so far."""
-    failed: list[dict[str, Any]] = field(default_factory=list, repr=False)
-    forgotten: bool = False
-    """Purged from the project's list (:meth:`ProjectState.forget_action`): it still ran in its turn."""
-
-    def due(self, now: float) -> int:
-        """How many orders are processed by ``now``: evenly over the time after the delay."""
-        if now >= self.end:
-            return self.order_count
-        first = self.start + self.delay
-        if now <= first:
-            return 0
-        return min(self.order_count, math.floor(self.order_count * (now - first) / (self.end - first)))
-
-    def status(self, now: float) -> str:
-        """The state at ``now``."""
-        if now < self.start:
-            return "ENQUEUED"
-        if now < self.end:
-            return "IN_PROGRESS"
-        return "FAILED" if self.fail else "DONE"
-
-    def progress(self, now: float) -> int:
-        """0..100, rising while the action runs."""
-        if now >= self.end:
-            return 100
-        if now <= self.start:
-            return 0
-        return min(99, math.floor(100 * (now - self.start) / (self.end - self.start)))
-
-    def to_wire(self, now: float, *, with_result: bool = True) -> dict[str, Any]:
-        """The ``AsyncAction`` object at ``now`` (the list endpoint leaves out ``result``)."""
-        status = self.status(now)
-        if status == "ENQUEUED":
-            updated = self.created_at
-        elif status == "IN_PROGRESS":
-            updated = self.start
-        else:
-            updated = self.end
-        data: dict[str, Any] = {"id": self.id, "type": "ORDERS.IMPORT", "status": status}
-        if with_result and self.result is not None and status in ("DONE", "FAILED"):
-            data["result"] = self.result
-        data["created_at"] = iso_time(self.created_at)
-        data["updated_at"] = iso_time(max(updated, self.created_at))
-        data["request_id"] = self.request_id
-        data["progress"] = self.progress(now)
-        if status in ("DONE", "FAILED"):
-            data["processing_time"] = round((self.end - self.start) * 1000)
-        data["object"] = "async_action"
-        return data
+class SourceIdTaken(ValueError):
+    """An update would give an order the ``source_id`` of another order of the project."""
 
 
-@dataclass
+class _Orders(Mapping[str, dict[str, Any]]):
+    """A project's orders by ``source_id`` (by ``id`` without one), built when read, in order of creation."""
+
+    def __init__(self, store: ProjectStore) -> None:
+        self._store = store
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        order = self._store.order_by_key(key)
+        if order is None:
+            raise KeyError(key)
+        return order.to_wire()
+
+    def __iter__(self) -> Iterator[str]:
+        return (order.key for order in self._store.iter_orders())
+
+    def __len__(self) -> int:
+        return self._store.order_count()
+
+
 class ProjectState:
     """Everything one project (one ``X-App-Id``) holds.
 
-    Attributes:
+    Args:
         app_id: the project's application id.
         time_source: epoch seconds (the emulator's).
         processing_rate: orders per second an import runs at; ``None`` for at once.
         processing_delay: extra seconds every import takes before its first order.
+        store: where orders, customers, async actions and exports are kept (in memory by default); what it
+            saved before is read back (a restart of an emulator with a data directory).
+
+    Attributes:
         import_requests: accepted POST /v1/orders/import calls.
         imports_submitted_while_busy: imports accepted while another import of the project was
             ``ENQUEUED`` or ``IN_PROGRESS`` (a client that keeps to one import at a time leaves it at 0).
-        customers: customers by id (created from orders' inline customers, or by :meth:`create_customer`).
-        exports: the project's exports by id.
+        exports: the project's exports by id (their files are in the store).
 
     Example:
         >>> project = emu.project("app")                       # doctest: +SKIP
@@ -129,33 +82,43 @@ class ProjectState:
         >>> # an order with customer_id=customer["id"] now imports; an unknown id fails in the action
     """
 
-    app_id: str
-    time_source: Callable[[], float]
-    processing_rate: float | None = None
-    processing_delay: float = 0.0
-    import_requests: int = 0
-    imports_submitted_while_busy: int = 0
-    customers: dict[str, dict[str, Any]] = field(default_factory=dict)
-    exports: dict[str, ExportRecord] = field(default_factory=dict)
-    _orders: dict[str, dict[str, Any]] = field(default_factory=dict)
-    _key_by_id: dict[str, str] = field(default_factory=dict)
-    # The body each order was built from, for merging updates; kept serialised because parsed bodies of
-    # 100,000 imported orders would take most of the emulator's memory.
-    _bodies: dict[str, bytes] = field(default_factory=dict)
-    _updated: dict[str, tuple[float, int]] = field(default_factory=dict)
-    _customer_by_source: dict[str, str] = field(default_factory=dict)
-    _actions: list[ImportAction] = field(default_factory=list)
-    _actions_by_id: dict[str, ImportAction] = field(default_factory=dict)
-    _pending: deque[ImportAction] = field(default_factory=deque)
-    _changes: int = 0
-    _created: dict[str, int] = field(default_factory=dict)
-    _sorted: dict[str, tuple[int, list[dict[str, Any]]]] = field(default_factory=dict)
+    def __init__(
+        self,
+        app_id: str,
+        time_source: Callable[[], float],
+        processing_rate: float | None = None,
+        processing_delay: float = 0.0,
+        store: ProjectStore | None = None,
+    ) -> None:
+        self.app_id = app_id
+        self.time_source = time_source
+        self.processing_rate = processing_rate
+        self.processing_delay = processing_delay
+        self.store: ProjectStore = MemoryStore() if store is None else store
+        self.import_requests, self.imports_submitted_while_busy = self.store.saved_counters()
+        self.exports: dict[str, ExportRecord] = {export.id: export for export in self.store.saved_exports()}
+        self._actions = self.store.saved_actions()
+        self._actions_by_id = {action.id: action for action in self._actions}
+        self._pending = deque(action for action in self._actions if action.result is None)
+        self._changes = self.store.last_change()
+
+    def __repr__(self) -> str:
+        orders, actions = self.store.order_count(), len(self._actions)
+        return f"ProjectState({self.app_id!r}, orders={orders}, actions={actions})"
 
     @property
-    def orders(self) -> dict[str, dict[str, Any]]:
-        """Stored orders by ``source_id`` (by ``id`` without one), with the imports processed so far."""
+    def orders(self) -> Mapping[str, dict[str, Any]]:
+        """Stored orders by ``source_id`` (by ``id`` without one), with the imports processed so far.
+
+        A read-only view: each order is built when read.
+        """
         self.catch_up()
-        return self._orders
+        return _Orders(self.store)
+
+    @property
+    def customers(self) -> Mapping[str, dict[str, Any]]:
+        """Customers by id (created from orders' inline customers, or by :meth:`create_customer`)."""
+        return self.store.customers()
 
     @property
     def async_actions(self) -> list[dict[str, Any]]:
@@ -172,13 +135,16 @@ class ProjectState:
         while an import is IN_PROGRESS sees part of its orders.
         """
         now = self.time_source()
-        while self._pending:
-            action = self._pending[0]
-            if not action.fail and (now > action.start or now >= action.end):
-                self._process(action, action.due(now), min(now, action.end))
-            if action.end > now:
-                break
-            self._finish(self._pending.popleft())
+        if not self._pending:
+            return now
+        with self.store.transaction():
+            while self._pending:
+                action = self._pending[0]
+                if not action.fail and (now > action.start or now >= action.end):
+                    self._process(action, action.due(now), min(now, action.end))
+                if action.end > now:
+                    break
+                self._finish(self._pending.popleft())
         return now
 
     @property
@@ -193,28 +159,33 @@ class ProjectState:
     def enqueue_import(self, orders: list[dict[str, Any]], *, fail: bool = False) -> ImportAction:
         """Accept an import: schedule it after the imports before it."""
         now = self.catch_up()
-        if self.busy(now):
-            self.imports_submitted_while_busy += 1
-        self.import_requests += 1
-        start = max(now, self._actions[-1].end) if self._actions else now
-        duration = self.processing_delay
-        if self.processing_rate:
-            duration += len(orders) / self.processing_rate
-        action = ImportAction(
-            id=hex_id("aa_"),
-            request_id=hex_id("v-"),
-            created_at=self._next_created_ms(now) / 1000,
-            start=start,
-            end=start + duration,
-            orders=orders,
-            order_count=len(orders),
-            delay=self.processing_delay,
-            fail=fail,
-        )
-        self._actions.append(action)
-        self._actions_by_id[action.id] = action
-        self._pending.append(action)
-        self.catch_up()
+        with self.store.transaction():
+            if self.busy(now):
+                self.imports_submitted_while_busy += 1
+            self.import_requests += 1
+            start = max(now, self._actions[-1].end) if self._actions else now
+            duration = self.processing_delay
+            if self.processing_rate:
+                duration += len(orders) / self.processing_rate
+            action = ImportAction(
+                id=hex_id("aa_"),
+                request_id=hex_id("v-"),
+                created_at=self._next_created_ms(now) / 1000,
+                start=start,
+                end=start + duration,
+                orders=orders,
+                order_count=len(orders),
+                delay=self.processing_delay,
+                fail=fail,
+            )
+            self._actions.append(action)
+            self._actions_by_id[action.id] = action
+            self._pending.append(action)
+            self.catch_up()
+            # Saved after the orders due at once are stored: an import processed at once never writes its
+            # orders twice (in the action, then as orders).
+            self.store.save_action(action, with_orders=True)
+            self.store.save_counters(self.import_requests, self.imports_submitted_while_busy)
         return action
 
     def find_action(self, action_id: str) -> ImportAction | None:
@@ -229,6 +200,8 @@ class ProjectState:
         if action is None:
             raise KeyError(action_id)
         action.forgotten = True
+        with self.store.transaction():
+            self.store.save_action(action)
 
     def _next_created_ms(self, now: float) -> int:
         # Clients page back through GET /v1/async-actions by end_date = the last created_at they saw, in
@@ -249,6 +222,8 @@ class ProjectState:
 
     def _process(self, action: ImportAction, upto: int, stamp: float) -> None:
         """Store the action's orders up to index ``upto``; orders that cannot be stored are failures."""
+        if upto <= action.applied:
+            return
         orders = action.orders or []
         # Never stamped before the action's own created_at (a millisecond past the request when the clock
         # stands still, see _next_created_ms): every order an import writes is written inside its run.
@@ -259,30 +234,39 @@ class ProjectState:
                 reason = customer_not_found(missing)
                 action.failed.append({"source_id": body.get("source_id"), "reason": reason})
                 continue
-            self.upsert_order(body, stamp, keep_created_at=False)
-        action.applied = max(action.applied, upto)
+            try:
+                self._upsert(body, stamp, keep_created_at=False)
+            except SourceIdTaken as taken:
+                action.failed.append({"source_id": body.get("source_id"), "reason": str(taken)})
+        action.applied = upto
+        self.store.save_action(action)
 
     def _finish(self, action: ImportAction) -> None:
         action.orders = None
         if action.fail:
             action.result = {"message": "Import failed.", "failed": [], "done_count": 0, "failed_count": 0}
-            return
-        failed = action.failed
-        done = action.order_count - len(failed)
-        action.result = {
-            "message": f"{done} order(s) imported successfully, {len(failed)} failed.",
-            "failed": failed,
-            "done_count": done,
-            "failed_count": len(failed),
-        }
+        else:
+            failed = action.failed
+            done = action.order_count - len(failed)
+            action.result = {
+                "message": f"{done} order(s) imported successfully, {len(failed)} failed.",
+                "failed": failed,
+                "done_count": done,
+                "failed_count": len(failed),
+            }
+        self.store.save_action(action, with_orders=True)
 
     # -- orders and customers ----------------------------------------------------------------------
 
+    def find_stored_order(self, key: str) -> StoredOrder | None:
+        """An order by its ``id`` or its ``source_id``, as stored."""
+        self.catch_up()
+        return self.store.order_by_id(key) or self.store.order_by_key(key)
+
     def find_order(self, key: str) -> dict[str, Any] | None:
         """An order by its ``id`` or its ``source_id``."""
-        self.catch_up()
-        stored_key = self._key_by_id.get(key, key)
-        return self._orders.get(stored_key)
+        stored = self.find_stored_order(key)
+        return None if stored is None else stored.to_wire()
 
     def unknown_customer(self, body: dict[str, Any]) -> str | None:
         """The customer or referrer id the order refers to that does not exist, if any."""
@@ -290,21 +274,22 @@ class ProjectState:
             party = body.get(name)
             party_id = party.get("id") if isinstance(party, dict) else None
             party_id = party_id or body.get(f"{name}_id")
-            if party_id is not None and party_id not in self.customers:
+            if party_id is not None and self.store.customer(str(party_id)) is None:
                 return str(party_id)
         return None
 
     def create_customer(self, source_id: str | None = None, **fields: Any) -> dict[str, Any]:
         """Create (or update, by ``source_id``) a customer; tests use it to seed customers orders refer to."""
-        existing = self._customer_by_source.get(source_id) if source_id is not None else None
+        existing = self.store.customer_by_source_id(source_id) if source_id is not None else None
         if existing is not None:
-            customer = self.customers[existing]
-            customer.update(fields)
-            return customer
+            if any(existing.get(name, _MISSING) != value for name, value in fields.items()):
+                existing.update(fields)
+                with self.store.transaction():
+                    self.store.save_customer(existing)
+            return existing
         customer = {"id": random_id("cust_"), "source_id": source_id, **fields, "object": "customer"}
-        self.customers[customer["id"]] = customer
-        if source_id is not None:
-            self._customer_by_source[source_id] = customer["id"]
+        with self.store.transaction():
+            self.store.save_customer(customer)
         return customer
 
     def _resolve_party(self, body: dict[str, Any], name: str) -> str | None:
@@ -321,77 +306,96 @@ class ProjectState:
         self, body: dict[str, Any], now: float, *, keep_created_at: bool = True
     ) -> dict[str, Any]:
         """Create the order, or merge into the stored one with the same ``source_id`` (or ``id``)."""
+        with self.store.transaction():
+            return self._upsert(body, now, keep_created_at=keep_created_at).to_wire()
+
+    def _upsert(self, body: dict[str, Any], now: float, *, keep_created_at: bool) -> StoredOrder:
+        given_id = body.get("id")
+        existing = self.store.order_by_id(given_id) if isinstance(given_id, str) and given_id else None
         source_id = body.get("source_id")
-        stored_key = self._key_by_id.get(body.get("id") or "", None)
-        if stored_key is None and source_id is not None and source_id in self._orders:
-            stored_key = source_id
-        existing = self._orders.get(stored_key) if stored_key is not None else None
+        if existing is None and isinstance(source_id, str) and source_id:
+            existing = self.store.order_by_key(source_id)
         if existing is None:
             return self._store_new(body, now, keep_created_at=keep_created_at)
-        return self.update_order(existing["id"], body, now)
+        return self._update(existing, body, now)
 
-    def _store_new(self, body: dict[str, Any], now: float, *, keep_created_at: bool) -> dict[str, Any]:
-        order_id = random_id("ord_")
+    def _store_new(self, body: dict[str, Any], now: float, *, keep_created_at: bool) -> StoredOrder:
         given = parse_iso_time(body["created_at"]) if keep_created_at and "created_at" in body else None
-        record = build_order(
-            body,
-            order_id=order_id,
+        self._changes += 1
+        order = StoredOrder(
+            id=random_id("ord_"),
+            source_id=body.get("source_id"),
             created_at=iso_time(now if given is None else given),
             updated_at=None,
+            touched=now,
+            change=self._changes,
             customer_id=self._resolve_party(body, "customer"),
             referrer_id=self._resolve_party(body, "referrer"),
+            body=compact_json(body),
         )
-        key = body.get("source_id") or order_id
-        self._orders[key] = record
-        self._key_by_id[order_id] = key
-        self._bodies[order_id] = _compact(body)
-        self._created[order_id] = len(self._created)
-        self._touch(order_id, now)
-        return record
+        self.store.add_order(order)
+        return order
 
     def update_order(self, order_id: str, body: dict[str, Any], now: float) -> dict[str, Any]:
-        """Merge ``body`` into a stored order (PUT /v1/orders/{id}, or an import's upsert)."""
-        key = self._key_by_id[order_id]
-        old = self._orders[key]
-        merged = merge_bodies(orjson.loads(self._bodies[order_id]), body)
+        """Merge ``body`` into a stored order (PUT /v1/orders/{id}, or an import's upsert).
+
+        Raises:
+            KeyError: no order has this id.
+            SourceIdTaken: ``body`` gives the order the ``source_id`` of another order.
+        """
+        with self.store.transaction():
+            old = self.store.order_by_id(order_id)
+            if old is None:
+                raise KeyError(order_id)
+            return self._update(old, body, now).to_wire()
+
+    def _update(self, old: StoredOrder, body: dict[str, Any], now: float) -> StoredOrder:
+        merged = merge_bodies(old.parsed_body(), body)
         merged.pop("id", None)
-        record = build_order(
-            merged,
-            order_id=order_id,
-            created_at=old["created_at"],
+        source_id = merged.get("source_id")
+        if source_id and source_id != old.source_id:
+            other = self.store.order_by_key(source_id)
+            if other is not None and other.id != old.id:
+                raise SourceIdTaken(f"Order with source_id {source_id} already exists")
+        self._changes += 1
+        new = StoredOrder(
+            id=old.id,
+            source_id=source_id,
+            created_at=old.created_at,
             updated_at=iso_time(now),
+            touched=now,
+            change=self._changes,
             customer_id=self._resolve_party(merged, "customer"),
             referrer_id=self._resolve_party(merged, "referrer"),
+            body=compact_json(merged),
         )
-        new_key = merged.get("source_id") or order_id
-        if new_key != key:
-            del self._orders[key]
-            self._key_by_id[order_id] = new_key
-        self._orders[new_key] = record
-        self._bodies[order_id] = _compact(merged)
-        self._touch(order_id, now)
-        return record
-
-    def _touch(self, order_id: str, now: float) -> None:
-        self._changes += 1
-        self._updated[order_id] = (now, self._changes)
+        self.store.replace_order(old, new)
+        return new
 
     def list_orders(self, order: str) -> list[dict[str, Any]]:
-        """All orders sorted by ``order`` (``created_at`` or ``updated_at``, ``-`` for descending).
+        """All orders sorted by ``order`` (``created_at`` or ``updated_at``, ``-`` for descending)."""
+        return self.orders_page(order, 0, self.store.order_count())[0]
 
-        The sorted list is kept until the orders change, so paging through many orders sorts them once.
-        """
+    def orders_page(self, order: str, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+        """``limit`` orders from ``offset`` on, sorted by ``order`` (see :meth:`list_orders`); the total."""
         self.catch_up()
-        cached = self._sorted.get(order)
-        if cached is not None and cached[0] == self._changes:
-            return cached[1]
-        records = list(self._orders.values())
-        if order.lstrip("-") == "updated_at":
-            records.sort(key=lambda record: self._updated[record["id"]])
-        else:
-            # created_at may come from the client (POST /v1/orders); ties keep the order of creation.
-            records.sort(key=lambda record: (record["created_at"], self._created[record["id"]]))
-        if order.startswith("-"):
-            records.reverse()
-        self._sorted[order] = (self._changes, records)
-        return records
+        page = self.store.orders_page(order, offset, limit)
+        return [stored.to_wire() for stored in page], self.store.order_count()
+
+    # -- exports -----------------------------------------------------------------------------------
+
+    def add_export(self, export: ExportRecord, file: bytes) -> None:
+        """Keep a new export and its CSV file."""
+        with self.store.transaction():
+            self.store.save_export(export, file)
+        self.exports[export.id] = export
+
+    def delete_export(self, export_id: str) -> None:
+        """Delete an export and its file."""
+        with self.store.transaction():
+            self.store.delete_export(export_id)
+        del self.exports[export_id]
+
+    def export_file(self, export_id: str) -> bytes | None:
+        """The CSV file of an export."""
+        return self.store.export_file(export_id)
