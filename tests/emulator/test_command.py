@@ -8,6 +8,8 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -100,6 +102,14 @@ def test_options_build_the_emulator_they_describe() -> None:
     assert emu.rate_limiter.limits.bulk_calls_per_hour == 1
     assert emu.metadata_schema == {"channel": ["web", "store"]}
     assert emu.tokens.ttl == 60
+    assert emu.data_dir is None
+
+
+def test_data_dir_option_builds_an_emulator_keeping_its_data_there(tmp_path: Path) -> None:
+    emu = build_emulator(_options("--data-dir", str(tmp_path / "data")))
+    emu._close_data_file()
+    assert emu.data_dir == tmp_path / "data"
+    assert (tmp_path / "data" / "emulator.sqlite3").is_file()
 
 
 def test_a_taken_port_is_exit_code_1() -> None:
@@ -113,3 +123,50 @@ def test_a_taken_port_is_exit_code_1() -> None:
         finished = subprocess.run(command, capture_output=True, text=True, timeout=20)
     assert finished.returncode == 1
     assert "cannot serve" in finished.stderr
+
+
+def _serve_once(data_dir: Path, calls: list[tuple[str, str, bytes | None]]) -> tuple[list[str], list[Any]]:
+    """Run the command with ``--data-dir``, make the calls, interrupt it: its first lines, the answers."""
+    command = [sys.executable, "-m", "voucherify_async.emulator", "--port", "0", "--data-dir", str(data_dir)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    lines = [process.stdout.readline().strip() for _ in range(4)]
+    answers = []
+    try:
+        for method, path, body in calls:
+            headers = {"X-App-Id": "app", "X-App-Token": "token", "Content-Type": "application/json"}
+            request = urllib.request.Request(lines[0] + path, data=body, method=method, headers=headers)
+            with urllib.request.urlopen(request, timeout=10) as response:
+                answers.append(json.loads(response.read()))
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
+    assert process.returncode == 0
+    return lines, answers
+
+
+def test_data_dir_keeps_the_orders_from_one_run_to_the_next(tmp_path: Path) -> None:
+    created = json.dumps({"source_id": "o-1", "amount": 100}).encode()
+    first_lines, (order,) = _serve_once(tmp_path, [("POST", "/v1/orders", created)])
+    second_lines, (listing,) = _serve_once(tmp_path, [("GET", "/v1/orders", None)])
+    assert first_lines[3] == f"data directory: {tmp_path} (0 orders stored)"
+    assert second_lines[3] == f"data directory: {tmp_path} (1 orders stored)"
+    assert (listing["total"], listing["orders"]) == (1, [order])
+
+
+def test_a_data_dir_that_cannot_be_used_is_exit_code_1_with_the_reason(tmp_path: Path) -> None:
+    (tmp_path / "emulator.sqlite3").write_bytes(b"\x00not sqlite" * 100)
+    command = [sys.executable, "-m", "voucherify_async.emulator", "--port", "0", "--data-dir", str(tmp_path)]
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=20)
+    assert finished.returncode == 1
+    assert finished.stdout == ""
+    assert finished.stderr.strip().startswith(f"cannot use {tmp_path / 'emulator.sqlite3'} as the emulator's")
+    assert "Traceback" not in finished.stderr
+
+
+def test_help_documents_the_data_dir() -> None:
+    command = [sys.executable, "-m", "voucherify_async.cli.main", "emulator", "--help"]
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=20)
+    assert finished.returncode == 0
+    assert "--data-dir DIR" in finished.stdout
+    assert "they survive a restart with the same DIR" in " ".join(finished.stdout.split())

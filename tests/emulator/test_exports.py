@@ -173,8 +173,11 @@ async def test_export_list_has_total_and_matches_the_spec(api: Api) -> None:
 
 
 @pytest.fixture
-async def slow_exports(clock: ManualClock) -> AsyncIterator[Api]:
-    async with Emulator(export_delay=10, time_source=clock.time) as emu, aiohttp.ClientSession() as session:
+async def slow_exports(clock: ManualClock, store_options: dict[str, Any]) -> AsyncIterator[Api]:
+    async with (
+        Emulator(export_delay=10, time_source=clock.time, **store_options) as emu,
+        aiohttp.ClientSession() as session,
+    ):
         yield Api(session, emu.url)
 
 

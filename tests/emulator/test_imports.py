@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.emulator.conftest import Api, order
@@ -84,11 +86,11 @@ async def test_imported_orders_get_the_import_time_as_created_at(api: Api, emula
     assert emulator.project().orders["o-1"]["created_at"].startswith("2023-11-14T22:13:20")
 
 
-async def test_projects_keep_their_own_orders(clock: ManualClock) -> None:
+async def test_projects_keep_their_own_orders(clock: ManualClock, store_options: dict[str, Any]) -> None:
     import aiohttp
 
     async with (
-        Emulator(projects={"other": "secret"}, time_source=clock.time) as emu,
+        Emulator(projects={"other": "secret"}, time_source=clock.time, **store_options) as emu,
         aiohttp.ClientSession() as session,
     ):
         api = Api(session, emu.url)
@@ -97,3 +99,16 @@ async def test_projects_keep_their_own_orders(clock: ManualClock) -> None:
         )
         assert list(emu.project("other").orders) == ["o-1"]
         assert emu.project("app").orders == {}
+
+
+async def test_an_order_given_the_source_id_of_another_fails_inside_the_action(
+    api: Api, emulator: Emulator
+) -> None:
+    _, first, _ = await api.call("POST", "/v1/orders", json=order("a"))
+    await api.call("POST", "/v1/orders", json=order("b"))
+    action_id = await _import(api, [order("b", id=first["id"], status="CANCELED"), order("c")])
+    _, action, _ = await api.call("GET", f"/v1/async-actions/{action_id}")
+    reason = "Order with source_id b already exists"
+    assert action["result"]["failed"] == [{"source_id": "b", "reason": reason}]
+    assert sorted(emulator.project().orders) == ["a", "b", "c"]
+    assert emulator.project().orders["a"]["status"] == "PAID"

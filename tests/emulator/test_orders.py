@@ -138,3 +138,14 @@ async def test_update_can_change_the_source_id(api: Api, emulator: Emulator) -> 
     status, found, _ = await api.call("GET", "/v1/orders/b")
     assert (status, found["id"]) == (200, created["id"])
     assert list(emulator.project().orders) == ["b"]
+
+
+async def test_update_to_the_source_id_of_another_order_is_a_409_and_changes_nothing(
+    api: Api, emulator: Emulator
+) -> None:
+    await api.call("POST", "/v1/orders", json=order("a"))
+    await api.call("POST", "/v1/orders", json=order("b"))
+    status, error, _ = await api.call("PUT", "/v1/orders/a", json={"source_id": "b", "status": "CANCELED"})
+    assert (status, error["key"]) == (409, "duplicate_found")
+    assert error["details"] == "Order with source_id b already exists"
+    assert [emulator.project().orders[key]["status"] for key in ("a", "b")] == ["PAID", "PAID"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import anyio
@@ -16,9 +17,9 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-async def slow(clock: ManualClock) -> AsyncIterator[tuple[Emulator, Api]]:
+async def slow(clock: ManualClock, store_options: dict[str, Any]) -> AsyncIterator[tuple[Emulator, Api]]:
     async with (
-        Emulator(processing_rate=100, processing_delay=1.0, time_source=clock.time) as emu,
+        Emulator(processing_rate=100, processing_delay=1.0, time_source=clock.time, **store_options) as emu,
         aiohttp.ClientSession() as session,
     ):
         yield emu, Api(session, emu.url)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.emulator.conftest import Api, order
@@ -83,10 +85,15 @@ async def test_import_answer_matches_the_spec(api: Api) -> None:
     validate(answer, "OrdersImportCreateResponseBody")
 
 
-async def test_async_action_in_each_state_matches_the_spec(clock: ManualClock) -> None:
+async def test_async_action_in_each_state_matches_the_spec(
+    clock: ManualClock, store_options: dict[str, Any]
+) -> None:
     import aiohttp
 
-    async with Emulator(processing_rate=1, time_source=clock.time) as emu, aiohttp.ClientSession() as session:
+    async with (
+        Emulator(processing_rate=1, time_source=clock.time, **store_options) as emu,
+        aiohttp.ClientSession() as session,
+    ):
         api = Api(session, emu.url)
         await api.call("POST", "/v1/orders/import", json=[order("a"), order("b", customer_id="cust_missing")])
         _, second, _ = await api.call("POST", "/v1/orders/import", json=[order("c")])

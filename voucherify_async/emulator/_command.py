@@ -7,6 +7,9 @@ SIGTERM). Faults use a small syntax, one ``--fault`` each::
 
 for example ``--fault "lost_ack,route=POST /v1/orders/import,nth=2"`` (the second import is accepted but
 its answer is lost), ``--fault "status,status=429,probability=0.1"`` or ``--fault "latency,delay=0.5"``.
+
+``--data-dir DIR`` keeps the data in DIR (see ``Emulator(data_dir=...)``): stop the emulator, start it again
+with the same DIR, and its orders, async actions and exports are there.
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ import asyncio
 import contextlib
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 from voucherify_async.emulator._emulator import Emulator
 from voucherify_async.emulator.faults import FAULT_KINDS, Fault
 from voucherify_async.emulator.ratelimit import RateLimits
+from voucherify_async.emulator.stores.sqlite_file import DataDirError
 
 DEFAULT_APP_ID = "app"
 DEFAULT_APP_TOKEN = "token"
@@ -101,6 +106,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--oauth-token-ttl", type=float, default=900.0, metavar="SECONDS", help="lifetime of OAuth tokens"
     )
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, metavar="DIR",
+        help="keep the projects' orders, customers, async actions and exports in DIR (an SQLite file, "
+        "created if needed): they survive a restart with the same DIR, and memory stays flat however many "
+        "orders are stored (default: in memory, gone when the emulator stops)",
+    )  # fmt: skip
 
 
 def build_emulator(args: argparse.Namespace) -> Emulator:
@@ -119,6 +130,7 @@ def build_emulator(args: argparse.Namespace) -> Emulator:
         metadata_schema=dict(args.metadata_schema) or None,
         export_delay=args.export_delay,
         oauth_token_ttl=args.oauth_token_ttl,
+        data_dir=args.data_dir,
     )
 
 
@@ -137,16 +149,23 @@ async def _serve(args: argparse.Namespace) -> None:
         print(f"X-App-Token: {token_note}")
         for app_id, _ in args.project:
             print(f"project: {app_id}")
+        if args.data_dir is not None:
+            stored = sum(project.store.order_count() for project in emu.projects.values())
+            print(f"data directory: {args.data_dir} ({stored:,} orders stored)")
         print("serving until interrupted (Ctrl-C)", flush=True)
         await stop.wait()
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve until interrupted; the exit code (0 after an interrupt, 1 when the port is taken)."""
+    """Serve until interrupted; the exit code (0 after an interrupt, 1 when the port is taken or the data
+    directory cannot be used)."""
     try:
         asyncio.run(_serve(args))
     except KeyboardInterrupt:
         return 0
+    except DataDirError as error:
+        print(str(error), file=sys.stderr)
+        return 1
     except OSError as error:
         print(f"cannot serve on {args.host}:{args.port}: {error.strerror or error}", file=sys.stderr)
         return 1

@@ -128,23 +128,28 @@ class Emulator:
 
     def _open_projects(self) -> dict[str, ProjectState]:
         """Every project's state, with what the data directory holds of it (if there is one)."""
-        stores: dict[str, ProjectStore | None] = dict.fromkeys(self._app_tokens)
-        if self.data_dir is not None:
-            from voucherify_async.emulator.stores.sqlite import SQLiteStore
-            from voucherify_async.emulator.stores.sqlite_file import SQLiteFile
+        if self.data_dir is None:
+            return {project: self._project_state(project, None) for project in self._app_tokens}
+        from voucherify_async.emulator.stores.sqlite import SQLiteStore
+        from voucherify_async.emulator.stores.sqlite_file import SQLiteFile
 
-            self._data_file = SQLiteFile(self.data_dir)
-            stores = {project: SQLiteStore(self._data_file, project) for project in self._app_tokens}
-        return {
-            project: ProjectState(
-                app_id=project,
-                time_source=self.time_source,
-                processing_rate=self.processing_rate,
-                processing_delay=self.processing_delay,
-                store=store,
-            )
-            for project, store in stores.items()
-        }
+        data_file = SQLiteFile(self.data_dir)
+        with data_file.reading_back():
+            projects = {
+                project: self._project_state(project, SQLiteStore(data_file, project))
+                for project in self._app_tokens
+            }
+        self._data_file = data_file
+        return projects
+
+    def _project_state(self, project: str, store: ProjectStore | None) -> ProjectState:
+        return ProjectState(
+            app_id=project,
+            time_source=self.time_source,
+            processing_rate=self.processing_rate,
+            processing_delay=self.processing_delay,
+            store=store,
+        )
 
     # -- lifecycle ---------------------------------------------------------------------------------
 

@@ -126,6 +126,8 @@ class SQLiteFile:
             version = connection.execute("PRAGMA user_version").fetchone()[0]
             listed = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             tables = {row[0] for row in listed}
+        except sqlite3.OperationalError as error:
+            raise self._locked_or(error) from None
         except sqlite3.DatabaseError as error:
             raise _refuse(self.path, f"it is not an SQLite database or it is damaged ({error})") from None
         if application_id != APPLICATION_ID and (application_id != 0 or tables):
@@ -138,9 +140,7 @@ class SQLiteFile:
         try:
             connection.execute("BEGIN IMMEDIATE")  # takes the exclusive lock, kept until close
         except sqlite3.OperationalError as error:
-            if "locked" in str(error):
-                raise _refuse(self.path, "another emulator is using it") from None
-            raise _refuse(self.path, str(error)) from None
+            raise self._locked_or(error) from None
         connection.execute("COMMIT")
         mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode != "wal":
@@ -150,12 +150,30 @@ class SQLiteFile:
             with self.transaction():
                 self._create_schema()
 
+    def _locked_or(self, error: sqlite3.OperationalError) -> DataDirError:
+        if "locked" in str(error):
+            return _refuse(self.path, "another emulator (or another program) is using it")
+        return _refuse(self.path, str(error))
+
     def _create_schema(self) -> None:
         for statement in SCHEMA.split(";"):
             if statement.strip():
                 self.connection.execute(statement)
         self.connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         self.connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @contextmanager
+    def reading_back(self) -> Iterator[None]:
+        """A block that reads what the file holds: damage found there closes the file and is refused.
+
+        Raises:
+            DataDirError: the file is damaged where the block read it.
+        """
+        try:
+            yield
+        except sqlite3.DatabaseError as error:
+            self.close()
+            raise _refuse(self.path, f"it is damaged ({error})") from None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
