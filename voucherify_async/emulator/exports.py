@@ -22,7 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from voucherify_async.emulator.export_filters import filter_problem
-from voucherify_async.emulator.export_records import ExportRecord, export_file
+from voucherify_async.emulator.export_records import ExportRecord, export_file, export_record, fields_of
 from voucherify_async.emulator.request_context import (
     ANY_ID,
     ErrorAnswer,
@@ -116,11 +116,14 @@ def _schedule(request: web.Request, body: dict[str, Any]) -> web.Response:
         fields=list(parameters.get("fields", DEFAULT_ORDER_EXPORT_FIELDS)),
         token=secrets.token_urlsafe(24),
     )
+    filters = parameters.get("filters") or {}
+    order = parameters.get("order", EXPORT_ORDERS[0])
+    needed = fields_of(export.fields, filters, order)
     file = export_file(
-        (stored.to_wire() for stored in project.store.iter_orders()),
+        (export_record(stored, needed) for stored in project.store.iter_orders()),
         fields=export.fields,
-        filters=parameters.get("filters") or {},
-        order=parameters.get("order", EXPORT_ORDERS[0]),
+        filters=filters,
+        order=order,
         now=now,
     )
     project.add_export(export, file)
