@@ -6,7 +6,8 @@ reports the emulator process's CPU time per order (validation, queueing, storing
 the memory holding the orders. The request bodies are serialised before the clock starts, so the client's
 own work is not counted.
 
-Run: ``uv run python benchmarks/bench_emulator.py [--orders 100000] [--batch 2000]``.
+Run: ``uv run python benchmarks/bench_emulator.py [--orders 100000] [--batch 2000] [--data-dir DIR]``
+(``--data-dir``: the emulator keeps the orders in DIR, an SQLite file, instead of its memory).
 """
 
 from __future__ import annotations
@@ -81,10 +82,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=2_000)
+    parser.add_argument("--data-dir", default=None, help="the emulator's --data-dir (default: in memory)")
     args = parser.parse_args()
     orders = [historical_order(index) for index in range(args.orders)]
     bodies = [orjson.dumps(orders[start : start + args.batch]) for start in range(0, args.orders, args.batch)]
     command = [sys.executable, "-m", "voucherify_async.emulator", "--port", "0"]
+    if args.data_dir is not None:
+        command += ["--data-dir", args.data_dir]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None

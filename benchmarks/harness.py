@@ -44,6 +44,11 @@ class Settings:
     duplicates_orders: tuple[int, ...] = ()  # imports with and without the source_id tracker (``duplicates``)
     duplicates_rounds: int = 1
     tracker_ids: tuple[int, ...] = ()  # distinct ids fed to the tracker alone
+    emulator_scale_stored_orders: int = (
+        100_000  # orders held in process for bytes per order (``emulator_scale``)
+    )
+    emulator_scale_sizes: tuple[int, ...] = (100_000,)  # orders imported into an emulator process
+    emulator_scale_rounds: int = 1  # rounds at the smallest size (the larger sizes run once)
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as JSON-ready data."""
@@ -72,6 +77,9 @@ QUICK = Settings(
     duplicates_orders=(10_000, 100_000),
     duplicates_rounds=1,
     tracker_ids=(1_000_000,),
+    emulator_scale_stored_orders=20_000,
+    emulator_scale_sizes=(20_000, 100_000),
+    emulator_scale_rounds=2,
 )
 
 FULL = Settings(
@@ -96,6 +104,9 @@ FULL = Settings(
     duplicates_orders=(100_000, 1_000_000),
     duplicates_rounds=3,
     tracker_ids=(1_000_000, 10_000_000),
+    emulator_scale_stored_orders=100_000,
+    emulator_scale_sizes=(100_000, 1_000_000),
+    emulator_scale_rounds=3,
 )
 
 
