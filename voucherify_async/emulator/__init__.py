@@ -39,6 +39,11 @@ Time: imports, exports, rate-limit windows and token expiry follow ``time_source
 default). Give it a ``ManualClock``'s ``time`` and an import at 100 orders per second finishes exactly when
 the test (or an SDK sharing the clock) moves that clock 20 s on: no test waits for real.
 
+Data: in memory by default, each order kept as its serialised body and the fields its lookups need (the
+order the API shows is built when a route answers with it). ``Emulator(data_dir=...)`` keeps every project's
+data in an SQLite file of that directory instead: it survives a restart, and the emulator's memory does not
+grow with the orders (:mod:`voucherify_async.emulator.stores`).
+
 Faults (:class:`Fault`) go on a route, on a fixed schedule (``nth``) or with a seeded probability:
 ``status`` (e.g. 429 with its headers, 503), ``latency``, ``drop`` (no answer, nothing processed),
 ``lost_ack`` (processed, e.g. the import is queued, but no answer), ``slow_ack`` (processed, the answer held
