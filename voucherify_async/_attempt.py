@@ -22,6 +22,7 @@ import orjson
 from yarl import URL
 
 from voucherify_async._errors import APIConnectionError, VoucherifyError, connection_failure
+from voucherify_async._logging import request_fields
 from voucherify_async._rate_limit import RateLimitInfo, error_from_response
 from voucherify_async._timeout import Timeout
 
@@ -43,6 +44,7 @@ async def send_once(
     headers: Mapping[str, str],
     timeout: Timeout,
     streaming: bool,
+    attempt: int = 1,
 ) -> Any:
     """Send a request once and return its decoded JSON answer (``None`` for an empty body).
 
@@ -56,6 +58,7 @@ async def send_once(
         timeout: The limits of this attempt.
         streaming: Return the open ``aiohttp.ClientResponse`` of a successful answer instead of reading it;
             ``timeout.total`` then bounds each pause between chunks, not the whole answer.
+        attempt: Which attempt of the request this is (from 1), for logs and telemetry.
 
     Raises:
         APIError: (a subclass per status) the API answered with an error.
@@ -80,7 +83,8 @@ async def send_once(
         _note_rate_limit(state, response.headers)
         header_request_id = response.headers.get("X-Request-Id")
         if streaming and response.status < 400:
-            _log_answer(method, url, response.status, state.clock.monotonic() - started, header_request_id)
+            elapsed = state.clock.monotonic() - started
+            _log_answer(method, url, response.status, elapsed, header_request_id, attempt)
             return response
         try:
             raw = await response.read()
@@ -92,11 +96,11 @@ async def send_once(
     response.release()
     elapsed = state.clock.monotonic() - started
     if response.status < 400:
-        _log_answer(method, url, response.status, elapsed, header_request_id)
+        _log_answer(method, url, response.status, elapsed, header_request_id, attempt)
         return _decode(raw, method, url)
     now = state.server_clock.server_time(state.clock.time())  # a Retry-After date is on the server's clock
     error = error_from_response(response.status, response.headers, raw, header_request_id, now)
-    _log_answer(method, url, response.status, elapsed, error.request_id)
+    _log_answer(method, url, response.status, elapsed, error.request_id, attempt)
     raise error
 
 
@@ -175,9 +179,17 @@ def _query(params: Mapping[str, Any] | None) -> dict[str, str | int | float] | N
     return query
 
 
-def _log_answer(method: str, url: URL, status: int, elapsed: float, request_id: str | None) -> None:
+def _log_answer(
+    method: str, url: URL, status: int, elapsed: float, request_id: str | None, attempt: int
+) -> None:
+    if not logger.isEnabledFor(logging.INFO):
+        return
     # Only the path: a download URL carries its token in the query string.
-    logger.info("%s %s -> %d in %.3f s (request id %s)", method, url.path, status, elapsed, request_id)
+    fields = request_fields(method, url, attempt=attempt, status=status, elapsed=elapsed)
+    logger.info(
+        "%s %s -> %d in %.3f s (request id %s)", method, url.path, status, elapsed, request_id,
+        extra={**fields, "request_id": request_id},
+    )  # fmt: skip
 
 
 def _decode(raw: bytes, method: str, url: URL) -> Any:
