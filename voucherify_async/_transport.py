@@ -31,7 +31,13 @@ from yarl import URL
 from voucherify_async._attempt import answer_chunks, send_once
 from voucherify_async._auth import Auth, OAuthCredentials
 from voucherify_async._clock import Clock
-from voucherify_async._errors import APIConnectionError, APIError, AuthenticationError, VoucherifyError
+from voucherify_async._errors import (
+    APIConnectionError,
+    APIError,
+    AuthenticationError,
+    RateLimitError,
+    VoucherifyError,
+)
 from voucherify_async._logging import request_fields
 from voucherify_async._rate_limit import DEFAULT_MAX_RETRIES, RateLimitInfo, RetryPolicy, spent_budget_wait
 from voucherify_async._server_clock import ServerClock
@@ -281,6 +287,11 @@ class Transport:
                     max_retries, delay, extra={**fields, "wait": delay, "retry": retries + 1,
                     "max_retries": max_retries},
                 )  # fmt: skip
+                watch = self._shared.watch
+                if not watch.idle:
+                    watch.retried(method, str(fields["route"]), error)
+                    if isinstance(error, RateLimitError):
+                        watch.waited(delay, error.limit_type, "retry_after")
                 await self._shared.clock.sleep(delay)
                 retries += 1
 
@@ -317,6 +328,8 @@ class Transport:
             "%s %s: the api_calls budget is spent; waiting %.3f s for its window", method, url.path, wait,
             extra=request_fields(method, url, attempt=1, wait=wait, limit_type="api_calls"),
         )  # fmt: skip
+        if not self._shared.watch.idle:
+            self._shared.watch.waited(wait, "api_calls", "spent_budget")
         await self._shared.clock.sleep(wait)
 
     def _retry_delay(self, error: VoucherifyError, retries: int, fields: dict[str, object]) -> float:
