@@ -23,11 +23,11 @@ from collections.abc import Mapping
 
 from yarl import URL
 
-from voucherify_async._otel import AttributeValue, Counter, Gauge, Histogram, OtelAPI, Span
+from voucherify_async._otel import AttributeValue, Counter, Gauge, Histogram, Meter, OtelAPI, Span
 from voucherify_async._rate_limit import RateLimitInfo
 from voucherify_async._version import __version__
 
-__all__ = ["INSTRUMENTATION_NAME", "HttpTelemetry", "OpenSpan"]
+__all__ = ["INSTRUMENTATION_NAME", "HttpTelemetry", "ImportInstruments", "OpenSpan"]
 
 INSTRUMENTATION_NAME = "voucherify_async"
 
@@ -40,7 +40,8 @@ class HttpTelemetry:
         self.meter_provider = meter_provider
         self.tracer_provider = tracer_provider
         self.tracer = api.tracer(tracer_provider, INSTRUMENTATION_NAME, __version__)
-        meter = api.meter(meter_provider, INSTRUMENTATION_NAME, __version__)
+        self.meter = meter = api.meter(meter_provider, INSTRUMENTATION_NAME, __version__)
+        self._imports: ImportInstruments | None = None
         self.duration: Histogram = meter.create_histogram(
             "http.client.request.duration", "s", "Duration of HTTP client requests"
         )
@@ -56,6 +57,13 @@ class HttpTelemetry:
         self.remaining: Gauge = meter.create_gauge(
             "voucherify.rate_limit.remaining", "{request}", "Calls left in a rate limit's window"
         )
+
+    @property
+    def imports(self) -> ImportInstruments:
+        """The import batcher's instruments, on the same meter (created at the first run)."""
+        if self._imports is None:
+            self._imports = ImportInstruments(self.meter, self.wait)
+        return self._imports
 
     def start(self, method: str, template: str, url: URL, shown_url: str, attempt: int) -> OpenSpan:
         """Start the span of an attempt and make it current; give it back to :meth:`end`."""
@@ -129,6 +137,22 @@ class HttpTelemetry:
             self.remaining.set(budget.remaining, {"voucherify.rate_limit.type": budget.limit_type or ""})
         if budget.limit is not None:
             span.set_attribute("voucherify.rate_limit.limit", budget.limit)
+
+
+class ImportInstruments:
+    """The import batcher's metrics (see ``importing.telemetry``)."""
+
+    def __init__(self, meter: Meter, wait: Counter) -> None:
+        self.orders: Counter = meter.create_counter(
+            "voucherify.import.orders", "{order}", "Orders of imports by outcome: imported, failed, rejected"
+        )
+        self.batch_duration: Histogram = meter.create_histogram(
+            "voucherify.import.batch.duration", "s", "Time from a batch's first submission to its end"
+        )
+        self.batch_polls: Histogram = meter.create_histogram(
+            "voucherify.import.batch.polls", "{poll}", "Polls of async actions per batch"
+        )
+        self.wait = wait
 
 
 class OpenSpan:

@@ -21,7 +21,7 @@ from voucherify_async._request_events import EventHooks, RequestEvent, RequestOb
 if TYPE_CHECKING:
     from yarl import URL
 
-__all__ = ["Answer", "RequestWatch", "WatchedAttempt"]
+__all__ = ["Answer", "RequestWatch", "WatchedAttempt", "telemetry_of"]
 
 
 class Answer:
@@ -145,3 +145,18 @@ class RequestWatch:
         http = self.http
         if http is not None and seconds > 0:
             http.waited(seconds, limit_type, reason)
+
+
+_GLOBAL_WATCH: list[RequestWatch] = []
+
+
+def telemetry_of(client: object) -> HttpTelemetry | None:
+    """The OpenTelemetry instruments of ``client`` (an ``AsyncVoucherify`` or a copy), or of the global
+    providers for another kind of client; ``None`` without the API."""
+    shared = getattr(getattr(client, "_transport", None), "_shared", None)
+    watch = getattr(shared, "watch", None)
+    if not isinstance(watch, RequestWatch):
+        if not _GLOBAL_WATCH:
+            _GLOBAL_WATCH.append(RequestWatch())
+        watch = _GLOBAL_WATCH[0]
+    return watch.http

@@ -34,6 +34,7 @@ from voucherify_async.importing.processing import BatchSettings, process_batch
 from voucherify_async.importing.progress import ImportFinished, ProgressCallback
 from voucherify_async.importing.report import BatchResult, DryRunReport, ImportReport
 from voucherify_async.importing.sources import OrderSource
+from voucherify_async.importing.telemetry import new_run_id
 from voucherify_async.importing.validation import OrderRules
 from voucherify_async.models import to_wire as models_to_wire
 from voucherify_async.resources._checks import check_number, check_whole_number
@@ -268,17 +269,10 @@ class ImportBatcher:
         results: ObjectSendStream[BatchResult],
         failures: list[BaseException],
     ) -> None:
+        stop: BaseException | None = None
         async with results:
             try:
-                if ctx.journal is not None:
-                    ctx.journal.check_settings(self.batch_size, self.max_batch_bytes, self.duplicates)
-                    ctx.journal.write(
-                        "start",
-                        at=ctx.clock.time(),
-                        batch_size=self.batch_size,
-                        max_batch_bytes=self.max_batch_bytes,
-                        duplicates=self.duplicates,
-                    )
+                self._start_run(ctx)
                 await self._pipeline(ctx, orders, results)
                 ctx.source_exhausted = True
                 ctx.report.elapsed = ctx.elapsed
@@ -286,6 +280,7 @@ class ImportBatcher:
                     ctx.journal.write("complete", **_totals(ctx.report))
                 await ctx.emit(ImportFinished, report=ctx.report)
             except Exception as error:
+                stop = error
                 self._stopped(ctx, error)
                 if isinstance(error, APIError | APIConnectionError):
                     message = _interrupted_message(ctx, error)
@@ -297,10 +292,36 @@ class ImportBatcher:
                 else:
                     failures.append(error)
             except BaseException as error:
+                stop = error
                 self._stopped(ctx, error)
                 raise
             finally:
+                ctx.telemetry.end_run(ctx.report, stop)
                 ctx.release_project_lock()
+
+    def _start_run(self, ctx: RunContext) -> None:
+        """Name the run (the journal's first run names the import) and start its span; journal its start."""
+        journal = ctx.journal
+        if journal is not None:
+            journal.check_settings(self.batch_size, self.max_batch_bytes, self.duplicates)
+        run_id = new_run_id()
+        span_ids = ctx.telemetry.start_run(
+            run_id=journal.run_id or run_id if journal is not None else run_id,
+            resumed=journal is not None and journal.runs > 0,
+            batch_size=self.batch_size,
+            first_span=journal.first_span if journal is not None else None,
+        )
+        if journal is not None:
+            traced = {"trace_id": span_ids[0], "span_id": span_ids[1]} if span_ids else {}
+            journal.write(
+                "start",
+                at=ctx.clock.time(),
+                batch_size=self.batch_size,
+                max_batch_bytes=self.max_batch_bytes,
+                duplicates=self.duplicates,
+                run_id=run_id,
+                **traced,
+            )
 
     async def _pipeline(
         self, ctx: RunContext, orders: OrderSource, results: ObjectSendStream[BatchResult]
