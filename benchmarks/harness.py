@@ -44,6 +44,8 @@ class Settings:
     duplicates_orders: tuple[int, ...] = ()  # imports with and without the source_id tracker (``duplicates``)
     duplicates_rounds: int = 1
     tracker_ids: tuple[int, ...] = ()  # distinct ids fed to the tracker alone
+    observability_calls: int = 1000  # timed orders.get calls per worker (``observability``)
+    observability_rounds: int = 3
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as JSON-ready data."""
@@ -72,6 +74,8 @@ QUICK = Settings(
     duplicates_orders=(10_000, 100_000),
     duplicates_rounds=1,
     tracker_ids=(1_000_000,),
+    observability_calls=300,
+    observability_rounds=2,
 )
 
 FULL = Settings(
@@ -96,6 +100,8 @@ FULL = Settings(
     duplicates_orders=(100_000, 1_000_000),
     duplicates_rounds=3,
     tracker_ids=(1_000_000, 10_000_000),
+    observability_calls=2000,
+    observability_rounds=8,
 )
 
 

@@ -9,6 +9,8 @@ Usage::
     uv run --group bench python -m benchmarks --only normal_path --before /tmp/bench-before
         # the normal path of the package in another checkout (a git worktree) against this one's
     uv run --group bench python -m benchmarks --only duplicates   # the cost of spotting repeated source_ids
+    uv run --group bench python -m benchmarks --only observability --before /tmp/bench-before
+        # what hooks and OpenTelemetry cost a call, against an earlier checkout's package
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ SUITES: dict[str, Callable[[Settings, suites.Log, argparse.Namespace], list[dict
     "single_calls": lambda s, log, a: suites.single_calls(s, log),
     "normal_path": lambda s, log, a: suites.normal_path(s, log, {"before": a.before, "after": a.after}),
     "duplicates": lambda s, log, a: suites.duplicates(s, log),
+    "observability": lambda s, log, a: suites.observability(s, log, a.before),
 }
 NEEDS_BEFORE = "normal_path"  # runs only when --before names the checkout to compare with
 
@@ -61,7 +64,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--before",
         type=Path,
-        help="normal_path: a checkout (git worktree) whose package is compared with --after",
+        help="normal_path, observability: a checkout (git worktree) whose package is compared with --after",
     )
     parser.add_argument(
         "--after", type=Path, default=HERE.parent, help="normal_path: the checkout measured against --before"

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import attrs
 
 from voucherify_async._errors import InvalidArgumentError, VoucherifyError
-from voucherify_async._routes import route_template
 
 if TYPE_CHECKING:
     from yarl import URL
@@ -162,16 +161,3 @@ class RequestObservers:
             name, type(error).__name__, event.method, event.url_template, exc_info=error,
             extra={"http_method": event.method, "route": event.url_template, "attempt": event.attempt},
         )  # fmt: skip
-
-
-def request_event(
-    method: str, url: URL, params: Mapping[str, Any] | None, headers: Mapping[str, str], attempt: int
-) -> RequestEvent:
-    """The event of an attempt before it is sent."""
-    return RequestEvent(
-        method=method,
-        url=shown_url(url, params),
-        url_template=route_template(method, url.raw_path),
-        headers=masked_headers(headers),
-        attempt=attempt,
-    )

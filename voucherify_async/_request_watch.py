@@ -16,7 +16,14 @@ import attrs
 from voucherify_async._errors import APIError, VoucherifyError
 from voucherify_async._http_telemetry import HttpTelemetry, OpenSpan
 from voucherify_async._otel import otel_api
-from voucherify_async._request_events import EventHooks, RequestEvent, RequestObservers, request_event
+from voucherify_async._request_events import (
+    EventHooks,
+    RequestEvent,
+    RequestObservers,
+    masked_headers,
+    shown_url,
+)
+from voucherify_async._routes import route_template
 
 if TYPE_CHECKING:
     from yarl import URL
@@ -41,7 +48,7 @@ class WatchedAttempt:
 
     __slots__ = ("event", "open_span", "url")
 
-    def __init__(self, event: RequestEvent, url: URL, open_span: OpenSpan | None) -> None:
+    def __init__(self, event: RequestEvent | None, url: URL, open_span: OpenSpan | None) -> None:
         self.event = event
         self.url = url
         self.open_span = open_span
@@ -95,11 +102,18 @@ class RequestWatch:
         attempt: int,
     ) -> WatchedAttempt:
         """Before an attempt is sent: its span started (and made current), the ``request`` hooks called."""
-        event = request_event(method, url, params, headers, attempt)
+        template = route_template(method, url.raw_path)
+        shown = shown_url(url, params)
         http = self.http
-        open_span = None if http is None else http.start(method, event.url_template, url, event.url, attempt)
+        open_span = None if http is None else http.start(method, template, url, shown, attempt)
+        # The event (a copy of the headers, masked) only when a hook will see it.
+        event = (
+            RequestEvent(method, shown, template, masked_headers(headers), attempt)
+            if self.observers.any
+            else None
+        )
         watched = WatchedAttempt(event, url, open_span)
-        if self.observers.request_hooks:
+        if event is not None and self.observers.request_hooks:
             await self.observers.call(self.observers.request_hooks, event)
         return watched
 
@@ -118,7 +132,7 @@ class RequestWatch:
     async def end(self, watched: WatchedAttempt, answer: Answer, error: Exception | None) -> None:
         """After an attempt: its span ended and counted, then the ``response`` hooks called."""
         self.close(watched, answer, error)
-        if not self.observers.response_hooks:
+        if watched.event is None or not self.observers.response_hooks:
             return
         request_id = answer.request_id
         if request_id is None and isinstance(error, APIError):
