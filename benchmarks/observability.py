@@ -12,6 +12,12 @@ with one variant of the client:
   metrics into an in-memory reader (nothing leaves the process);
 - ``hook``: a response hook that does nothing, OpenTelemetry not importable (the hook's cost alone).
 
+Calls over loopback vary by tens of µs from process to process on a shared machine, more than what is
+measured here; so each worker of this package also times the layer itself in a loop, in the same process
+and without any I/O: what an attempt goes through between the client and aiohttp (``send_once``'s check
+for something watching; with watchers, the start and end of an attempt as ``_request_watch`` does it, on a
+200 answer's headers). That is the SDK's own cost per attempt, apart from the network.
+
 Rounds run every variant once, each in a fresh process, the order rotated round by round; ratios are taken
 within a round (paired), so a slow moment of the shared machine weighs on every variant of that round alike.
 """
@@ -60,6 +66,39 @@ def _client_options(variant: str) -> dict[str, Any]:
     return {}
 
 
+async def _time_watch(options: dict[str, Any], attempts: int = 20_000) -> float:
+    """Seconds per attempt spent watching it, without I/O (see the module's docs)."""
+    from multidict import CIMultiDict, CIMultiDictProxy
+    from yarl import URL
+
+    from voucherify_async._raw_response import raw_capture
+    from voucherify_async._request_watch import Answer, RequestWatch
+
+    watch = RequestWatch(
+        options.get("event_hooks"),
+        tracer_provider=options.get("tracer_provider"),
+        meter_provider=options.get("meter_provider"),
+    )
+    url = URL("http://127.0.0.1:8080/v1/orders/order-000000001")
+    headers = {"X-App-Id": "app", "X-App-Token": "token", "Accept": "application/json"}
+    answered = CIMultiDictProxy(CIMultiDict({"Date": "Fri, 04 Dec 2026 16:00:00 GMT", "X-Request-Id": "v-1"}))
+
+    async def attempt() -> None:
+        if watch.idle and raw_capture() is None:
+            return
+        watched = await watch.begin("GET", url, None, headers, 1)
+        answer = Answer()
+        answer.status, answer.headers, answer.request_id, answer.elapsed = 200, answered, "v-1", 0.0004
+        await watch.end(watched, answer, None)
+
+    for _ in range(WARM_UP_CALLS):
+        await attempt()
+    started = time.perf_counter()
+    for _ in range(attempts):
+        await attempt()
+    return (time.perf_counter() - started) / attempts
+
+
 async def _time_gets(spec: dict[str, Any]) -> list[float]:
     import voucherify_async as vf
 
@@ -86,6 +125,9 @@ def measure_overhead(spec: dict[str, Any]) -> dict[str, Any]:
     timings = asyncio.run(_time_gets(spec))
     import voucherify_async
 
+    layer = (
+        None if spec["variant"] == "before" else asyncio.run(_time_watch(_client_options(spec["variant"])))
+    )
     deciles = statistics.quantiles(timings, n=10)
     return {
         "variant": spec["variant"],
@@ -94,6 +136,7 @@ def measure_overhead(spec: dict[str, Any]) -> dict[str, Any]:
         "mean": statistics.fmean(timings),
         "p10": deciles[0],
         "p90": deciles[-1],
+        "watch_seconds": layer,
         "package_path": str(voucherify_async.__path__[0]),
         "otel_imported": any(name.split(".")[0] == "opentelemetry" for name in sys.modules),
     }
@@ -122,6 +165,9 @@ def overhead_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "vs_before": _paired(by_round, variant, "before"),
                 "vs_absent": _paired(by_round, variant, "absent"),
                 "otel_imported": any(r["otel_imported"] for r in good if r["variant"] == variant),
+                "watch_seconds": summarise(
+                    [r["watch_seconds"] for r in good if r["variant"] == variant and r.get("watch_seconds")]
+                ),
             }
         )
     return rows

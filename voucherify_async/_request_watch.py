@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from voucherify_async._errors import APIError, VoucherifyError
 from voucherify_async._http_telemetry import HttpTelemetry, OpenSpan
 from voucherify_async._otel import otel_api
@@ -137,8 +135,13 @@ class RequestWatch:
         request_id = answer.request_id
         if request_id is None and isinstance(error, APIError):
             request_id = error.request_id
-        event = attrs.evolve(
-            watched.event,
+        sent = watched.event
+        event = RequestEvent(
+            sent.method,
+            sent.url,
+            sent.url_template,
+            sent.headers,
+            sent.attempt,
             status=answer.status,
             request_id=request_id,
             elapsed=answer.elapsed,
