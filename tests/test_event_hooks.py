@@ -47,7 +47,7 @@ async def test_hooks_see_each_request_before_and_its_answer_after(
     )  # fmt: skip
     assert got.url == f"{emulator.url}/v1/orders/o%201%2F2"
     assert got.request_id is not None
-    assert got.request_id == (got.response_headers or {}).get("X-Request-Id")
+    assert got.request_id == (got.response_headers or {}).get("x-request-id")
     assert got.elapsed is not None
     assert got.elapsed >= 0
     assert before[1].elapsed is None
@@ -59,6 +59,7 @@ async def test_credentials_are_masked_in_the_headers_hooks_see(
     seen: list[vf.RequestEvent] = []
     async with hooked_client(emulator, clock, request=[seen.append]) as client:
         await client.orders.list(limit=3)
+    assert seen[0].headers["x-app-token"] == "***"
     headers = dict(seen[0].headers)
     assert headers["X-App-Token"] == "***"
     assert headers["X-App-Id"] == "app"

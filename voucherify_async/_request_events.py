@@ -19,10 +19,10 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Mapping, Sequence
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import attrs
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from voucherify_async._errors import InvalidArgumentError, VoucherifyError
 
@@ -55,12 +55,14 @@ class RequestEvent:
         url: The full URL, the values of its query parameters masked (``***``) except ``limit``, ``page``,
             ``order`` and ``end_date``.
         url_template: The path's template, ids replaced by ``{id}``: ``/v1/orders/{id}``.
-        headers: The headers sent, credentials (``X-App-Token``, ``Authorization``) masked as ``***``.
+        headers: The headers sent, looked up in any case, credentials (``X-App-Token``, ``Authorization``)
+            masked as ``***``.
         attempt: Which attempt of the request this is, from 1 (a retry is attempt 2 and so on).
         status: The answer's HTTP status (``None`` in ``request`` hooks, and when no answer came).
         request_id: The answer's ``X-Request-Id`` (or the error body's ``request_id``), if any.
         elapsed: Seconds from sending to the answer's headers (``None`` in ``request`` hooks).
-        response_headers: The answer's headers (``Date``, ``X-Request-Id``, ``X-Rate-Limit-*``...), if any.
+        response_headers: The answer's headers (``Date``, ``X-Request-Id``, ``X-Rate-Limit-*``...), if any;
+            a cookie it sets is masked too.
         error: What this attempt raised: an :class:`~voucherify_async.APIError` for an error status, an
             :class:`~voucherify_async.APIConnectionError` when no answer came; ``None`` otherwise.
 
@@ -96,10 +98,11 @@ EventHooks = Mapping[Literal["request", "response"], Sequence[EventHook]]
 
 
 def masked_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
-    """A read-only copy of ``headers`` with every credential replaced by ``***``."""
-    return MappingProxyType(
-        {name: MASK if name.lower() in SECRET_HEADERS else value for name, value in headers.items()}
+    """A read-only copy of ``headers`` (looked up in any case) with every credential replaced by ``***``."""
+    masked = CIMultiDict(
+        (name, MASK if name.lower() in SECRET_HEADERS else value) for name, value in headers.items()
     )
+    return CIMultiDictProxy(masked)
 
 
 def shown_url(url: URL, params: Mapping[str, Any] | None = None) -> str:

@@ -145,7 +145,7 @@ class RequestWatch:
             status=answer.status,
             request_id=request_id,
             elapsed=answer.elapsed,
-            response_headers=answer.headers,
+            response_headers=None if answer.headers is None else masked_headers(answer.headers),
             error=error if isinstance(error, VoucherifyError) else None,
         )
         await self.observers.call(self.observers.response_hooks, event)

@@ -33,8 +33,8 @@ from voucherify_async.importing.polling import ImportPollPolicy
 from voucherify_async.importing.processing import BatchSettings, process_batch
 from voucherify_async.importing.progress import ImportFinished, ProgressCallback
 from voucherify_async.importing.report import BatchResult, DryRunReport, ImportReport
+from voucherify_async.importing.run_start import start_run
 from voucherify_async.importing.sources import OrderSource
-from voucherify_async.importing.telemetry import new_run_id
 from voucherify_async.importing.validation import OrderRules
 from voucherify_async.models import to_wire as models_to_wire
 from voucherify_async.resources._checks import check_number, check_whole_number
@@ -272,7 +272,12 @@ class ImportBatcher:
         stop: BaseException | None = None
         async with results:
             try:
-                self._start_run(ctx)
+                start_run(
+                    ctx,
+                    batch_size=self.batch_size,
+                    max_batch_bytes=self.max_batch_bytes,
+                    duplicates=self.duplicates,
+                )
                 await self._pipeline(ctx, orders, results)
                 ctx.source_exhausted = True
                 ctx.report.elapsed = ctx.elapsed
@@ -298,30 +303,6 @@ class ImportBatcher:
             finally:
                 ctx.telemetry.end_run(ctx.report, stop)
                 ctx.release_project_lock()
-
-    def _start_run(self, ctx: RunContext) -> None:
-        """Name the run (the journal's first run names the import) and start its span; journal its start."""
-        journal = ctx.journal
-        if journal is not None:
-            journal.check_settings(self.batch_size, self.max_batch_bytes, self.duplicates)
-        run_id = new_run_id()
-        span_ids = ctx.telemetry.start_run(
-            run_id=journal.run_id or run_id if journal is not None else run_id,
-            resumed=journal is not None and journal.runs > 0,
-            batch_size=self.batch_size,
-            first_span=journal.first_span if journal is not None else None,
-        )
-        if journal is not None:
-            traced = {"trace_id": span_ids[0], "span_id": span_ids[1]} if span_ids else {}
-            journal.write(
-                "start",
-                at=ctx.clock.time(),
-                batch_size=self.batch_size,
-                max_batch_bytes=self.max_batch_bytes,
-                duplicates=self.duplicates,
-                run_id=run_id,
-                **traced,
-            )
 
     async def _pipeline(
         self, ctx: RunContext, orders: OrderSource, results: ObjectSendStream[BatchResult]
