@@ -49,6 +49,8 @@ class Settings:
     )
     emulator_scale_sizes: tuple[int, ...] = (100_000,)  # orders imported into an emulator process
     emulator_scale_rounds: int = 1  # rounds at the smallest size (the larger sizes run once)
+    observability_calls: int = 1000  # timed orders.get calls per worker (``observability``)
+    observability_rounds: int = 3
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as JSON-ready data."""
@@ -80,6 +82,8 @@ QUICK = Settings(
     emulator_scale_stored_orders=20_000,
     emulator_scale_sizes=(20_000, 100_000),
     emulator_scale_rounds=2,
+    observability_calls=300,
+    observability_rounds=2,
 )
 
 FULL = Settings(
@@ -107,6 +111,8 @@ FULL = Settings(
     emulator_scale_stored_orders=100_000,
     emulator_scale_sizes=(100_000, 1_000_000),
     emulator_scale_rounds=3,
+    observability_calls=2000,
+    observability_rounds=8,
 )
 
 

@@ -11,6 +11,8 @@ Usage::
     uv run --group bench python -m benchmarks --only duplicates   # the cost of spotting repeated source_ids
     uv run --group bench python -m benchmarks --only emulator_scale --before /tmp/emu-before
         # the emulator's memory per stored order, peak RSS and CPU per order, against another checkout's
+    uv run --group bench python -m benchmarks --only observability --before /tmp/bench-before
+        # what hooks and OpenTelemetry cost a call, against an earlier checkout's package
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ SUITES: dict[str, Callable[[Settings, suites.Log, argparse.Namespace], list[dict
     "normal_path": lambda s, log, a: suites.normal_path(s, log, {"before": a.before, "after": a.after}),
     "duplicates": lambda s, log, a: suites.duplicates(s, log),
     "emulator_scale": lambda s, log, a: emulator_scale.run_suite(s, log, a.before),
+    "observability": lambda s, log, a: suites.observability(s, log, a.before),
 }
 NEEDS_BEFORE = "normal_path"  # runs only when --before names the checkout to compare with
 
@@ -64,7 +67,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--before",
         type=Path,
-        help="normal_path, emulator_scale: a checkout (git worktree) whose package is compared with --after",
+        help="normal_path, emulator_scale, observability: a checkout (git worktree) whose package is compared"
+        " with --after",
     )
     parser.add_argument(
         "--after", type=Path, default=HERE.parent, help="normal_path: the checkout measured against --before"

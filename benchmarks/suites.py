@@ -18,6 +18,7 @@ from benchmarks.contenders import CONTENDERS, VARIANTS
 from benchmarks.emulator_process import running_emulator
 from benchmarks.harness import Settings, finish_worker, package_from, run_worker, start_worker, worker_spec
 from benchmarks.machine import commit_of
+from benchmarks.observability import VARIANTS as OBSERVABILITY_VARIANTS
 from benchmarks.order_stream import DEFAULT_SEED, generate_orders, write_jsonl
 
 Log = Callable[[str], None]
@@ -270,4 +271,41 @@ def duplicates(settings: Settings, log: Log) -> list[dict[str, Any]]:
                         f"  #{repeat + 1} {count:,} orders, tracking {'on' if tracking else 'off'}: "
                         f"peak RSS {peak:.1f} MiB, client CPU {cpu:.2f} s; {_describe(result)}"
                     )
+    return records
+
+
+def observability(settings: Settings, log: Log, before: Path | None) -> list[dict[str, Any]]:
+    """Seconds per ``orders.get`` with nothing watching (OpenTelemetry not importable), no-op and SDK
+    providers, a hook, and the package of the ``before`` checkout (when given): see ``observability.py``."""
+    stored = 500
+    source_ids = [order["source_id"] for order in generate_orders(stored)]
+    variants = [variant for variant in OBSERVABILITY_VARIANTS if variant != "before" or before is not None]
+    records = []
+    with ExitStack() as stack, running_emulator() as url:
+        popen = {"before": stack.enter_context(package_from(before))} if before is not None else {}
+        commit = commit_of(before) if before is not None else None
+        run_worker(_import_spec("hand_written", url, stored, 0.05))
+        for round_index in range(settings.observability_rounds):
+            shift = round_index % len(variants)
+            for variant in variants[shift:] + variants[:shift]:
+                spec = worker_spec(
+                    "observability",
+                    "voucherify_async",
+                    url,
+                    variant=variant,
+                    source_ids=source_ids,
+                    calls=settings.observability_calls,
+                )
+                result = run_worker(spec, **popen.get(variant, {}))
+                if variant == "before" and before is not None and "error" not in result:
+                    expected = str((before / "voucherify_async").resolve())
+                    if result.get("package_path") != expected:
+                        result = {"error": f"voucherify_async came from {result.get('package_path')}"}
+                result.update(variant=variant, round=round_index, before_commit=commit)
+                records.append(result)
+                if "error" in result:
+                    log(f"  round {round_index + 1} {variant}: ERROR {result['error']}")
+                    continue
+                median = result["median"] * 1e6
+                log(f"  round {round_index + 1} {variant}: {median:.0f} µs per get (median)")
     return records

@@ -3,12 +3,13 @@
 A fresh process per measurement keeps runs independent (no warm caches or pools carried over) and makes
 its peak RSS (``VmHWM``) the peak of exactly that one import. The result is printed as one JSON line.
 
-Spec keys: ``measure`` (``import``, ``single_calls`` or ``tracker``), ``contender``, ``base_url``,
-``app_id``, ``app_token``, and per measure: ``source`` (``list``, ``generator`` or ``jsonl``), ``count``,
-``seed``, ``jsonl_path``, ``poll_interval``, ``batch_size``, and for voucherify-async ``options``
+Spec keys: ``measure`` (``import``, ``single_calls``, ``tracker`` or ``observability``), ``contender``,
+``base_url``, ``app_id``, ``app_token``, and per measure: ``source`` (``list``, ``generator`` or ``jsonl``),
+``count``, ``seed``, ``jsonl_path``, ``poll_interval``, ``batch_size``, and for voucherify-async ``options``
 (``ImportBatcher`` settings), ``checkpoint`` (``true``: a journal in a fresh temporary directory) and
 ``track_duplicates`` (``false``: the batcher reads without its source_id tracker); or ``source_ids`` and
-``list_pages``; or, for ``tracker``, ``count`` and ``memory_limit`` (see ``duplicates.py``).
+``list_pages``; or, for ``tracker``, ``count`` and ``memory_limit`` (see ``duplicates.py``); or, for
+``observability``, ``variant``, ``source_ids`` and ``calls`` (see ``observability.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import orjson
 from benchmarks.contenders import ImportOutcome
 from benchmarks.contenders.hand_written import auth_headers
 from benchmarks.duplicates import disable_duplicate_tracking, measure_tracker
+from benchmarks.observability import measure_overhead
 from benchmarks.order_stream import generate_orders, read_jsonl
 
 
@@ -146,7 +148,12 @@ def measure_single_calls(spec: dict[str, Any]) -> dict[str, Any]:
 def main() -> None:
     """Run the measurement given as JSON in ``argv[1]`` and print its result as one JSON line."""
     spec = orjson.loads(sys.argv[1])
-    measures = {"import": measure_import, "single_calls": measure_single_calls, "tracker": measure_tracker}
+    measures = {
+        "import": measure_import,
+        "single_calls": measure_single_calls,
+        "tracker": measure_tracker,
+        "observability": measure_overhead,
+    }
     measure = measures[spec["measure"]]
     sys.stdout.write(orjson.dumps(measure(spec)).decode() + "\n")
 

@@ -337,6 +337,25 @@ def test_configuration_examples_build_clients() -> None:
     assert isinstance(namespace["polling"], vf.PollPolicy)
 
 
+@pytest.mark.anyio
+async def test_the_observability_example_prints_the_spans_of_three_batches(tmp_path: Path) -> None:
+    (tmp_path / "traced_import.py").write_text(block("observability"))
+    done = await anyio.run_process(
+        [sys.executable, "traced_import.py"], cwd=tmp_path, check=False, stdin=subprocess.DEVNULL
+    )
+    output = done.stdout.decode()
+    assert done.returncode == 0, output + done.stderr.decode()
+    names = [line.split()[0] for line in output.splitlines() if line.endswith("}")]  # a span's line
+    assert names.count("voucherify.import") == 1
+    assert names.count("voucherify.import.batch") == 3
+    assert names.count("voucherify.import.submit") == 3
+    assert names.count("POST") == 3  # the import requests, under their submissions
+    assert names[-2:] == ["voucherify.import", "GET"]  # the run ends before the raw call's request
+    assert "{'voucherify.import.batch': 3, 'voucherify.import.imported': 2}" in output
+    assert "6 imported in 3 batches" in output
+    assert re.search(r"GET /v1/orders/o-1: 200, request id v-\w+, order o-1", output), output
+
+
 def write_order_files(folder: Path) -> None:
     """The files the README's command lines name (the CSV file holds a valid order and a broken one)."""
     (folder / "orders.jsonl").write_bytes(orjson.dumps(order(1)) + b"\n" + orjson.dumps(order(2)) + b"\n")

@@ -25,6 +25,8 @@ from voucherify_async._errors import (
 from voucherify_async._logging import log_from_environment
 from voucherify_async._polling import PollPolicy
 from voucherify_async._rate_limit import DEFAULT_MAX_RETRIES, RateLimitInfo, RetryPolicy
+from voucherify_async._raw_response import RawResponse
+from voucherify_async._request_events import EventHook, EventHooks, RequestEvent
 from voucherify_async._timeout import Timeout
 from voucherify_async._version import __version__
 from voucherify_async.importing.batcher import ImportBatcher, ImportRun
@@ -135,6 +137,8 @@ __all__ = [
     "DryRunReport",
     "DuplicateRecord",
     "ErrorObject",
+    "EventHook",
+    "EventHooks",
     "Export",
     "ExportFailed",
     "ExportParameters",
@@ -172,8 +176,10 @@ __all__ = [
     "RateLimitError",
     "RateLimitInfo",
     "RateLimitWait",
+    "RawResponse",
     "Referrer",
     "RelatedObject",
+    "RequestEvent",
     "RetryPolicy",
     "ServerError",
     "SourceChangedError",

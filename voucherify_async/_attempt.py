@@ -22,7 +22,10 @@ import orjson
 from yarl import URL
 
 from voucherify_async._errors import APIConnectionError, VoucherifyError, connection_failure
+from voucherify_async._logging import request_fields
 from voucherify_async._rate_limit import RateLimitInfo, error_from_response
+from voucherify_async._raw_response import raw_capture
+from voucherify_async._request_watch import Answer
 from voucherify_async._timeout import Timeout
 
 if TYPE_CHECKING:
@@ -43,6 +46,7 @@ async def send_once(
     headers: Mapping[str, str],
     timeout: Timeout,
     streaming: bool,
+    attempt: int = 1,
 ) -> Any:
     """Send a request once and return its decoded JSON answer (``None`` for an empty body).
 
@@ -56,11 +60,48 @@ async def send_once(
         timeout: The limits of this attempt.
         streaming: Return the open ``aiohttp.ClientResponse`` of a successful answer instead of reading it;
             ``timeout.total`` then bounds each pause between chunks, not the whole answer.
+        attempt: Which attempt of the request this is (from 1), for logs and telemetry.
 
     Raises:
         APIError: (a subclass per status) the API answered with an error.
         APIConnectionError: no answer; ``request_sent`` says whether the server may have processed it.
     """
+    watch = state.watch
+    capture = raw_capture()
+    if watch.idle and capture is None:
+        return await _exchange(state, method, url, params, body, headers, timeout, streaming, attempt, None)
+    answer = Answer()
+    if capture is not None:
+        capture.answer = answer
+    if watch.idle:
+        return await _exchange(state, method, url, params, body, headers, timeout, streaming, attempt, answer)
+    watched = await watch.begin(method, url, params, headers, attempt)
+    try:
+        result = await _exchange(
+            state, method, url, params, body, headers, timeout, streaming, attempt, answer
+        )
+    except Exception as error:
+        await watch.end(watched, answer, error)
+        raise
+    except BaseException as error:  # cancelled: the span ends, no hook is called
+        watch.close(watched, answer, error)
+        raise
+    await watch.end(watched, answer, None)
+    return result
+
+
+async def _exchange(
+    state: ClientState,
+    method: str,
+    url: URL,
+    params: Mapping[str, Any] | None,
+    body: bytes | None,
+    headers: Mapping[str, str],
+    timeout: Timeout,
+    streaming: bool,
+    attempt: int,
+    answer: Answer | None,
+) -> Any:
     session = state.sessions.get()
     if streaming:
         limits = aiohttp.ClientTimeout(total=None, connect=timeout.connect, sock_read=timeout.total)
@@ -79,8 +120,16 @@ async def send_once(
         state.server_clock.observe(response.headers.get("Date"), sent=sent_at, received=state.clock.time())
         _note_rate_limit(state, response.headers)
         header_request_id = response.headers.get("X-Request-Id")
+        if answer is not None:
+            answer.status, answer.headers, answer.request_id = (
+                response.status,
+                response.headers,
+                header_request_id,
+            )
+            answer.elapsed = state.clock.monotonic() - started
         if streaming and response.status < 400:
-            _log_answer(method, url, response.status, state.clock.monotonic() - started, header_request_id)
+            elapsed = state.clock.monotonic() - started
+            _log_answer(method, url, response.status, elapsed, header_request_id, attempt)
             return response
         try:
             raw = await response.read()
@@ -91,12 +140,16 @@ async def send_once(
         raise
     response.release()
     elapsed = state.clock.monotonic() - started
+    if answer is not None:
+        answer.elapsed = elapsed
     if response.status < 400:
-        _log_answer(method, url, response.status, elapsed, header_request_id)
+        _log_answer(method, url, response.status, elapsed, header_request_id, attempt)
         return _decode(raw, method, url)
     now = state.server_clock.server_time(state.clock.time())  # a Retry-After date is on the server's clock
     error = error_from_response(response.status, response.headers, raw, header_request_id, now)
-    _log_answer(method, url, response.status, elapsed, error.request_id)
+    if answer is not None:
+        answer.request_id = error.request_id
+    _log_answer(method, url, response.status, elapsed, error.request_id, attempt)
     raise error
 
 
@@ -175,9 +228,17 @@ def _query(params: Mapping[str, Any] | None) -> dict[str, str | int | float] | N
     return query
 
 
-def _log_answer(method: str, url: URL, status: int, elapsed: float, request_id: str | None) -> None:
+def _log_answer(
+    method: str, url: URL, status: int, elapsed: float, request_id: str | None, attempt: int
+) -> None:
+    if not logger.isEnabledFor(logging.INFO):
+        return
     # Only the path: a download URL carries its token in the query string.
-    logger.info("%s %s -> %d in %.3f s (request id %s)", method, url.path, status, elapsed, request_id)
+    fields = request_fields(method, url, attempt=attempt, status=status, elapsed=elapsed)
+    logger.info(
+        "%s %s -> %d in %.3f s (request id %s)", method, url.path, status, elapsed, request_id,
+        extra={**fields, "request_id": request_id},
+    )  # fmt: skip
 
 
 def _decode(raw: bytes, method: str, url: URL) -> Any:

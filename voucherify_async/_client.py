@@ -31,6 +31,8 @@ from voucherify_async._environment import (
 )
 from voucherify_async._errors import InvalidArgumentError, VoucherifyError
 from voucherify_async._rate_limit import RateLimitInfo, RetryPolicy
+from voucherify_async._request_events import EventHooks
+from voucherify_async._request_watch import RequestWatch
 from voucherify_async._server_clock import ServerClock
 from voucherify_async._timeout import Timeout
 from voucherify_async._transport import Transport
@@ -38,8 +40,13 @@ from voucherify_async._version import __version__
 from voucherify_async.resources.async_actions import AsyncActions
 from voucherify_async.resources.exports import Exports
 from voucherify_async.resources.orders import Orders
+from voucherify_async.resources.raw_responses import (
+    AsyncActionsWithRawResponse,
+    ExportsWithRawResponse,
+    OrdersWithRawResponse,
+)
 
-__all__ = ["AsyncVoucherify", "ClientState", "SessionHolder"]
+__all__ = ["AsyncVoucherify", "ClientState", "SessionHolder", "WithRawResponse"]
 
 
 class SessionHolder:
@@ -105,6 +112,8 @@ class ClientState:
     """How far the server's clock is from ours, from the ``Date`` header of every answer."""
     draw: Callable[[], float] = random.random
     """Draws the jitter of backoff waits (a fixed function in tests)."""
+    watch: RequestWatch = field(factory=RequestWatch)
+    """The event hooks and the OpenTelemetry instruments every attempt goes past."""
 
 
 def _default_headers(channel: str) -> dict[str, str]:
@@ -261,6 +270,14 @@ class AsyncVoucherify:
         clock: The clock every wait goes through (a :class:`ManualClock` in tests).
         channel: The ``X-Voucherify-Channel`` header, telling Voucherify which integration calls.
         download_base_url: Where export files are served from; by default the cluster's download host.
+        event_hooks: ``{"request": [...], "response": [...]}``: functions (or coroutine functions) called with
+            a :class:`RequestEvent` before each attempt of a request is sent and after it ended; a hook that
+            raises is logged once and never breaks the request.
+        tracer_provider: The OpenTelemetry ``TracerProvider`` of the client's spans (a span per attempt of a
+            request; the import batcher's spans too); by default the global one. Tracing needs the extra
+            ``voucherify-async[otel]``: without ``opentelemetry-api`` the client records nothing.
+        meter_provider: The OpenTelemetry ``MeterProvider`` of the client's metrics; by default the global
+            one.
 
     Raises:
         InvalidArgumentError: not exactly one way to authenticate (in the arguments, or else in the
@@ -272,6 +289,7 @@ class AsyncVoucherify:
         >>> async with vf.AsyncVoucherify(app_id="...", app_token="...") as client:
         ...     action_id = await client.orders.import_orders(orders)
         ...     action = await client.async_actions.wait(action_id)
+        >>> client = vf.AsyncVoucherify(event_hooks={"response": [lambda event: print(event.status)]})
     """
 
     def __init__(
@@ -290,8 +308,12 @@ class AsyncVoucherify:
         clock: Clock | None = None,
         channel: str = "voucherify-async",
         download_base_url: str | None = None,
+        event_hooks: EventHooks | None = None,
+        tracer_provider: object | None = None,
+        meter_provider: object | None = None,
     ) -> None:
         clock = clock or DEFAULT_CLOCK
+        watch = RequestWatch(event_hooks, tracer_provider=tracer_provider, meter_provider=meter_provider)
         auth = _pick_auth(app_id, app_token, access_token, oauth, clock)
         api_url, download_url = _api_urls(cluster, base_url, download_base_url)
         policy = retry_policy or RetryPolicy()
@@ -304,6 +326,7 @@ class AsyncVoucherify:
             base_url=api_url,
             download_url=download_url,
             headers=_default_headers(channel),
+            watch=watch,
         )
         self._sessions = state.sessions
         self._owner = True
@@ -317,6 +340,14 @@ class AsyncVoucherify:
         """Async actions: get, list, iterate, wait."""
         self.exports = Exports(self._transport)
         """Exports: get, wait, download, rows."""
+        self.with_raw_response = WithRawResponse(self)
+        """The same calls, returning :class:`RawResponse` (status, headers, request id) around their result.
+
+        Example:
+            >>> raw = await client.with_raw_response.orders.get("o-1")
+            >>> print(raw.status, raw.request_id, raw.headers.get("X-Rate-Limit-Remaining"))
+            >>> order = raw.parsed
+        """
 
     @property
     def base_url(self) -> str:
@@ -440,3 +471,15 @@ class AsyncVoucherify:
     def __repr__(self) -> str:
         auth = self._transport.auth
         return f"AsyncVoucherify(base_url={self.base_url!r}, auth={auth!r})"
+
+
+class WithRawResponse:
+    """``client.with_raw_response``: the client's resources, each call returning a :class:`RawResponse`."""
+
+    def __init__(self, client: AsyncVoucherify) -> None:
+        self.orders = OrdersWithRawResponse(client.orders)
+        """Orders: create, get, update, list, import_orders, export."""
+        self.async_actions = AsyncActionsWithRawResponse(client.async_actions)
+        """Async actions: get, list, wait."""
+        self.exports = ExportsWithRawResponse(client.exports)
+        """Exports: get, wait."""

@@ -7,6 +7,12 @@ request (method, path, status, time, request id), ``VOUCHERIFY_LOG=debug`` adds 
 command line's ``-v`` and ``-vv`` use the same handler. No log line holds a token: only a URL's path is ever
 logged (a download URL carries its token in the query), and errors never hold one.
 
+Every record about a request also carries its facts as attributes of the record (``extra``), for JSON log
+formatters and filters: ``http_method``, ``route`` (the path's template, ``/v1/orders/{id}``: never an id or a
+token), ``attempt`` (from 1), and as they apply ``status``, ``elapsed`` and ``request_id`` (an answer),
+``wait`` (seconds, a retry or a spent budget), ``retry``, ``max_retries``, ``error`` (the error's class
+name) and ``limit_type`` (the rate limit waited for).
+
 Levels, for a handler of your own:
 
 - ``INFO``: every answer (``_attempt``);
@@ -21,9 +27,14 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-__all__ = ["LOGGER_NAME", "log_from_environment", "log_to_stream"]
+from voucherify_async._routes import route_template
+
+if TYPE_CHECKING:
+    from yarl import URL
+
+__all__ = ["LOGGER_NAME", "log_from_environment", "log_to_stream", "request_fields"]
 
 LOGGER_NAME = "voucherify_async"
 LOG_VARIABLE = "VOUCHERIFY_LOG"
@@ -60,3 +71,11 @@ def log_from_environment(environ: Mapping[str, str] | None = None) -> int | None
     if level is not None:
         log_to_stream(level)
     return level
+
+
+def request_fields(method: str, url: URL, **fields: object) -> dict[str, object]:
+    """The ``extra`` of a record about a request: its method and route template, then ``fields``.
+
+    Only the template of the path is given, never the URL: a download URL carries its token in the query.
+    """
+    return {"http_method": method, "route": route_template(method, url.raw_path), **fields}

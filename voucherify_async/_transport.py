@@ -31,7 +31,14 @@ from yarl import URL
 from voucherify_async._attempt import answer_chunks, send_once
 from voucherify_async._auth import Auth, OAuthCredentials
 from voucherify_async._clock import Clock
-from voucherify_async._errors import APIConnectionError, APIError, AuthenticationError, VoucherifyError
+from voucherify_async._errors import (
+    APIConnectionError,
+    APIError,
+    AuthenticationError,
+    RateLimitError,
+    VoucherifyError,
+)
+from voucherify_async._logging import request_fields
 from voucherify_async._rate_limit import DEFAULT_MAX_RETRIES, RateLimitInfo, RetryPolicy, spent_budget_wait
 from voucherify_async._server_clock import ServerClock
 from voucherify_async._timeout import Timeout
@@ -238,7 +245,7 @@ class Transport:
         authenticate: bool | Mapping[str, str] = True,
         streaming: bool = False,
     ) -> Any:
-        retries = 0
+        retries = attempt = 0
         renewed_credentials = False
         if authenticate is True:
             await self._wait_for_spent_budget(method, url)
@@ -248,10 +255,11 @@ class Transport:
                 headers["Content-Type"] = content_type
             auth_headers = await self._auth_headers(authenticate)
             headers.update(auth_headers)
+            attempt += 1
             try:
                 return await send_once(
                     self._shared, method, url, params=params, body=body, headers=headers, timeout=timeout,
-                    streaming=streaming,
+                    streaming=streaming, attempt=attempt,
                 )  # fmt: skip
             except AuthenticationError:
                 auth = self._shared.auth
@@ -260,16 +268,30 @@ class Transport:
                 if not auth.invalidate(auth_headers):
                     raise
                 renewed_credentials = True
-                logger.debug("%s %s: credentials refused (401), renewing them once", method, url.path)
+                logger.debug(
+                    "%s %s: credentials refused (401), renewing them once", method, url.path,
+                    extra=request_fields(method, url, attempt=attempt, status=401),
+                )  # fmt: skip
             except (APIError, APIConnectionError) as error:
                 if retries >= max_retries or not self.retry_policy.may_retry(error, idempotent=idempotent):
                     raise
-                delay = self._retry_delay(error, retries)
-                self._check_deadline(delay, error)
+                fields = request_fields(
+                    method, url, attempt=attempt, status=getattr(error, "status", None),
+                    request_id=getattr(error, "request_id", None), error=type(error).__name__,
+                    limit_type=getattr(error, "limit_type", None),
+                )  # fmt: skip
+                delay = self._retry_delay(error, retries, fields)
+                self._check_deadline(delay, error, fields)
                 logger.debug(
                     "%s %s failed (%s); retry %d of %d in %.3f s", method, url.path, error, retries + 1,
-                    max_retries, delay,
+                    max_retries, delay, extra={**fields, "wait": delay, "retry": retries + 1,
+                    "max_retries": max_retries},
                 )  # fmt: skip
+                watch = self._shared.watch
+                if not watch.idle:
+                    watch.retried(method, str(fields["route"]), error)
+                    if isinstance(error, RateLimitError):
+                        watch.waited(delay, error.limit_type, "retry_after")
                 await self._shared.clock.sleep(delay)
                 retries += 1
 
@@ -303,19 +325,25 @@ class Transport:
         if anyio.current_time() + wait >= anyio.current_effective_deadline():
             return  # Sent anyway: its 429 is raised as usual, instead of a sleep into a cancellation.
         logger.debug(
-            "%s %s: the api_calls budget is spent; waiting %.3f s for its window", method, url.path, wait
-        )
+            "%s %s: the api_calls budget is spent; waiting %.3f s for its window", method, url.path, wait,
+            extra=request_fields(method, url, attempt=1, wait=wait, limit_type="api_calls"),
+        )  # fmt: skip
+        if not self._shared.watch.idle:
+            self._shared.watch.waited(wait, "api_calls", "spent_budget")
         await self._shared.clock.sleep(wait)
 
-    def _retry_delay(self, error: VoucherifyError, retries: int) -> float:
+    def _retry_delay(self, error: VoucherifyError, retries: int, fields: dict[str, object]) -> float:
         delay = self.retry_policy.delay(error, retries, now=self.server_now(), draw=self._shared.draw)
         if delay is None:
-            logger.warning("%s: the wait asked for is longer than RetryPolicy.max_wait", error)
+            logger.warning("%s: the wait asked for is longer than RetryPolicy.max_wait", error, extra=fields)
             raise error
         return delay
 
-    def _check_deadline(self, delay: float, error: VoucherifyError) -> None:
+    def _check_deadline(self, delay: float, error: VoucherifyError, fields: dict[str, object]) -> None:
         deadline = anyio.current_effective_deadline()
         if math.isfinite(deadline) and anyio.current_time() + delay >= deadline:
-            logger.warning("not waiting %.3f s to retry: the caller's deadline comes first", delay)
+            logger.warning(
+                "not waiting %.3f s to retry: the caller's deadline comes first", delay,
+                extra={**fields, "wait": delay},
+            )  # fmt: skip
             raise error

@@ -17,7 +17,7 @@ from voucherify_async.emulator import exports, routes
 from voucherify_async.emulator.faults import Fault
 from voucherify_async.emulator.request_context import CURRENT, EMULATOR, ErrorAnswer, RequestState
 from voucherify_async.emulator.state import ProjectState
-from voucherify_async.emulator.wire import error_body, error_response, json_response
+from voucherify_async.emulator.wire import error_body, error_response, hex_id, json_response
 
 if TYPE_CHECKING:
     from voucherify_async.emulator._emulator import Emulator, RecordedRequest
@@ -84,6 +84,8 @@ def _fault_response(emu: Emulator, fault: Fault, route: str) -> web.Response:
     # A header given as an empty string is left out (e.g. a 429 without Retry-After).
     headers = {name: value for name, value in headers.items() if value != ""}
     body = fault.body if fault.body is not None else error_body(fault.status)
+    if isinstance(body, dict) and isinstance(body.get("request_id"), str):
+        headers.setdefault("X-Request-Id", body["request_id"])
     return json_response(body, status=fault.status, headers=headers)
 
 
@@ -132,6 +134,8 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     # The Date header on the emulator's own clock (aiohttp stamps the machine's): a test that skews the
     # emulator's time_source skews everything a client can read of the server's clock, as a real one would.
     response.headers["Date"] = email.utils.formatdate(emu.time_source(), usegmt=True)
+    # Every answer names its request, as an error's body does (the same id then).
+    response.headers.setdefault("X-Request-Id", hex_id("v-"))
     return response
 
 

@@ -126,7 +126,7 @@ def error_response(
     body = error_body(
         status, details, key=key, message=message, resource_id=resource_id, resource_type=resource_type
     )
-    return json_response(body, status=status, headers=headers)
+    return json_response(body, status=status, headers={"X-Request-Id": body["request_id"], **(headers or {})})
 
 
 def not_found(resource_type: str, resource_id: str) -> web.Response:

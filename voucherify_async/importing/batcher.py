@@ -33,6 +33,7 @@ from voucherify_async.importing.polling import ImportPollPolicy
 from voucherify_async.importing.processing import BatchSettings, process_batch
 from voucherify_async.importing.progress import ImportFinished, ProgressCallback
 from voucherify_async.importing.report import BatchResult, DryRunReport, ImportReport
+from voucherify_async.importing.run_start import start_run
 from voucherify_async.importing.sources import OrderSource
 from voucherify_async.importing.validation import OrderRules
 from voucherify_async.models import to_wire as models_to_wire
@@ -268,17 +269,15 @@ class ImportBatcher:
         results: ObjectSendStream[BatchResult],
         failures: list[BaseException],
     ) -> None:
+        stop: BaseException | None = None
         async with results:
             try:
-                if ctx.journal is not None:
-                    ctx.journal.check_settings(self.batch_size, self.max_batch_bytes, self.duplicates)
-                    ctx.journal.write(
-                        "start",
-                        at=ctx.clock.time(),
-                        batch_size=self.batch_size,
-                        max_batch_bytes=self.max_batch_bytes,
-                        duplicates=self.duplicates,
-                    )
+                start_run(
+                    ctx,
+                    batch_size=self.batch_size,
+                    max_batch_bytes=self.max_batch_bytes,
+                    duplicates=self.duplicates,
+                )
                 await self._pipeline(ctx, orders, results)
                 ctx.source_exhausted = True
                 ctx.report.elapsed = ctx.elapsed
@@ -286,6 +285,7 @@ class ImportBatcher:
                     ctx.journal.write("complete", **_totals(ctx.report))
                 await ctx.emit(ImportFinished, report=ctx.report)
             except Exception as error:
+                stop = error
                 self._stopped(ctx, error)
                 if isinstance(error, APIError | APIConnectionError):
                     message = _interrupted_message(ctx, error)
@@ -297,9 +297,11 @@ class ImportBatcher:
                 else:
                     failures.append(error)
             except BaseException as error:
+                stop = error
                 self._stopped(ctx, error)
                 raise
             finally:
+                ctx.telemetry.end_run(ctx.report, stop)
                 ctx.release_project_lock()
 
     async def _pipeline(

@@ -4,7 +4,7 @@ The journal is a JSON Lines file that a person can read (``tail -f`` it during a
 step, written, flushed and fsynced before the batcher goes on::
 
     {"event": "start", "at": 1700000000.0, "batch_size": 2000, "max_batch_bytes": 16777216,
-     "duplicates": "send"}
+     "duplicates": "send", "run_id": "4f1c...", "trace_id": "0af7...", "span_id": "b7ad..."}
     {"event": "submitting", "batch": 1, "fingerprint": "9f2c...", "size": 2000, "at": 1700000000.5}
     {"event": "submitted", "batch": 1, "async_action_id": "aa_1", "how": "submitted", "at": 1700000000.7}
     {"event": "finished", "batch": 1, "async_action_id": "aa_1", "status": "DONE", "imported": 1998,
@@ -27,6 +27,10 @@ action that vanished (404 on resume) gets a ``vanished`` step with what was deci
 A batch that ended where its source broke (a file cut short) is ``finished`` with ``"cut_short": true``;
 when a later run reads it whole from the repaired source, and its first orders are those imported, a
 ``grown`` step makes them its first part and the rest is sent.
+
+Each run starts with a ``start`` step naming the run (``run_id``), and, when it is traced, its span's ids
+(``trace_id``, ``span_id``, hex): the import as a whole is known by the first run's id, and a resumed run's
+span links to the first run's span.
 
 A line cut short by a kill in the middle of a write is ignored.
 """
@@ -170,6 +174,12 @@ class Journal:
         """The byte limit of batches of the first run that wrote the journal."""
         self.duplicates: str | None = None
         """What the first run did with repeated ``source_id`` s: ``send`` or ``reject`` (shapes batches)."""
+        self.run_id: str | None = None
+        """The id of the first run that wrote the journal and named itself (the import's id)."""
+        self.first_span: tuple[str, str] | None = None
+        """The trace and span ids (hex) of the first run's span, when it was traced."""
+        self.runs = 0
+        """How many runs started on this journal so far (this one included, once it wrote its start)."""
         self._file: IO[bytes] | None = None
         if self.path.exists():
             self._load()
@@ -196,6 +206,11 @@ class Journal:
         event = step["event"]
         if event == "start":
             self.completed = False
+            self.runs += 1
+            if self.run_id is None and isinstance(step.get("run_id"), str):
+                self.run_id = step["run_id"]
+                if isinstance(step.get("trace_id"), str) and isinstance(step.get("span_id"), str):
+                    self.first_span = (step["trace_id"], step["span_id"])
             if self.batch_size is None:
                 self.batch_size = step.get("batch_size")
                 self.max_batch_bytes = step.get("max_batch_bytes")

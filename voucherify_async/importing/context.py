@@ -28,6 +28,7 @@ from voucherify_async.importing.progress import (
     estimate_eta,
 )
 from voucherify_async.importing.report import ImportReport
+from voucherify_async.importing.telemetry import run_telemetry
 from voucherify_async.models import AsyncAction, AsyncActionsPage, Order
 
 __all__ = ["ImportClient", "RunContext", "project_lock"]
@@ -167,6 +168,8 @@ class RunContext:
         """The action waited for, as the polls saw it (for the progress events' estimates)."""
         self.wait_ends_at: float | None = None
         """When the rate-limit wait under way ends (run seconds)."""
+        self.telemetry = run_telemetry(client)
+        """The run's spans and metrics (a no-op without OpenTelemetry)."""
 
     async def take_project_lock(self) -> None:
         """Take the project's lock before the run's first submission (a no-op once taken)."""
@@ -221,6 +224,7 @@ class RunContext:
         try:
             await self.emit(RateLimitWait, seconds=seconds, until=until, limit_type=limit_type, reason=reason)
             self.report.rate_limit_wait += seconds
+            self.telemetry.waited(seconds, limit_type, reason)
             await self.clock.sleep(seconds)
         finally:
             self.wait_ends_at = None

@@ -160,7 +160,15 @@ async def wait_for_action(
         await clock.sleep(delay)
         await ctx.pace(API_CALLS)
         try:
-            action = await ctx.client.async_actions.get(action_id)
+            with ctx.telemetry.span("poll", **{"voucherify.async_action.id": action_id}) as span:
+                action = await ctx.client.async_actions.get(action_id)
+                if span is not None:
+                    span.set_attributes(
+                        {
+                            "voucherify.async_action.status": action_status(action),
+                            "voucherify.async_action.progress": action.progress or 0,
+                        }
+                    )
         except (APIConnectionError, ServerError):
             # A poll is harmless to repeat; the client already retried it. Look again later.
             errors += 1

@@ -68,6 +68,21 @@ async def process_batch(ctx: RunContext, batch: Batch, settings: BatchSettings) 
     Raises:
         SourceChangedError: The journal recorded other orders for this batch.
     """
+    if batch.size == 0:  # only rejections: counted, no span of its own
+        result = await _process_batch(ctx, batch, settings)
+        ctx.telemetry.batch_finished(None, None, local_rejections=len(batch.rejected), carried_over=False)
+        return result
+    carried_before = ctx.batches_carried_over
+    with ctx.telemetry.span(
+        "batch", **{"voucherify.import.batch": batch.index, "voucherify.import.batch.size": batch.size}
+    ) as span:
+        result = await _process_batch(ctx, batch, settings)
+        carried = ctx.batches_carried_over > carried_before
+        ctx.telemetry.batch_finished(span, result, local_rejections=len(batch.rejected), carried_over=carried)
+    return result
+
+
+async def _process_batch(ctx: RunContext, batch: Batch, settings: BatchSettings) -> BatchResult | None:
     ctx.report.orders += batch.read
     if batch.rejected:
         ctx.report.rejected.extend(batch.rejected)
@@ -267,18 +282,19 @@ async def _work_through(
         positions = pending.pop(0)
         part = batch.keeping(positions)
         try:
-            action_id, how, sent_at = await submit_import(
-                ctx,
-                batch=batch.index,
-                body=part.body(),
-                fingerprint=fingerprint,
-                size=batch.size,
-                positions=None if whole and len(positions) == batch.size else positions,
-                policy=settings.poll,
-                coordinate=settings.coordinate,
-                lost_ack_margin=settings.lost_ack_margin,
-                max_attempts=settings.max_submit_attempts,
-            )
+            with ctx.telemetry.span("submit", **{"voucherify.import.orders": part.size}):
+                action_id, how, sent_at = await submit_import(
+                    ctx,
+                    batch=batch.index,
+                    body=part.body(),
+                    fingerprint=fingerprint,
+                    size=batch.size,
+                    positions=None if whole and len(positions) == batch.size else positions,
+                    policy=settings.poll,
+                    coordinate=settings.coordinate,
+                    lost_ack_margin=settings.lost_ack_margin,
+                    max_attempts=settings.max_submit_attempts,
+                )
         except BadRequestError as error:
             tally.refusals += 1
             why = refused_as_a_whole(positions, refusal_details(error), halves, tally)
@@ -288,7 +304,8 @@ async def _work_through(
                 await give_up(ctx, batch, [positions, *pending], error, tally)
                 pending.clear()
             else:
-                await isolate(ctx, batch, positions, part, error, pending, tally, halves)
+                with ctx.telemetry.span("isolate", **{"voucherify.import.orders": part.size}):
+                    await isolate(ctx, batch, positions, part, error, pending, tally, halves)
             continue
         ctx.orders_sent += part.size
         await ctx.announce_action(batch.index, part.size, action_id, how)
