@@ -69,6 +69,7 @@ from voucherify_async.importing.sources import (
     read_jsonl,
     read_orders,
 )
+from voucherify_async.mapping import MappedOrders, MappingError, OrderMapping, mapped
 from voucherify_async.models import (
     AsyncAction,
     AsyncActionsPage,
@@ -151,6 +152,8 @@ __all__ = [
     "InvalidArgumentError",
     "MalformedRecord",
     "ManualClock",
+    "MappedOrders",
+    "MappingError",
     "NotFoundError",
     "OAuthCredentials",
     "OperationStatus",
@@ -159,6 +162,7 @@ __all__ = [
     "OrderItem",
     "OrderItemProduct",
     "OrderItemSku",
+    "OrderMapping",
     "OrderRedemption",
     "OrderStatus",
     "OrdersImportResult",
@@ -185,6 +189,7 @@ __all__ = [
     "WaitTimeout",
     "WaitingForOtherImport",
     "__version__",
+    "mapped",
     "read_csv",
     "read_json_array",
     "read_jsonl",
