@@ -118,16 +118,31 @@ async def test_bad_rows_are_rejected_with_row_and_column_and_the_rest_import(
 async def test_an_order_split_in_the_file_is_a_repeated_source_id_for_the_batcher(
     client: vf.AsyncVoucherify, tmp_path: Path
 ) -> None:
+    mapping = vf.OrderMapping.from_toml(
+        '[source]\ngroup_by = "id"\n[order]\nsource_id = "id"\n[items]\nsource_id = "sku"\n'
+    )
     path = tmp_path / "export.csv"
-    expected = shopify_export(path, 3)
+    path.write_text("id,sku\na,1\na,2\nb,1\na,3\n")
+    report = await vf.ImportBatcher(client, duplicates="reject").run(vf.mapped(path, mapping))
+    assert [(d.source_id, d.position, d.first_position) for d in report.duplicates] == [("a", 3, 1)]
+    assert [failure.position for failure in report.rejected] == [3]
+    assert report.imported == 2
+
+
+@pytest.mark.anyio
+async def test_a_shopify_order_split_in_the_file_has_its_second_part_rejected(
+    client: vf.AsyncVoucherify, tmp_path: Path
+) -> None:
+    path = tmp_path / "export.csv"
+    expected = shopify_export(path, 3, seed=4)
+    assert expected[0]["_rows"] > 1
     with path.open(newline="", encoding="utf-8") as file:
-        rows = list(csv.reader(file))
-    header, body = rows[0], rows[1:]
-    moved = body[: expected[0]["_rows"]]
+        header, *body = list(csv.reader(file))
+    split = expected[0]["_rows"]
     with path.open("w", newline="", encoding="utf-8") as file:
-        out = csv.writer(file)
-        out.writerow(header)
-        out.writerows([*moved[:1], *body[len(moved) :], *moved[1:]] if len(moved) > 1 else [*body, *moved])
-    report = await vf.ImportBatcher(client, duplicates="reject").run(vf.mapped(path, "shopify"))
-    assert [duplicate.source_id for duplicate in report.duplicates] == ["#1001"]
-    assert len(report.rejected) == 1
+        csv.writer(file).writerows([header, body[0], *body[split:], *body[1:split]])
+    report = await vf.ImportBatcher(client).run(vf.mapped(path, "shopify"))
+    # The rows after the other orders are no whole order: the order's own fields are on its first row.
+    [rejected] = report.rejected
+    assert "source_id '#1001', column 'Total' is empty (amount is needed)" in rejected.reason
+    assert report.imported == 3

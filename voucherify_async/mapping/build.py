@@ -42,7 +42,8 @@ class MappedRecord:
     Attributes:
         order: The order (a dict in the API's wire form), or ``None`` when rejected.
         rejection: Why the records are no order (``None`` when mapped), in their place.
-        first: The number of the order's first record in the file (from 1).
+        first: The number of the order's first record in the file (from 1; records skipped are not
+            counted).
         last: The number of its last record.
     """
 
@@ -83,10 +84,10 @@ class _Group:
 
     __slots__ = ("context", "first", "items", "key", "last", "order", "refused")
 
-    def __init__(self, key: str | None, place: Place) -> None:
+    def __init__(self, key: str | None, number: int) -> None:
         self.key = key
-        self.first = place.number
-        self.last = place.number
+        self.first = number
+        self.last = number
         self.order: dict[str, Any] = {}
         self.items: list[dict[str, Any]] = []
         self.refused: _Refused | None = None
@@ -117,8 +118,8 @@ def map_records(
     group_by = _compile([_key_rule(mapping)], header, mapping.origin)[0][1] if mapping.group_by else None
     group: _Group | None = None
 
-    def new_group(key: str | None, place: Place, record: Any) -> _Group:
-        started = _Group(key, place)
+    def new_group(key: str | None, place: Place, number: int, record: Any) -> _Group:
+        started = _Group(key, number)
         try:
             started.context = _money_context(mapping, currency, record, place)
             started.order = _fields(order_rules, record, place, started.context, key, named=True)
@@ -126,9 +127,11 @@ def map_records(
             started.refused = refused
         return started
 
+    number = 0  # the records counted, those skipped left out
     for place, record in source.records:
         if skip is not None and skip(record):
             continue
+        number += 1
         key = None
         rejection = record if isinstance(record, MalformedRecord) else None
         if rejection is None and group_by is not None:
@@ -144,14 +147,14 @@ def map_records(
             if group is not None:
                 yield _finish(group)
                 group = None
-            yield MappedRecord(None, rejection, place.number, place.number)
+            yield MappedRecord(None, rejection, number, number)
             continue
         if group is not None and (key is None or key != group.key):
             yield _finish(group)
             group = None
         if group is None:
-            group = new_group(key, place, record)
-        group.last = place.number
+            group = new_group(key, place, number, record)
+        group.last = number
         if group.refused is None and item_rules and any(not is_empty(get(record)) for get in sourced_items):
             _add_item(group, item_rules, record, place)
     if group is not None:

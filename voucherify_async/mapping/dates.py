@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import zoneinfo
 
 __all__ = ["DateError", "iso_date_time", "time_zone"]
 
@@ -41,6 +40,8 @@ def time_zone(name: str) -> datetime.tzinfo:
     offset = _offset(name)
     if offset is not None:
         return offset
+    import zoneinfo  # here: only a mapping naming a zone needs the time zone database
+
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -40,11 +40,6 @@ from voucherify_async.mapping.errors import MappingError
 from voucherify_async.mapping.money import EXPONENTS
 from voucherify_async.mapping.rules import FIELD_TYPES, FieldRule, FieldType, default_type
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
-
 __all__ = ["ITEM_FIELDS", "ORDER_FIELDS", "parse_mapping", "read_toml"]
 
 ORDER_FIELDS = frozenset(
@@ -75,6 +70,11 @@ def read_toml(text: str, origin: str) -> dict[str, Any]:
     Raises:
         MappingError: The text is not TOML.
     """
+    # Imported here: only loading a mapping needs the parser, not every `import voucherify_async`.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
