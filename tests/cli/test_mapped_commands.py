@@ -198,3 +198,45 @@ def test_help_loads_none_of_the_mapping_commands() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.anyio
+async def test_a_mapped_dry_run_writes_the_rows_of_rejected_orders(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    export = tmp_path / "orders_export.csv"
+    expected = shopify_export(export, 10)
+    rows = spoil(export, {(1, "Total"): "1.234"})
+    rejects = tmp_path / "rejects.csv"
+    run = await run_import(export, "--map", "shopify", "--dry-run", "--rejects", rejects, env=env)
+    assert run.code == 1, run.output
+    assert f"{expected[0]['_rows']} rows of the rejected orders written to {rejects}" in run.stdout
+    with rejects.open(newline="", encoding="utf-8") as file:
+        written = list(csv.reader(file))
+    assert [row[1:] for row in written[1:]] == rows[1 : 1 + expected[0]["_rows"]]
+
+
+@pytest.mark.anyio
+async def test_the_failures_file_of_a_mapped_import_holds_the_rows_of_the_orders_that_failed(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    mapping = tmp_path / "mine.toml"
+    mapping.write_text(
+        '[source]\ngroup_by = "id"\n[order]\nsource_id = "id"\ncustomer.id = "customer"\n'
+        '[items]\nsource_id = "sku"\n'
+    )
+    export = tmp_path / "export.csv"
+    # The server knows no customer cust_nobody: order b fails inside the import.
+    export.write_text("id,customer,sku\na,,1\nb,cust_nobody,1\nb,,2\nc,,1\n")
+    failures = tmp_path / "failures.csv"
+    options = ("--no-checkpoint", "--progress", "none", "--failures", failures)
+    run = await run_import(export, "--map", mapping, *options, env=env)
+    assert run.code == 1, run.output
+    with failures.open(newline="", encoding="utf-8") as file:
+        written = list(csv.reader(file))
+    assert [row[1:] for row in written] == [
+        ["id", "customer", "sku"],
+        ["b", "cust_nobody", "1"],
+        ["b", "", "2"],
+    ]
+    assert summary_rows(run.stdout)["imported"] == "2"

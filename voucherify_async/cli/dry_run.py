@@ -46,7 +46,7 @@ def dry_run(
         from voucherify_async.cli.mapped_preview import preview_lines
 
         records = mapped_orders(args.file, fmt, mapping)
-        writer: LeftOutWriter = left_out_writer(mapping)
+        writer: LeftOutWriter | None = left_out_writer(mapping)
         preview = preview_lines(args.file, fmt, mapping, width=terminal_width(stdout))
     else:
         records, writer, preview = read_records(args.file, fmt), write_left_out_orders, []
@@ -73,7 +73,7 @@ def dry_run(
         print(line, file=stdout)
     if args.rejects:
         rejects = (args.rejects, dry.rejected)
-        written, _ = writer(args.file, fmt, rejects=rejects, failures=None)
+        written, _ = (writer or write_left_out_orders)(args.file, fmt, rejects=rejects, failures=None)
         what = (
             plural(written, "row") + " of the rejected orders"
             if mapping

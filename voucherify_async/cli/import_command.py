@@ -31,6 +31,7 @@ from voucherify_async.cli.exit_codes import EXIT_INTERRUPTED, EXIT_NOT_ALL_IMPOR
 from voucherify_async.cli.interruption import Terminated, run_interruptible
 from voucherify_async.cli.json_output import JsonOutcome, JsonProgress
 from voucherify_async.cli.left_out_files import LeftOutFiles, how_to_get_them
+from voucherify_async.cli.mapped_files import checked_format, left_out_writer, mapped_orders, mapping_of
 from voucherify_async.cli.order_files import (
     OrderFileError,
     count_records,
@@ -111,8 +112,8 @@ def _run_import(
     outcome: JsonOutcome,
 ) -> int:
     try:
-        mapping = _mapping(args)
-        fmt = file_format(args.file, args.format) if mapping is None else _mapped_format(args, mapping)
+        mapping = mapping_of(args)
+        fmt = file_format(args.file, args.format) if mapping is None else checked_format(args, mapping)
         _check_options(args)
         # Before anything is read or sent: an output must not overwrite the order file or the journal.
         refuse_shared_paths(args.file, args.checkpoint, _outputs(args))
@@ -142,7 +143,7 @@ def _run_import(
     total = count_records(args.file, fmt) if counted else None
     display = ProgressDisplay(stderr, mode=mode, total_orders=total)
     left_out = LeftOutFiles(
-        args.file, fmt, rejects=args.rejects, failures=args.failures, **_mapped_writer(mapping)
+        args.file, fmt, rejects=args.rejects, failures=args.failures, writer=left_out_writer(mapping)
     )
     started: list[ImportBatcher] = []  # the batcher, once made: its report says where a stopped run stood
     try:
@@ -265,7 +266,9 @@ async def _import(
     async with AsyncExitStack() as stack:
         embedded = client is None
         client = await _open_client(stack, client)
-        records = read_records(args.file, fmt) if mapping is None else _mapped_records(args, fmt, mapping)
+        records = (
+            read_records(args.file, fmt) if mapping is None else iter(mapped_orders(args.file, fmt, mapping))
+        )
         if not embedded:  # a wrong address stops the command at once (exit 2), before anything is sent
             records = await check_before_sending(records, client)
         batcher = _new_batcher(args, client, display, journal=journal, left_out=left_out, events=events)
@@ -370,38 +373,3 @@ def _finish(
     if notes:
         print_lines(stdout, "", *notes)
     stdout.flush()
-
-
-def _mapping(args: argparse.Namespace) -> vf.OrderMapping | None:
-    """The ``--map`` mapping (a preset's name or a file), loaded and checked; ``None`` without one.
-
-    ``--duplicates`` left unsaid rejects repeats of a grouped mapping: there, a repeated ``source_id`` is an
-    order whose rows are not consecutive, and sending its second part would replace the first.
-    """
-    spec = getattr(args, "map", None)
-    mapping = None if spec is None else vf.OrderMapping.load(spec)
-    if getattr(args, "duplicates", "send") is None:
-        args.duplicates = "reject" if mapping is not None and mapping.group_by is not None else "send"
-    return mapping
-
-
-def _mapped_format(args: argparse.Namespace, mapping: vf.OrderMapping) -> str:
-    from voucherify_async.cli.mapped_files import mapped_file_format, mapped_orders
-
-    fmt = mapped_file_format(args.file, args.format, mapping)
-    mapped_orders(args.file, fmt, mapping).check()  # a column the file lacks: exit 2, nothing sent
-    return fmt
-
-
-def _mapped_records(args: argparse.Namespace, fmt: str, mapping: vf.OrderMapping) -> Iterator[Any]:
-    from voucherify_async.cli.mapped_files import mapped_orders
-
-    return iter(mapped_orders(args.file, fmt, mapping))
-
-
-def _mapped_writer(mapping: vf.OrderMapping | None) -> dict[str, Any]:
-    if mapping is None:
-        return {}
-    from voucherify_async.cli.mapped_files import left_out_writer
-
-    return {"writer": left_out_writer(mapping)}

@@ -11,6 +11,7 @@ counted as rows.
 
 from __future__ import annotations
 
+import argparse
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,34 @@ from voucherify_async.cli.order_files import IMPORT_ERROR_FIELD, file_format, wr
 from voucherify_async.importing.report import OrderFailure
 from voucherify_async.mapping import MappedOrders, OrderMapping
 
-__all__ = ["left_out_writer", "mapped_file_format", "mapped_orders"]
+__all__ = ["checked_format", "left_out_writer", "mapped_file_format", "mapped_orders", "mapping_of"]
+
+
+def mapping_of(args: argparse.Namespace) -> OrderMapping | None:
+    """The ``--map`` mapping (a preset's name or a file), loaded and checked; ``None`` without one.
+
+    ``--duplicates`` left unsaid rejects repeats of a grouped mapping: there, a repeated ``source_id`` is an
+    order whose rows are not consecutive, and sending its second part would replace the first.
+
+    Raises:
+        MappingError: The mapping cannot be used.
+    """
+    spec = getattr(args, "map", None)
+    mapping = None if spec is None else OrderMapping.load(spec)
+    if getattr(args, "duplicates", "send") is None:
+        args.duplicates = "reject" if mapping is not None and mapping.group_by is not None else "send"
+    return mapping
+
+
+def checked_format(args: argparse.Namespace, mapping: OrderMapping) -> str:
+    """The format of ``args.file``, once the file is known to hold every column the mapping reads.
+
+    Raises:
+        OrderFileError, MappingError, SourceError: The file cannot be mapped (nothing is sent).
+    """
+    fmt = mapped_file_format(args.file, args.format, mapping)
+    mapped_orders(args.file, fmt, mapping).check()
+    return fmt
 
 
 def mapped_file_format(path: Path, requested: str | None, mapping: OrderMapping) -> str:
@@ -39,9 +67,10 @@ def _reason_alone(record: Any) -> bool:
     return record.__class__ is dict and record.keys() == {IMPORT_ERROR_FIELD}
 
 
-def left_out_writer(mapping: OrderMapping) -> LeftOutWriter:
-    """The writer of a mapped import's ``--rejects`` and ``--failures`` files."""
-    return partial(write_mapped_left_out, mapping=mapping)
+def left_out_writer(mapping: OrderMapping | None) -> LeftOutWriter | None:
+    """The writer of a mapped import's ``--rejects`` and ``--failures`` files (``None``: the order file's
+    own, without a mapping)."""
+    return None if mapping is None else partial(write_mapped_left_out, mapping=mapping)
 
 
 def write_mapped_left_out(
