@@ -88,6 +88,10 @@ def test_dotted_keys_and_tables_name_nested_fields() -> None:
         ("[source]\ntimezone = 'Nowhere/City'\n[order]\nsource_id = 'id'\n", "unknown time zone"),
         ("[money]\ncurrency = 'Currency'\n[order]\nsource_id = 'id'\n", "is no ISO 4217 code"),
         ("[money]\nexponents = { XBT = -1 }\n[order]\nsource_id = 'id'\n", "from 0 to 18"),
+        (
+            "[money]\ncurrency = { column = 'c', default = 'EURO' }\n[order]\nsource_id = 'id'\n",
+            "'EURO' is no",
+        ),
         ("[money]\ndecimal_separator = ';'\n[order]\nsource_id = 'id'\n", "must be '.' or ','"),
         ("[values.s]\nPaid = 'PAID'\npaid = 'PAID'\n[order]\nsource_id = 'id'\n", "given twice"),
         ("[order]\nsource_id = 'id'\nmetadata.x = { path = 'a..b' }\n", "is not a path"),
@@ -106,3 +110,11 @@ def test_errors_name_the_file() -> None:
 
 def test_a_mapping_is_a_voucherify_error() -> None:
     assert issubclass(vf.MappingError, vf.VoucherifyError)
+
+
+def test_a_currency_of_the_mappings_own_exponents_is_known() -> None:
+    toml = "[money]\ncurrency = 'XBT'\nexponents = { XBT = 8 }\n[order]\nsource_id = 'id'\namount = 'a'\n"
+    mapping = vf.OrderMapping.from_toml(toml)
+    assert mapping.exponents["XBT"] == 8
+    assert mapping.currency is not None
+    assert mapping.currency.constant == "XBT"

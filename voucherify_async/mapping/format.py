@@ -108,6 +108,7 @@ def parse_mapping(data: Mapping[str, Any], origin: str) -> dict[str, Any]:
     except ValueError as error:
         raise where.error(f"[source] timezone: {error}") from None
     currency = money.get("currency")
+    exponents = _exponents(money.get("exponents", {}), where)
     return {
         "name": _text(data.get("name", origin), "name", where),
         "description": _text(data.get("description", ""), "description", where),
@@ -115,8 +116,8 @@ def parse_mapping(data: Mapping[str, Any], origin: str) -> dict[str, Any]:
         "group_by": None if group_by is None else _source(group_by, "[source] group_by", where),
         "order": tuple(order),
         "items": tuple(items),
-        "currency": None if currency is None else _currency(currency, values, where),
-        "exponents": _exponents(money.get("exponents", {}), where),
+        "currency": None if currency is None else _currency(currency, values, exponents, where),
+        "exponents": exponents,
         "decimal_separator": _separator(money.get("decimal_separator", "."), where),
         "zone": zone,
         "origin": origin,
@@ -290,15 +291,21 @@ def _check_statuses(
             raise where.error(f"{what}: {status!r} is not an order status ({', '.join(STATUSES)})")
 
 
-def _currency(spec: object, values: Mapping[str, dict[str, Any]], where: _Where) -> FieldRule:
-    if isinstance(spec, str) and spec.strip().upper() in EXPONENTS:
+def _currency(
+    spec: object, values: Mapping[str, dict[str, Any]], exponents: Mapping[str, int], where: _Where
+) -> FieldRule:
+    if isinstance(spec, str) and spec.strip().upper() in exponents:
         return FieldRule(target=("currency",), constant=spec.strip().upper())
     if isinstance(spec, str):
         raise where.error(
             f"[money] currency {spec!r} is no ISO 4217 code; to read it from a column, write "
             f"currency = {{ column = {spec!r} }}"
         )
-    return _rule(("currency",), spec, values, where, "[money] currency", in_item=False)
+    rule = _rule(("currency",), spec, values, where, "[money] currency", in_item=False)
+    for given in (rule.constant, rule.default):
+        if given is not None and str(given).strip().upper() not in exponents:
+            raise where.error(f"[money] currency: {given!r} is no ISO 4217 code (give its exponent too)")
+    return rule
 
 
 def _exponents(table: object, where: _Where) -> dict[str, int]:
