@@ -393,3 +393,78 @@ def test_readme_links_resolve() -> None:
     prose = BLOCK.sub("", README.read_text(encoding="utf-8"))
     for target in re.findall(r"\]\(((?!https?:)[^)#]+)\)", prose):
         assert (ROOT / target).exists(), target
+
+
+# -- Migrating from another shop ---------------------------------------------------------------------------
+
+MY_EXPORT = (
+    "Order,State,Total,E-mail,Date,SKU,Qty,Unit price\n"
+    "A-1,paid,30.00,a@example.com,2022-05-06 07:08:09,S-1,1,10.00\n"
+    "A-1,,,,,S-2,2,10.00\n"
+    "A-2,shipped,5.5,b@example.com,2022-05-07,S-3,1,5.50\n"
+)
+
+
+def write_shop_exports(folder: Path) -> list[dict[str, Any]]:
+    """The files the README's migration commands name; the Shopify export's orders."""
+    sys.path.insert(0, str(ROOT / "tests" / "mapping"))
+    from shop_exports import shopify_export, woocommerce_export
+
+    (folder / "my-mapping.toml").write_text(block("my-mapping"))
+    (folder / "my_export.csv").write_text(MY_EXPORT)
+    woocommerce_export(folder / "woo_orders.csv", 30)
+    return shopify_export(folder / "orders_export.csv", 40)
+
+
+@pytest.mark.anyio
+async def test_migrating_commands_run_in_their_order(emulator: Emulator, tmp_path: Path) -> None:
+    expected = write_shop_exports(tmp_path)
+    outputs = []
+    for line in block("migrating").splitlines():
+        soon = FIRST_POLL_SOON if " import " in line and "--dry-run" not in line else ()
+        code, output = await run_program([*command_argv(line), *soon], emulator.url, tmp_path)
+        assert code == 0, (line, output)
+        outputs.append(output)
+    map_output, dry_run, _, woo, mine = outputs
+    written = [orjson.loads(line) for line in (tmp_path / "orders.jsonl").read_bytes().splitlines()]
+    assert [record["source_id"] for record in written] == [order["source_id"] for order in expected]
+    assert "made 40 orders: 40 written to orders.jsonl, 0 rejected" in map_output
+    assert "The first 3 orders, beside the rows they are made of:" in dry_run
+    assert "40 orders mapped from the rows, 40 valid, 0 rejected" in dry_run
+    assert sorted(emulator.project(APP_ID).orders) == sorted(order["source_id"] for order in expected)
+    assert "30 orders" in woo
+    assert "2 orders" in mine
+
+
+@pytest.mark.anyio
+async def test_migrating_in_python_runs(emulator: Emulator, tmp_path: Path) -> None:
+    write_shop_exports(tmp_path)
+    (tmp_path / "migrate.py").write_text(block("migrating-python"))
+    code, output = await run_program([sys.executable, "migrate.py"], emulator.url, tmp_path)
+    assert (code, output.strip()) == (0, "40 imported, 0 rejected")
+
+
+def test_the_readmes_own_mapping_maps_its_rows(tmp_path: Path) -> None:
+    (tmp_path / "my_export.csv").write_text(MY_EXPORT)
+    mapping = vf.OrderMapping.from_toml(block("my-mapping"))
+    assert list(vf.mapped(tmp_path / "my_export.csv", mapping)) == [
+        {
+            "source_id": "A-1",
+            "status": "PAID",
+            "amount": 3000,
+            "customer": {"email": "a@example.com"},
+            "metadata": {"created_at": "2022-05-06T07:08:09Z"},
+            "items": [
+                {"source_id": "S-1", "quantity": 1, "price": 1000},
+                {"source_id": "S-2", "quantity": 2, "price": 1000},
+            ],
+        },
+        {
+            "source_id": "A-2",
+            "status": "FULFILLED",
+            "amount": 550,
+            "customer": {"email": "b@example.com"},
+            "metadata": {"created_at": "2022-05-07T00:00:00Z"},
+            "items": [{"source_id": "S-3", "quantity": 1, "price": 550}],
+        },
+    ]

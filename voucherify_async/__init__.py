@@ -71,6 +71,7 @@ from voucherify_async.importing.sources import (
     read_jsonl,
     read_orders,
 )
+from voucherify_async.mapping import MappedOrders, MappingError, OrderMapping, mapped
 from voucherify_async.models import (
     AsyncAction,
     AsyncActionsPage,
@@ -155,6 +156,8 @@ __all__ = [
     "InvalidArgumentError",
     "MalformedRecord",
     "ManualClock",
+    "MappedOrders",
+    "MappingError",
     "NotFoundError",
     "OAuthCredentials",
     "OperationStatus",
@@ -163,6 +166,7 @@ __all__ = [
     "OrderItem",
     "OrderItemProduct",
     "OrderItemSku",
+    "OrderMapping",
     "OrderRedemption",
     "OrderStatus",
     "OrdersImportResult",
@@ -191,6 +195,7 @@ __all__ = [
     "WaitTimeout",
     "WaitingForOtherImport",
     "__version__",
+    "mapped",
     "read_csv",
     "read_json_array",
     "read_jsonl",

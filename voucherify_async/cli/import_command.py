@@ -26,16 +26,17 @@ from voucherify_async._logging import LOGGER_NAME, log_to_stream
 from voucherify_async.cli.credentials import ConfigurationError, Credentials, resolve_credentials
 from voucherify_async.cli.default_journal import default_journal
 from voucherify_async.cli.display import ProgressDisplay, choose_mode, plural
+from voucherify_async.cli.dry_run import dry_run, no_orders
 from voucherify_async.cli.exit_codes import EXIT_INTERRUPTED, EXIT_NOT_ALL_IMPORTED, EXIT_OK, EXIT_USAGE
 from voucherify_async.cli.interruption import Terminated, run_interruptible
 from voucherify_async.cli.json_output import JsonOutcome, JsonProgress
 from voucherify_async.cli.left_out_files import LeftOutFiles, how_to_get_them
+from voucherify_async.cli.mapped_files import checked_format, left_out_writer, mapped_orders, mapping_of
 from voucherify_async.cli.order_files import (
     OrderFileError,
     count_records,
     file_format,
     read_records,
-    write_left_out_orders,
 )
 from voucherify_async.cli.output_paths import OutputPathError, refuse_shared_paths
 from voucherify_async.cli.reachability import check_before_sending
@@ -44,7 +45,7 @@ from voucherify_async.cli.stop_explanations import (
     explain_error,
     explain_interruption,
 )
-from voucherify_async.cli.summary import reason_table, render_summary, summary_width
+from voucherify_async.cli.summary import render_summary, summary_width
 from voucherify_async.cli.terminal_text import print_lines
 from voucherify_async.importing.batcher import ImportBatcher
 from voucherify_async.importing.chunking import MAX_BATCH_SIZE
@@ -111,12 +112,17 @@ def _run_import(
     outcome: JsonOutcome,
 ) -> int:
     try:
-        fmt = file_format(args.file, args.format)
+        mapping = mapping_of(args)
+        fmt = file_format(args.file, args.format) if mapping is None else checked_format(args, mapping)
         _check_options(args)
         # Before anything is read or sent: an output must not overwrite the order file or the journal.
         refuse_shared_paths(args.file, args.checkpoint, _outputs(args))
         if args.dry_run:
-            return _dry_run(args, fmt, stdout, outcome)
+            try:
+                return dry_run(args, fmt, stdout, outcome, _new_batcher, mapping=mapping)
+            except BrokenPipeError:  # its reader stopped reading (`| head`): what was shown stands
+                _silence(stdout)
+                return EXIT_OK
         credentials = (
             None if args.emulator else resolve_credentials(args, environ, stdin=stdin, stderr=stderr)
         )
@@ -125,21 +131,33 @@ def _run_import(
         if journal is not None and args.checkpoint is None:
             refuse_shared_paths(args.file, journal, _outputs(args))
         outcome.files["journal"] = journal
-    except (ConfigurationError, OrderFileError, SourceError, OutputPathError) as error:
+    except (ConfigurationError, OrderFileError, SourceError, OutputPathError, vf.MappingError) as error:
         outcome.error = error
         print_lines(stderr, f"error: {error}")
         return EXIT_USAGE
     progress = "none" if getattr(args, "quiet", False) else args.progress
     events = JsonProgress(stderr) if progress == "json" else None
     mode = "none" if events is not None else choose_mode(progress, stderr)
-    total = count_records(args.file, fmt) if progress != "none" else None
+    # Rows are orders unless a mapping groups them: then the total is not known before the end.
+    counted = progress != "none" and (mapping is None or mapping.group_by is None)
+    total = count_records(args.file, fmt) if counted else None
     display = ProgressDisplay(stderr, mode=mode, total_orders=total)
-    left_out = LeftOutFiles(args.file, fmt, rejects=args.rejects, failures=args.failures)
+    left_out = LeftOutFiles(
+        args.file, fmt, rejects=args.rejects, failures=args.failures, writer=left_out_writer(mapping)
+    )
     started: list[ImportBatcher] = []  # the batcher, once made: its report says where a stopped run stood
     try:
         report = run_interruptible(
             lambda: _import(
-                args, fmt, client, display, started, journal=journal, left_out=left_out, events=events
+                args,
+                fmt,
+                client,
+                display,
+                started,
+                journal=journal,
+                left_out=left_out,
+                events=events,
+                mapping=mapping,
             )
         )
     except BaseException as raised:
@@ -172,7 +190,7 @@ def _run_import(
     try:
         if display.mode != "none" and _same_place(stdout, stderr):
             print(file=stdout)  # the summary apart from the progress lines above it
-        _finish(args, fmt, report, stdout, left_out, journal)
+        _finish(args, fmt, report, stdout, left_out, journal, mapped=mapping is not None)
     except BrokenPipeError:
         # Whoever read the summary stopped reading (`| head`); the files are written, the exit code stands.
         _silence(stdout)
@@ -243,11 +261,14 @@ async def _import(
     journal: Path | None,
     left_out: LeftOutFiles,
     events: JsonProgress | None = None,
+    mapping: vf.OrderMapping | None = None,
 ) -> vf.ImportReport:
     async with AsyncExitStack() as stack:
         embedded = client is None
         client = await _open_client(stack, client)
-        records = read_records(args.file, fmt)
+        records = (
+            read_records(args.file, fmt) if mapping is None else iter(mapped_orders(args.file, fmt, mapping))
+        )
         if not embedded:  # a wrong address stops the command at once (exit 2), before anything is sent
             records = await check_before_sending(records, client)
         batcher = _new_batcher(args, client, display, journal=journal, left_out=left_out, events=events)
@@ -331,16 +352,19 @@ def _finish(
     stdout: TextIO,
     left_out: LeftOutFiles,
     journal: Path | None,
+    *,
+    mapped: bool = False,
 ) -> None:
     written = left_out.write(report)
     print(render_summary(report, width=summary_width(stdout)), file=stdout)
-    notes = [] if report.orders else [_no_orders(args.file, fmt)]
+    notes = [] if report.orders else [no_orders(args.file, fmt)]
     for flag, path, orders, count in (
         ("--rejects", args.rejects, report.rejected, written[0]),
         ("--failures", args.failures, report.failed, written[1]),
     ):
         if path is not None:
-            notes.append(f"{plural(count, 'order')} written to {path}")
+            what = f"{plural(count, 'row')} of the orders left out" if mapped else plural(count, "order")
+            notes.append(f"{what} written to {path}")
         elif orders:
             how = how_to_get_them(flag, journal, args.emulator)
             notes.append(f"{plural(len(orders), 'order')} not imported; {how}")
@@ -349,66 +373,3 @@ def _finish(
     if notes:
         print_lines(stdout, "", *notes)
     stdout.flush()
-
-
-def _dry_run(args: argparse.Namespace, fmt: str, stdout: TextIO, outcome: JsonOutcome) -> int:
-    dry = outcome.dry_run = anyio.run(_prepare_only, args, fmt)
-    if not dry.orders:
-        print_lines(stdout, f"dry run: nothing was sent. {_no_orders(args.file, fmt)}")
-        return EXIT_USAGE
-    counts = f"{plural(dry.orders, 'order')} read, {dry.valid:,} valid, {len(dry.rejected):,} rejected"
-    sends = f"{plural(dry.batches, 'batch', 'batches')} ({plural(dry.bulk_calls, 'bulk call')})"
-    print_lines(
-        stdout,
-        f"dry run: nothing was sent. {counts}.",
-        f"An import would send the valid orders in {sends}.",
-        *_dry_run_repeats(dry, args.duplicates).split("\n"),
-        *(f"Note: {note}." for note in dry.notes),
-    )
-    # The first rejections say where they are in the file; the table groups them all, as the summary does.
-    print_lines(stdout, *(f"  rejected: {failure.reason}" for failure in dry.rejected[:5]))
-    for line in reason_table("rejected", dry.rejected, width=summary_width(stdout)):
-        print(line, file=stdout)
-    if args.rejects:
-        rejects = (args.rejects, dry.rejected)
-        written, _ = write_left_out_orders(args.file, fmt, rejects=rejects, failures=None)
-        print_lines(stdout, f"{plural(written, 'rejected order')} written to {args.rejects}")
-    return EXIT_OK if not dry.rejected else EXIT_NOT_ALL_IMPORTED
-
-
-def _dry_run_repeats(dry: vf.DryRunReport, duplicates: str) -> str:
-    """The dry run's line on records whose source_id repeats an earlier one's (and the first few of them)."""
-    count = len(dry.duplicates)
-    if not count:
-        return "Repeated source_ids: none."
-    if duplicates == "reject":
-        return f"Repeated source_ids: {count:,}, rejected (an import sends only the first record of each)."
-    lines = [
-        f"Repeated source_ids: {count:,}; an import would send them and Voucherify keep the last copy of "
-        f"each: {dry.valid - count:,} distinct orders (--duplicates reject sends only the first)."
-    ]
-    for repeat in dry.duplicates[:5]:
-        lines.append(
-            f"  repeated: order #{repeat.position} (source_id {repeat.source_id!r}) repeats order "
-            f"#{repeat.first_position}"
-        )
-    return "\n".join(lines)
-
-
-async def _prepare_only(args: argparse.Namespace, fmt: str) -> vf.DryRunReport:
-    # The batcher an import would use, and its own dry run: the same rules, the same batches. Its client is
-    # never opened (a dry run needs no credentials, and nothing can be sent).
-    client = vf.AsyncVoucherify("dry-run", "dry-run", base_url="http://dry-run.invalid")
-    return await _new_batcher(args, client).dry_run(read_records(args.file, fmt))
-
-
-_EMPTY_FILE = {
-    "jsonl": "the file is empty or holds only blank lines",
-    "json": "the file holds an empty array",
-    "csv": "the file holds a header and no rows",
-}
-
-
-def _no_orders(path: Path, fmt: str) -> str:
-    """Why a source gave no orders at all (exit code 2: the command was pointed at nothing to import)."""
-    return f"No orders were found in {path}: {_EMPTY_FILE.get(fmt, 'the file holds none')}."

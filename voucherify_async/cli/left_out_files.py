@@ -21,13 +21,27 @@ minutes, that is after every batch). The end of the run, or its stop, writes the
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 from voucherify_async._clock import DEFAULT_CLOCK, Clock
 from voucherify_async.cli.display import plural
 from voucherify_async.cli.order_files import write_left_out_orders
-from voucherify_async.importing.report import ImportReport
+from voucherify_async.importing.report import ImportReport, OrderFailure
 
-__all__ = ["LeftOutFiles", "how_to_get_them"]
+__all__ = ["LeftOutFiles", "LeftOutWriter", "how_to_get_them"]
+
+
+class LeftOutWriter(Protocol):
+    """Writes the files of the orders left out (the signature of :func:`write_left_out_orders`)."""
+
+    def __call__(
+        self,
+        path: Path,
+        file_format: str,
+        *,
+        rejects: tuple[Path, list[OrderFailure]] | None,
+        failures: tuple[Path, list[OrderFailure]] | None,
+    ) -> tuple[int, int]: ...
 
 
 class LeftOutFiles:
@@ -40,6 +54,7 @@ class LeftOutFiles:
         failures: The ``--failures`` file, if any.
         clock: Measures the rewrites, to space them.
         max_share: The largest share of the run's time that rewrites during the run may take.
+        writer: What writes the files (default :func:`write_left_out_orders`; a mapped import has its own).
     """
 
     def __init__(
@@ -51,7 +66,9 @@ class LeftOutFiles:
         failures: Path | None,
         clock: Clock = DEFAULT_CLOCK,
         max_share: float = 0.1,
+        writer: LeftOutWriter | None = None,
     ) -> None:
+        self._writer = writer
         self.source = source
         self.file_format = file_format
         self.rejects = rejects
@@ -93,7 +110,8 @@ class LeftOutFiles:
         if counts == self._covers or (self.rejects is None and self.failures is None):
             return self.written
         started = self._clock.monotonic()
-        self.written = write_left_out_orders(
+        write = self._writer or write_left_out_orders
+        self.written = write(
             self.source,
             self.file_format,
             rejects=(self.rejects, report.rejected) if self.rejects is not None else None,

@@ -27,11 +27,13 @@ def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with one sub-parser per command."""
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Import historical orders into Voucherify, or run the local Voucherify emulator.",
+        description="Import historical orders into Voucherify (also from another shop system's export, "
+        "through a mapping), or run the local Voucherify emulator.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_import_parser(commands)
+    _add_map_parser(commands)
     commands.add_parser(
         "emulator",
         add_help=False,  # its own parser, built when it runs, answers --help
@@ -76,6 +78,7 @@ def _add_import_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
     parser.add_argument(
         "--format", choices=FORMATS, help="format of FILE (default: from its extension; .ndjson is jsonl)"
     )
+    _add_map_argument(parser, required=False)
     add_credential_arguments(parser)
     parser.add_argument(
         "--emulator",
@@ -133,9 +136,9 @@ def _add_import_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
     parser.add_argument(
         "--duplicates",
         choices=DUPLICATES_OPTIONS,
-        default="send",
         help="a record whose source_id repeats an earlier one's: send it (default; Voucherify updates the "
-        "order, the last copy wins) or reject it (never sent); the summary counts them either way",
+        "order, the last copy wins) or reject it (never sent; the default of a --map that groups rows); "
+        "the summary counts them either way",
     )
     _add_display_argument(parser, machine_readable=True)
     parser.add_argument(
@@ -154,6 +157,47 @@ def _add_import_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
         action="count",
         default=0,
         help="log each request (method, path, status, time, request id) on stderr; -vv: retries, waits too",
+    )
+
+
+def _add_map_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "map",
+        help="write the orders a mapping makes of a shop's export as JSON Lines, to check them",
+        description="Map the records of FILE (a shop's orders export: CSV, JSON Lines or JSON) onto "
+        "Voucherify orders with --map, check each as an import would, and write them as JSON Lines. "
+        "Rejected records are told on stderr, with their row and column.",
+        epilog="exit codes: 0 every record became an order; 1 some were rejected; 2 the mapping, the file "
+        "or the output cannot be used",
+        formatter_class=_ParagraphsHelpFormatter,
+    )
+    parser.add_argument("file", metavar="FILE", type=Path, help="the export: .csv, .jsonl or .json")
+    parser.add_argument(
+        "--format", choices=FORMATS, help="format of FILE (default: the mapping's, else its extension)"
+    )
+    _add_map_argument(parser, required=True)
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        type=Path,
+        help="write the orders to PATH (written whole, through a temporary file) instead of stdout",
+    )
+    parser.add_argument(
+        "--duplicates",
+        choices=DUPLICATES_OPTIONS,
+        help="an order whose source_id repeats an earlier one's: write it (default) or reject it (the "
+        "default of a mapping that groups rows, where it is an order whose rows are not consecutive)",
+    )
+
+
+def _add_map_argument(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    parser.add_argument(
+        "--map",
+        metavar="PRESET|PATH",
+        required=required,
+        help="read FILE as another shop system's export, through a mapping: a preset (shopify, woocommerce) "
+        "or a mapping file (.toml; see docs/mapping.md)",
     )
 
 
@@ -226,6 +270,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from voucherify_async.cli.import_command import run_import
 
         return run_import(args, argv)
+    if args.command == "map":
+        from voucherify_async.cli.map_command import run_map
+
+        return run_map(args)
     from voucherify_async.cli.demo import run_demo
 
     return run_demo(args)

@@ -137,6 +137,7 @@ def write_left_out_orders(
     *,
     rejects: tuple[Path, list[OrderFailure]] | None,
     failures: tuple[Path, list[OrderFailure]] | None,
+    raw_rows: bool = False,
 ) -> tuple[int, int]:
     """Write the rejected and the failed records to their files, in one pass over the order file.
 
@@ -145,6 +146,8 @@ def write_left_out_orders(
     file holds twice are told apart. A failure without a position goes to the first record of its
     ``source_id`` that no failure names by position; one without either is not written. Each file is
     written beside its path and renamed into place once whole: on an error, the file there stays as it was.
+    With ``raw_rows``, a CSV file's rows are records as they are (a mapped import's export, whose header names
+    the export's columns, not order fields), and the positions count them.
 
     Returns:
         How many records were written to the rejects file and to the failures file.
@@ -155,7 +158,7 @@ def write_left_out_orders(
             _open_left_out_file(stack, target[0], path, file_format) if target else None
             for target in (rejects, failures)
         ]
-        for position, read in enumerate(_records_as_read(path, file_format), 1):
+        for position, read in enumerate(_records_as_read(path, file_format, raw_rows=raw_rows), 1):
             if not wanted:
                 break  # every left-out record is written: the rest of the file need not be read
             for which, reason in wanted.take(position, read.record):
@@ -205,12 +208,18 @@ class _Read:
     cells: list[str] = attrs.Factory(list)  # CSV: the row's cells
 
 
-def _records_as_read(path: Path, file_format: str) -> Iterator[_Read]:
+def _records_as_read(path: Path, file_format: str, *, raw_rows: bool = False) -> Iterator[_Read]:
     """The records of :func:`read_records`, each with its text (JSON) or its cells (CSV).
 
     The text and the cells are found by a second read of the file beside the batcher's reader, record by
-    record, with the reader's own rule of what is a record (blank lines and rows are not).
+    record, with the reader's own rule of what is a record (blank lines and rows are not). With
+    ``raw_rows``, a CSV row is its record, its cells by the header's names.
     """
+    if file_format == "csv" and raw_rows:
+        header = _csv_header(path)
+        for cells in _csv_rows(path):
+            yield _Read(dict(zip(header, cells, strict=False)), cells=cells)
+        return
     if file_format == "csv":
         for record, cells in zip(read_csv(path), _csv_rows(path), strict=True):
             yield _Read(_without_reason(record), cells=cells)
