@@ -44,6 +44,9 @@ class Settings:
     duplicates_orders: tuple[int, ...] = ()  # imports with and without the source_id tracker (``duplicates``)
     duplicates_rounds: int = 1
     tracker_ids: tuple[int, ...] = ()  # distinct ids fed to the tracker alone
+    client_cost_orders: int = 100_000  # per import of the client-cost comparison with the hand loop
+    client_cost_rounds: int = 5
+    client_cost_memory_sizes: tuple[int, ...] = (100_000, 1_000_000)  # imports from a JSON Lines file
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as JSON-ready data."""
@@ -72,6 +75,9 @@ QUICK = Settings(
     duplicates_orders=(10_000, 100_000),
     duplicates_rounds=1,
     tracker_ids=(1_000_000,),
+    client_cost_orders=20_000,
+    client_cost_rounds=2,
+    client_cost_memory_sizes=(10_000, 100_000),
 )
 
 FULL = Settings(

@@ -107,7 +107,7 @@ class Batch:
     def place(self, failures: list[OrderFailure]) -> list[OrderFailure]:
         """The server's failures of this batch with each one's place in the source, matched by ``source_id``
         (a ``source_id`` the batch holds twice gives its places in order)."""
-        if not self.numbers:
+        if not failures or not self.numbers:
             return failures
         places: dict[str | None, list[int]] = {}
         for source_id, number in zip(self.source_ids, self.numbers, strict=True):
