@@ -111,6 +111,14 @@ def test_a_filter_sized_for_the_expected_ids_never_grows() -> None:
         assert tracker._grow_at >= 2_000_000
 
 
+def test_a_filter_sized_for_a_few_expected_ids_is_small_and_grows_when_more_come() -> None:
+    with SourceIdTracker(expected_ids=1000) as tracker:
+        assert len(tracker._bits) == 2048  # 12 bits an id, to the next power of two
+        assert [tracker.repeat_of(f"o-{n}", n) for n in range(1, 5001)] == [None] * 5000
+        assert len(tracker._bits) == 8192
+        assert [tracker.repeat_of(f"o-{n}", 5000 + n) for n in (1, 1000, 5000)] == [1, 1000, 5000]
+
+
 def test_expected_ids_never_size_the_filter_past_half_the_memory_limit() -> None:
     with SourceIdTracker(expected_ids=10**9, memory_limit=1 << 20) as tracker:
         assert tracker.memory_bytes <= 512 * 1024
@@ -127,7 +135,7 @@ def test_a_filter_that_grows_is_rebuilt_from_the_file_and_answers_as_a_dict_woul
         answers = [tracker.repeat_of(sid, position) for sid, position in records]
         grown = len(tracker._bits)
         # After a rebuild each partition is one piece of the file, and the file holds nothing else.
-        stored = sum(length for blocks in tracker._blocks for _, length in blocks)
+        stored = sum(sum(blocks[1::2]) for blocks in tracker._blocks)
         assert tracker._file_end == stored
     assert answers == _expected_first_positions(records)
     assert 64 < grown <= memory_limit // 2

@@ -8,15 +8,16 @@ report that only adds up ``done_count`` overstates the new orders.
 How (:class:`SourceIdTracker`): each ``source_id`` becomes a 64-bit keyed fingerprint. Every new one goes,
 with its number ``k`` in the order the ids were first seen, to a temporary file, in one of 256 partitions (by
 the fingerprint's top byte; a partition's records wait in memory until they fill a 4 KiB block). In memory
-stays only a Bloom filter of the fingerprints (2 MiB, three bits per id): a record whose bits are not all
-set is certainly new; only one whose bits are set is looked up in the file, in its partition's blocks, and
-is a repeat only if its fingerprint is found there. With up to 1.4 million ids in the filter, fewer than 1 in
-200 new ids are looked up for nothing; past that the filter doubles (rebuilt from the file, whose partitions
-are then rewritten each in one piece), so its false alarms stay rare: 1.5 bits per id past 1.4 million, at
-most half of ``memory_limit``. The position of the first record of id ``k`` is not stored per id: it is
-``k`` plus the number of records before it that were not new ids (repeats, rejections, records without a
-``source_id``), kept as one entry per stretch of such records (16 bytes a stretch, whatever its length; the
-report keeps far more for each repeat or rejection anyway).
+stays only a Bloom filter of the fingerprints (2 MiB, or less for a run said to be small; three bits an id):
+a record whose bits are not all set is certainly new; only one whose bits are set is looked up in the file,
+in its partition's blocks, and is a repeat only if its fingerprint is found there. With up to 1.4 million
+ids in a 2 MiB filter, fewer than 1 in 100 new ids are looked up for nothing (1 in 200 on average over a
+run of a million); past that the filter doubles (rebuilt from the file, whose partitions are then rewritten
+each in one piece), so its false alarms stay rare: 1.5 bytes an id past 1.4 million, at most half of
+``memory_limit``. The position of the first record of id ``k`` is not stored per id: it is ``k`` plus the
+number of records before it that were not new ids (repeats, rejections, records without a ``source_id``),
+kept as one entry per stretch of such records (16 bytes a stretch, whatever its length; the report keeps far
+more for each repeat or rejection anyway).
 
 Memory: the filter, up to 1 MiB of blocks waiting, and the stretches: 3 MiB whether a run has 100,000 ids or
 1,000,000. The file is read with ``pread``, never mapped: the pages the kernel caches of it are not the
@@ -47,6 +48,7 @@ import sys
 import tempfile
 from array import array
 from bisect import bisect_right
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Literal
 
@@ -97,8 +99,9 @@ class SourceIdTracker:
             of it; below 8 MiB its blocks are smaller too. ``0``: the smallest filter, every record written
             at once (for tests of the file's paths).
         spill_directory: Where the temporary file goes (default: the system's temporary directory).
-        expected_ids: How many distinct ids to expect, if known: the filter starts large enough for them,
-            sparing its rebuilds (not past half of ``memory_limit``).
+        expected_ids: How many distinct ids to expect, if known: the filter starts just large enough for
+            them (a small run needs less than the 2 MiB it starts with otherwise), sparing its rebuilds; not
+            past half of ``memory_limit``. More ids than expected only make it grow.
 
     Positions are the records' places in the source, from 1; they must increase from one new id to the next
     (repeats and records never passed in may come between).
@@ -121,7 +124,7 @@ class SourceIdTracker:
         self.memory_limit = memory_limit
         self.spill_directory = Path(spill_directory) if spill_directory is not None else None
         self._key = None if _builtin_hash_is_keyed() else secrets.token_bytes(16)
-        wanted = max(_FILTER_BYTES, (expected_ids or 0) * _BITS_PER_ID // 8)
+        wanted = _FILTER_BYTES if expected_ids is None else expected_ids * _BITS_PER_ID // 8
         self._initial_filter = self._filter_size(wanted)
         self._block_bytes = max(_RECORD_BYTES, min(_BLOCK_BYTES, memory_limit // 2048 // 16 * 16))
         self._file: IO[bytes] | None = None
@@ -139,7 +142,8 @@ class SourceIdTracker:
         self._bit_mask = 8 * self._initial_filter - 1
         self._grow_at = 8 * self._initial_filter // _BITS_PER_ID
         self._pending = [bytearray() for _ in range(_PARTITIONS)]
-        self._blocks: list[list[tuple[int, int]]] = [[] for _ in range(_PARTITIONS)]  # (offset, length)
+        # Each partition's blocks in the file: offset, length, offset, length... (16 bytes a block).
+        self._blocks = [array("Q") for _ in range(_PARTITIONS)]
         self._file_end = 0
         self._count = 0
         # Runs of the records between new ids: from the k-th new id on, its position is k + offset.
@@ -244,11 +248,16 @@ class SourceIdTracker:
         found = _find_record(self._pending[partition], key)
         if found is None and self._file is not None:
             fd = self._file.fileno()
-            for offset, length in self._blocks[partition]:
+            for offset, length in self._extents(partition):
                 found = _find_record(os.pread(fd, length, offset), key)
                 if found is not None:
                     break
         return found
+
+    def _extents(self, partition: int) -> Iterator[tuple[int, int]]:
+        """The (offset, length) of each of the partition's blocks in the file."""
+        blocks = iter(self._blocks[partition])
+        return zip(blocks, blocks, strict=True)
 
     def _write_block(self, partition: int) -> None:
         if self._file is None:
@@ -256,7 +265,7 @@ class SourceIdTracker:
                 prefix="voucherify-source-ids-", dir=self.spill_directory
             )
         pending = self._pending[partition]
-        self._blocks[partition].append((self._file_end, len(pending)))
+        self._blocks[partition].extend((self._file_end, len(pending)))
         os.pwrite(self._file.fileno(), pending, self._file_end)
         self._file_end += len(pending)
         self._pending[partition] = bytearray()
@@ -285,9 +294,9 @@ class SourceIdTracker:
                 for _ in range(3):
                     bits[a >> 3] |= 1 << (a & 7)
                     a = (a + step) & mask
-            if self._file is not None and len(self._blocks[partition]) > 1:
+            if self._file is not None and len(self._blocks[partition]) > 2:
                 os.pwrite(self._file.fileno(), records, self._file_end)
-                self._blocks[partition] = [(self._file_end, len(records))]
+                self._blocks[partition] = array("Q", (self._file_end, len(records)))
                 self._file_end += len(records)
                 self._pending[partition] = bytearray()
         if self._file is not None and self._file_end > start:
@@ -295,7 +304,7 @@ class SourceIdTracker:
 
     def _read_partition(self, partition: int) -> bytes:
         pieces = (
-            [os.pread(self._file.fileno(), n, at) for at, n in self._blocks[partition]] if self._file else []
+            [os.pread(self._file.fileno(), n, at) for at, n in self._extents(partition)] if self._file else []
         )
         return b"".join(pieces) + self._pending[partition]
 
@@ -306,23 +315,23 @@ class SourceIdTracker:
         kept = sorted(
             (offset, length, p)
             for p in range(_PARTITIONS)
-            for offset, length in self._blocks[p]
+            for offset, length in self._extents(p)
             if offset < start
         )
         at = 0
         for offset, length, partition in kept:  # single blocks left in place: packed to the front
             if offset != at:
                 os.pwrite(fd, os.pread(fd, length, offset), at)
-                self._blocks[partition] = [(at, length)]
+                self._blocks[partition] = array("Q", (at, length))
             at += length
         moved = sorted(
-            (blocks[0][0], p) for p, blocks in enumerate(self._blocks) if blocks and blocks[0][0] >= start
+            (blocks[0], p) for p, blocks in enumerate(self._blocks) if blocks and blocks[0] >= start
         )
         for offset, partition in moved:
-            length = self._blocks[partition][0][1]
+            length = self._blocks[partition][1]
             for done in range(0, length, _READ_BYTES):
                 os.pwrite(fd, os.pread(fd, min(_READ_BYTES, length - done), offset + done), at + done)
-            self._blocks[partition] = [(at, length)]
+            self._blocks[partition] = array("Q", (at, length))
             at += length
         os.ftruncate(fd, at)
         self._file_end = at
