@@ -51,6 +51,9 @@ class Settings:
     emulator_scale_rounds: int = 1  # rounds at the smallest size (the larger sizes run once)
     observability_calls: int = 1000  # timed orders.get calls per worker (``observability``)
     observability_rounds: int = 3
+    client_cost_orders: int = 100_000  # per import of the client-cost comparison with the hand loop
+    client_cost_rounds: int = 5
+    client_cost_memory_sizes: tuple[int, ...] = (100_000, 1_000_000)  # imports from a JSON Lines file
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as JSON-ready data."""
@@ -84,6 +87,9 @@ QUICK = Settings(
     emulator_scale_rounds=2,
     observability_calls=300,
     observability_rounds=2,
+    client_cost_orders=20_000,
+    client_cost_rounds=2,
+    client_cost_memory_sizes=(10_000, 100_000),
 )
 
 FULL = Settings(

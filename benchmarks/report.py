@@ -6,7 +6,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from benchmarks import analysis, observability
+from benchmarks import analysis, client_cost, observability
 from benchmarks.analysis import NAMES, SDK
 from benchmarks.emulator_scale_report import emulator_scale_section
 from benchmarks.stats import Summary
@@ -490,6 +490,8 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         parts.append("## 8. The emulator at scale\n\n" + emulator_scale_section(results["emulator_scale"]))
     if results.get("observability"):
         parts.append("## 10. Observability overhead\n\n" + observability_section(results["observability"]))
+    if results.get("client_cost"):
+        parts.append(f"{client_cost.SECTION}\n\n" + client_cost.client_cost_section(results["client_cost"]))
     path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
 
 

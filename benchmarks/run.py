@@ -13,6 +13,8 @@ Usage::
         # the emulator's memory per stored order, peak RSS and CPU per order, against another checkout's
     uv run --group bench python -m benchmarks --only observability --before /tmp/bench-before
         # what hooks and OpenTelemetry cost a call, against an earlier checkout's package
+    uv run --group bench python -m benchmarks --only client_cost --before /tmp/bench-before
+        # client CPU and peak RSS against the hand-written loop polling every 50 ms (--before: optional)
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 import orjson
 
 from benchmarks import emulator_scale, suites
+from benchmarks.client_cost import client_cost
 from benchmarks.contenders import CONTENDERS
 from benchmarks.harness import FULL, QUICK, Settings
 from benchmarks.machine import commit_of, describe_machine
@@ -45,6 +48,7 @@ SUITES: dict[str, Callable[[Settings, suites.Log, argparse.Namespace], list[dict
     "duplicates": lambda s, log, a: suites.duplicates(s, log),
     "emulator_scale": lambda s, log, a: emulator_scale.run_suite(s, log, a.before),
     "observability": lambda s, log, a: suites.observability(s, log, a.before),
+    "client_cost": lambda s, log, a: client_cost(s, log, {"before": a.before, "after": a.after}),
 }
 NEEDS_BEFORE = "normal_path"  # runs only when --before names the checkout to compare with
 

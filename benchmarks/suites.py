@@ -222,8 +222,8 @@ def normal_path(settings: Settings, log: Log, checkouts: dict[str, Path]) -> lis
     return records
 
 
-TRACKER_STORAGE = {"memory": 1 << 40, "spilled": 0}
-"""The tracker alone: its table kept in memory whatever its size, or in a temporary file from the start."""
+TRACKER_STORAGE = {"default": 128 * 1024 * 1024}
+"""The tracker alone, with the memory limit the batcher gives it (its fingerprints are always in a file)."""
 
 
 def duplicates(settings: Settings, log: Log) -> list[dict[str, Any]]:

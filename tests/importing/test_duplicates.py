@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import sys
 from pathlib import Path
 
@@ -41,7 +42,7 @@ _gaps = st.lists(st.integers(min_value=0, max_value=3), min_size=1, max_size=20)
 @settings(max_examples=200, deadline=None)
 def test_the_tracker_answers_as_a_dict_of_first_positions_would(ids: list[str], gaps: list[int]) -> None:
     records = _records(ids, gaps)
-    with SourceIdTracker(initial_slots=8) as tracker:  # a small table grows many times
+    with SourceIdTracker() as tracker:
         assert [tracker.repeat_of(sid, position) for sid, position in records] == (
             _expected_first_positions(records)
         )
@@ -52,7 +53,7 @@ def test_the_tracker_answers_as_a_dict_of_first_positions_would(ids: list[str], 
 @settings(max_examples=50, deadline=None)
 def test_a_spilled_tracker_answers_as_a_dict_would(ids: list[str], gaps: list[int]) -> None:
     records = _records(ids, gaps)
-    with SourceIdTracker(memory_limit=0, initial_slots=8) as tracker:
+    with SourceIdTracker(memory_limit=0) as tracker:  # every record looked up in the file
         answers = [tracker.repeat_of(sid, position) for sid, position in records]
     assert answers == _expected_first_positions(records)
 
@@ -67,7 +68,7 @@ def test_a_repeat_names_where_its_source_id_was_first_seen() -> None:
         assert tracker.repeat_of("o-2", 11) == 2
 
 
-def test_past_the_memory_limit_the_table_moves_to_a_file_that_has_no_name(tmp_path: Path) -> None:
+def test_the_fingerprints_go_to_a_file_that_has_no_name(tmp_path: Path) -> None:
     tracker = SourceIdTracker(memory_limit=64 * 1024, spill_directory=tmp_path)
     for n in range(1, 20_001):
         assert tracker.repeat_of(f"o-{n}", n) is None
@@ -81,36 +82,63 @@ def test_past_the_memory_limit_the_table_moves_to_a_file_that_has_no_name(tmp_pa
 
 
 def test_closing_a_spilled_tracker_closes_its_files(tmp_path: Path) -> None:
-    tracker = SourceIdTracker(memory_limit=0, spill_directory=tmp_path, initial_slots=8)
+    tracker = SourceIdTracker(memory_limit=0, spill_directory=tmp_path)
     for n in range(1, 100):
         tracker.repeat_of(f"o-{n}", n)
-    files = [mapped._file for mapped in tracker._mapped]
-    assert len(files) == 2
+    file = tracker._file
+    assert file is not None
     tracker.close()
     tracker.close()  # twice is fine
-    assert all(file.closed for file in files)
+    assert file.closed
 
 
-def test_a_distinct_id_costs_at_most_16_bytes_past_the_first_table() -> None:
+def test_the_memory_is_the_same_for_30_000_ids_as_for_300_000() -> None:
     with SourceIdTracker() as tracker:
-        excess = [
-            tracker.memory_bytes - 16 * n for n in range(1, 300_001) if tracker.repeat_of(f"o-{n}", n) is None
-        ]
-    assert max(excess) <= 12 * 1024  # the first, smallest table; past ~10,000 ids, under 16 bytes each
+        sizes = {}
+        for n in range(1, 300_001):
+            assert tracker.repeat_of(f"o-{n}", n) is None
+            if n % 30_000 == 0:
+                sizes[n] = tracker.memory_bytes
+        assert tracker.repeat_of("o-12345", 300_001) == 12345
+    # The filter (2 MiB) and at most a block (4 KiB) waiting per partition.
+    assert max(sizes.values()) <= 2 * 1024 * 1024 + 256 * 4096 + 64
+    assert sizes[300_000] - sizes[30_000] < 256 * 4096
 
 
-def test_a_table_sized_for_the_expected_ids_never_grows() -> None:
-    with SourceIdTracker(expected_ids=50_000) as tracker:
-        slots = len(tracker._index)
-        for n in range(1, 50_001):
-            tracker.repeat_of(f"o-{n}", n)
-        assert len(tracker._index) == slots
-        assert tracker.memory_bytes <= 14 * 50_000
+def test_a_filter_sized_for_the_expected_ids_never_grows() -> None:
+    with SourceIdTracker(expected_ids=2_000_000) as tracker:
+        assert len(tracker._bits) == 4 * 1024 * 1024
+        assert tracker._grow_at >= 2_000_000
 
 
-def test_expected_ids_never_size_the_table_past_half_the_memory_limit() -> None:
+def test_a_filter_sized_for_a_few_expected_ids_is_small_and_grows_when_more_come() -> None:
+    with SourceIdTracker(expected_ids=1000) as tracker:
+        assert len(tracker._bits) == 2048  # 12 bits an id, to the next power of two
+        assert [tracker.repeat_of(f"o-{n}", n) for n in range(1, 5001)] == [None] * 5000
+        assert len(tracker._bits) == 8192
+        assert [tracker.repeat_of(f"o-{n}", 5000 + n) for n in (1, 1000, 5000)] == [1, 1000, 5000]
+
+
+def test_expected_ids_never_size_the_filter_past_half_the_memory_limit() -> None:
     with SourceIdTracker(expected_ids=10**9, memory_limit=1 << 20) as tracker:
-        assert tracker.memory_bytes < 64 * 1024
+        assert tracker.memory_bytes <= 512 * 1024
+
+
+@pytest.mark.parametrize("memory_limit", [1 << 20, 4096])
+def test_a_filter_that_grows_is_rebuilt_from_the_file_and_answers_as_a_dict_would(
+    monkeypatch: pytest.MonkeyPatch, memory_limit: int
+) -> None:
+    monkeypatch.setattr(duplicates, "_FILTER_BYTES", 64)  # full after 42 ids: it grows many times
+    rng = random.Random(memory_limit)
+    records = _records([f"o-{rng.randrange(6000)}" for _ in range(12_000)], [0, 0, 2, 0, 1])
+    with SourceIdTracker(memory_limit=memory_limit) as tracker:
+        answers = [tracker.repeat_of(sid, position) for sid, position in records]
+        grown = len(tracker._bits)
+        # After a rebuild each partition is one piece of the file, and the file holds nothing else.
+        stored = sum(sum(blocks[1::2]) for blocks in tracker._blocks)
+        assert tracker._file_end == stored
+    assert answers == _expected_first_positions(records)
+    assert 64 < grown <= memory_limit // 2
 
 
 def test_a_position_before_the_previous_new_ids_is_refused() -> None:

@@ -180,12 +180,12 @@ async def test_resuming_with_another_duplicates_option_is_refused_naming_it(
 
 
 class _SpillingAtOnce(SourceIdTracker):
-    """A tracker whose table goes to disk at its first growth; remembers each one made."""
+    """A tracker that writes each id to its file at once; remembers each one made."""
 
     made: ClassVar[list[_SpillingAtOnce]] = []
 
     def __init__(self, **options: Any) -> None:
-        super().__init__(memory_limit=0, initial_slots=8)
+        super().__init__(memory_limit=0)
         self.made.append(self)
         self.spilled_when_closed: bool | None = None
 

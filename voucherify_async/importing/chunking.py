@@ -1,8 +1,9 @@
 """Cut the validated orders into import batches: at most ``batch_size`` orders and ``max_batch_bytes`` bytes.
 
-Each order is serialised exactly once, with orjson, when it enters a batch; the request body is the JSON
-array joined from those pieces, never re-serialised. A batch keeps only the serialised pieces (and the
-source_ids for the report): when the server refuses a batch with a 400, the orders are parsed back from them.
+Each order is serialised exactly once, with orjson, when it enters a batch, and copied at once into the
+batch's request body (:class:`~voucherify_async.importing.pieces.Pieces`), never re-serialised. A batch keeps
+only that body (and the source_ids for the report): when the server refuses a batch with a 400, the orders
+are parsed back from it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import orjson
 from voucherify_async._errors import InvalidArgumentError
 from voucherify_async.importing.duplicates import DuplicatesOption, SourceIdTracker
 from voucherify_async.importing.errors import SourceError
+from voucherify_async.importing.pieces import Pieces, as_pieces
 from voucherify_async.importing.report import DuplicateRecord, OrderFailure
 from voucherify_async.importing.sources import SOURCE_CHECKPOINT_EVERY, OrderSource
 from voucherify_async.importing.validation import OrderRules, validate_order
@@ -39,7 +41,8 @@ class Batch:
     Attributes:
         index: The batch's number in the source, from 1 (the tail that holds only rejections has the number
             the next batch would have, and no orders).
-        pieces: Each order serialised as JSON, in source order.
+        pieces: Each order serialised as JSON, in source order, kept in the request body they make up
+            (a list of ``bytes`` given here becomes :class:`Pieces`).
         source_ids: Each order's ``source_id`` (``None`` when it has none), parallel to ``pieces``.
         numbers: Each order's position in the source (from 1), parallel to ``pieces``: every failure and
             rejection of the batch names its record by it, also when ``source_id`` repeats or is missing.
@@ -55,7 +58,7 @@ class Batch:
     """
 
     index: int
-    pieces: list[bytes] = attrs.field(factory=list)
+    pieces: Pieces = attrs.field(factory=Pieces, converter=as_pieces)
     source_ids: list[str | None] = attrs.field(factory=list)
     numbers: list[int] = attrs.field(factory=list)
     rejected: list[OrderFailure] = attrs.field(factory=list)
@@ -63,7 +66,6 @@ class Batch:
     cut_short: bool = False
     dates_replaced: int = 0
     duplicates: list[DuplicateRecord] = attrs.field(factory=list)
-    _body: bytes | None = attrs.field(default=None, init=False, eq=False, repr=False)
     _fingerprint: str | None = attrs.field(default=None, init=False, eq=False, repr=False)
 
     @property
@@ -77,16 +79,12 @@ class Batch:
         return len(self.pieces) + len(self.rejected)
 
     def body(self) -> bytes:
-        """The request body: a JSON array joined from the serialised pieces (joined once, then kept)."""
-        if self._body is None:
-            self._body = b"[" + b",".join(self.pieces) + b"]"
-        return self._body
+        """The request body: the JSON array of the serialised pieces (closed once, then kept)."""
+        return self.pieces.body()
 
     def body_size(self) -> int:
         """The size of :meth:`body` in bytes."""
-        if self._body is not None:
-            return len(self._body)
-        return _body_size(len(self.pieces), sum(len(piece) for piece in self.pieces))
+        return self.pieces.body_size()
 
     def fingerprint(self, first: int | None = None) -> str:
         """A digest of the batch's serialised orders: the checkpoint detects a changed source with it.
@@ -109,7 +107,7 @@ class Batch:
     def place(self, failures: list[OrderFailure]) -> list[OrderFailure]:
         """The server's failures of this batch with each one's place in the source, matched by ``source_id``
         (a ``source_id`` the batch holds twice gives its places in order)."""
-        if not self.numbers:
+        if not failures or not self.numbers:
             return failures
         places: dict[str | None, list[int]] = {}
         for source_id, number in zip(self.source_ids, self.numbers, strict=True):
@@ -133,7 +131,7 @@ class Batch:
             whole = Batch(
                 self.index, self.pieces, self.source_ids, self.numbers, first_order=self.first_order
             )
-            whole._body, whole._fingerprint = self._body, self._fingerprint
+            whole._fingerprint = self._fingerprint
             return whole
         return Batch(
             index=self.index,
@@ -144,16 +142,12 @@ class Batch:
         )
 
 
-def _digest(pieces: list[bytes]) -> str:
+def _digest(pieces: Iterable[bytes]) -> str:
     digest = hashlib.sha256()
     for piece in pieces:
         digest.update(piece)
         digest.update(b"\n")
     return digest.hexdigest()[:32]
-
-
-def _body_size(count: int, pieces_bytes: int) -> int:
-    return 2 + pieces_bytes + max(0, count - 1)
 
 
 class _BatchBuilder:
@@ -180,7 +174,8 @@ class _BatchBuilder:
         """Take the next order of the source; return the batch it completed, if any."""
         self.number = number = self.number + 1
         batch = self.batch
-        if not batch.pieces and not batch.rejected:
+        # Counted by `source_ids`, a list, parallel to `pieces`: its length costs no call of Python code.
+        if not batch.source_ids and not batch.rejected:
             batch.first_order = number
         outcome = validate_order(order, number, self.rules)
         if isinstance(outcome, OrderFailure):
@@ -210,8 +205,9 @@ class _BatchBuilder:
                     batch.rejected.append(_rejection(number, source_id, reason))
                     return None
         full = None
-        if batch.pieces and self.body_bytes + size + len(batch.pieces) + 2 > self.max_batch_bytes:
-            full, batch = batch, self._next(first_order=number)
+        count = len(batch.source_ids)
+        if count and self.body_bytes + size + count + 2 > self.max_batch_bytes:
+            full, batch, count = batch, self._next(first_order=number), 0
         batch.pieces.append(piece)
         batch.source_ids.append(source_id if source_id.__class__ is str else None)
         batch.numbers.append(number)
@@ -220,7 +216,7 @@ class _BatchBuilder:
         if "created_at" in outcome and self.rules.created_at_metadata is None:
             batch.dates_replaced += 1
         self.body_bytes += size
-        if len(batch.pieces) == self.batch_size:
+        if count + 1 == self.batch_size:
             full, _ = batch, self._next(first_order=number + 1)
         return full
 

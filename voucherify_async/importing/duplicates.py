@@ -1,53 +1,56 @@
-"""Notice the records of a run whose ``source_id`` repeats an earlier record's, in at most 16 bytes per id.
+"""Notice the records of a run whose ``source_id`` repeats an earlier record's, in memory that stays flat.
 
 Why: the API upserts orders by ``source_id`` (the create-order docs: "If the order with the given
 ``source_id`` already exists, it is updated"), and an import counts every order it took in ``done_count``. A
 source holding a ``source_id`` twice yields one order on the server, the last copy's, and two "imported": a
 report that only adds up ``done_count`` overstates the new orders.
 
-How (:class:`SourceIdTracker`): each ``source_id`` becomes a 64-bit keyed fingerprint. The fingerprints are
-kept densely, in the order their ids were first seen (``array('Q')``, 8 bytes each); an open-addressing
-table with linear probing (``array('I')``, 4 bytes a slot, 53 % to 80 % full: it grows by half when it
-reaches 80 %) maps a fingerprint to its number ``k`` in that order. The position of the first record of id
-``k`` is not stored per id: it is ``k`` plus the number of records before it that were not new ids (repeats,
-rejections, records without a ``source_id``), kept as one entry per stretch of such records (12 bytes a
-stretch, whatever its length; the report keeps far more for each repeat or rejection anyway). So a distinct
-id costs at most 8.5 + 4 / 0.533 = 16 bytes (8.5: the dense array grows by 1/16 at a time), about 14 bytes
-on average, past the first table's 12 KiB: 10 million ids, at most 160 MB. Checking a record costs a hash
-and one probe of the table, about a microsecond in CPython (``benchmarks/RESULTS.md``).
+How (:class:`SourceIdTracker`): each ``source_id`` becomes a 64-bit keyed fingerprint. Every new one goes,
+with its number ``k`` in the order the ids were first seen, to a temporary file, in one of 256 partitions (by
+the fingerprint's top byte; a partition's records wait in memory until they fill a 4 KiB block). In memory
+stays only a Bloom filter of the fingerprints (2 MiB, or less for a run said to be small; three bits an id):
+a record whose bits are not all set is certainly new; only one whose bits are set is looked up in the file,
+in its partition's blocks, and is a repeat only if its fingerprint is found there. With up to 1.4 million
+ids in a 2 MiB filter, fewer than 1 in 100 new ids are looked up for nothing (1 in 200 on average over a
+run of a million); past that the filter doubles (rebuilt from the file, whose partitions are then rewritten
+each in one piece), so its false alarms stay rare: 1.5 bytes an id past 1.4 million, at most half of
+``memory_limit``. The position of the first record of id ``k`` is not stored per id: it is ``k`` plus the
+number of records before it that were not new ids (repeats, rejections, records without a ``source_id``),
+kept as one entry per stretch of such records (16 bytes a stretch, whatever its length; the report keeps far
+more for each repeat or rejection anyway).
+
+Memory: the filter, up to 1 MiB of blocks waiting, and the stretches: 3 MiB whether a run has 100,000 ids or
+1,000,000. The file is read with ``pread``, never mapped: the pages the kernel caches of it are not the
+process's resident memory, and it may drop them whenever it needs the room. It is unlinked as soon as it is
+made (``tempfile.TemporaryFile``): nothing is left behind, however the run ends (``close()``, cancellation,
+even a kill). Its size: 16 bytes an id, twice that for a while after a rebuild.
+
+Time: a new id costs a hash and three bit tests, like a probe of a table kept in memory; a repeat costs a
+look into the file (tens of microseconds: a few reads of the page cache), as does one new id in 200.
 
 Collisions: two different ids with equal fingerprints would make the later one a false "repeat". The
 fingerprint is keyed with a secret of the process (Python's SipHash ``hash()`` of the string, whose key is
 random per process; or a keyed BLAKE2b when hash randomisation is off or ``hash()`` is not 64-bit), so no
 source can be built to collide, and a run of ``n`` distinct ids meets one false repeat with probability about
 ``n² / 2⁶⁵``: 3 in 100 million for 1 million ids, 3 in a million for 10 million. A suspected repeat is not
-confirmed: confirming needs the first record's own ``source_id``, i.e. the memory of a set of strings
-(~100 bytes an id) or a read back from disk for every repeat, for a risk far below that of the source itself
-holding a typo. A false repeat is visible: it names the record it supposedly repeats, which can be checked.
-
-Spill: past ``memory_limit`` bytes (128 MiB by default, about 8 million ids) the table and the fingerprints
-move to two temporary files mapped into memory (``mmap``) and grow there, so that the kernel can write them
-out and take the pages back when memory runs short, where anonymous memory would have to stay (there may be
-no swap). Lookups stay as fast while the pages are cached, and become disk reads when they are not. The
-files are unlinked as soon as they are made (``tempfile.TemporaryFile``): nothing is left behind, however the
-run ends (``close()``, cancellation, even a kill). The process's resident size still counts the files'
-pages while the kernel keeps them cached.
+confirmed: confirming needs the first record's own ``source_id``, i.e. about 100 bytes an id more on disk
+and a read for every repeat, for a risk far below that of the source itself holding a typo. A false repeat
+is visible: it names the record it supposedly repeats, which can be checked.
 """
 
 from __future__ import annotations
 
 import hashlib
-import mmap
 import os
 import secrets
+import struct
 import sys
 import tempfile
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterator
-from itertools import islice
 from pathlib import Path
-from typing import IO, Literal, Protocol
+from typing import IO, Literal
 
 from voucherify_async._errors import InvalidArgumentError
 
@@ -60,25 +63,18 @@ order, so the server keeps the last copy) or ``reject`` it locally, never sent."
 DUPLICATES_OPTIONS: tuple[DuplicatesOption, ...] = ("send", "reject")
 
 DEFAULT_MEMORY_LIMIT = 128 * 1024 * 1024
-"""Bytes of table kept in anonymous memory before it moves to a temporary file (about 8 million ids)."""
+"""Bytes the tracker may keep in memory: its filter grows up to half of this (past 90 million ids)."""
 
 _MASK = (1 << 64) - 1
-_MAX_LOAD = 0.8  # the table grows when it is this full...
-_GROWTH = 1.5  # ...by this factor: it is 0.8 / 1.5 = 53 % full right after
-_MIN_SLOTS = 8
-_MAX_IDS = (1 << 32) - 2  # a slot holds k + 1 in 32 bits
-
-
-class _Slots(Protocol):
-    """An ``array`` or a ``memoryview`` of a mapped file: what the table is kept in."""
-
-    def __getitem__(self, index: int, /) -> int: ...
-
-    def __setitem__(self, index: int, value: int, /) -> None: ...
-
-    def __len__(self) -> int: ...
-
-    def __iter__(self) -> Iterator[int]: ...
+_FILTER_BYTES = 2 * 1024 * 1024  # the filter to start with: flat up to 1.4 million ids
+_MIN_FILTER_BYTES = 64
+_BITS_PER_ID = 12  # the filter doubles when it would hold fewer bits per id (1 false alarm in 100 then)
+_PARTITIONS = 256  # by the fingerprint's top byte
+_PARTITION_SHIFT = 56
+_RECORD_BYTES = 16  # fingerprint and k, 8 bytes each, in the machine's byte order (as array("Q"))
+_pack_record = struct.Struct("=QQ").pack
+_BLOCK_BYTES = 4096  # a partition's records go to the file in blocks of (at most) this size
+_READ_BYTES = 1 << 20  # the rebuild reads the file in pieces of this size
 
 
 def _builtin_hash_is_keyed() -> bool:
@@ -95,53 +91,17 @@ def _builtin_hash_is_keyed() -> bool:
     )
 
 
-class _MappedArray:
-    """An array of one typecode in an unlinked temporary file, mapped into memory (the spilled table)."""
-
-    def __init__(self, typecode: Literal["I", "Q"], length: int, directory: Path | None) -> None:
-        self.typecode = typecode
-        self.itemsize = array(typecode).itemsize
-        self._file: IO[bytes] = tempfile.TemporaryFile(  # noqa: SIM115 (closed by close())
-            prefix="voucherify-source-ids-", dir=directory
-        )
-        self._map: mmap.mmap | None = None
-        self.view: memoryview[int] = memoryview(b"")
-        self.resize(length)
-
-    def resize(self, length: int) -> None:
-        """Make room for ``length`` items, keeping those already there (new ones are 0)."""
-        self.release()
-        size = max(1, length) * self.itemsize
-        os.ftruncate(self._file.fileno(), size)
-        self._map = mmap.mmap(self._file.fileno(), size)
-        if hasattr(self._map, "madvise") and hasattr(mmap, "MADV_RANDOM"):
-            self._map.madvise(mmap.MADV_RANDOM)  # probes jump around: reading ahead would only waste I/O
-        self.view = memoryview(self._map).cast(self.typecode)
-
-    def release(self) -> None:
-        """Unmap the file (the view must go first, or closing the map raises ``BufferError``)."""
-        self.view.release()
-        if self._map is not None:
-            self._map.close()
-            self._map = None
-
-    def close(self) -> None:
-        """Unmap and close the file, which the system then deletes."""
-        self.release()
-        self._file.close()
-
-
 class SourceIdTracker:
     """Remembers the ``source_id`` of every new record of a run and says when a record repeats one.
 
     Args:
-        memory_limit: Bytes the table may take in memory; past it, it moves to a temporary file (see the
-            module docs). ``0``: on disk from the first growth on.
-        spill_directory: Where that file goes (default: the system's temporary directory).
-        initial_slots: Slots of the table to start with (it grows by half when 80 % full).
-        expected_ids: How many distinct ids to expect, if known: the table starts large enough for them
-            (5 bytes an id), sparing the rebuilds of its growth (half the cost of a new id). Not past half
-            of ``memory_limit``.
+        memory_limit: Bytes the tracker may keep in memory (see the module docs): its filter grows up to half
+            of it; below 8 MiB its blocks are smaller too. ``0``: the smallest filter, every record written
+            at once (for tests of the file's paths).
+        spill_directory: Where the temporary file goes (default: the system's temporary directory).
+        expected_ids: How many distinct ids to expect, if known: the filter starts just large enough for
+            them (a small run needs less than the 2 MiB it starts with otherwise), sparing its rebuilds; not
+            past half of ``memory_limit``. More ids than expected only make it grow.
 
     Positions are the records' places in the source, from 1; they must increase from one new id to the next
     (repeats and records never passed in may come between).
@@ -157,7 +117,6 @@ class SourceIdTracker:
         *,
         memory_limit: int = DEFAULT_MEMORY_LIMIT,
         spill_directory: str | Path | None = None,
-        initial_slots: int = 1024,
         expected_ids: int | None = None,
     ) -> None:
         if memory_limit < 0:
@@ -165,25 +124,32 @@ class SourceIdTracker:
         self.memory_limit = memory_limit
         self.spill_directory = Path(spill_directory) if spill_directory is not None else None
         self._key = None if _builtin_hash_is_keyed() else secrets.token_bytes(16)
-        self._initial_slots = max(_MIN_SLOTS, initial_slots)
-        if expected_ids is not None:
-            slots = int(expected_ids / _MAX_LOAD) + 1
-            if 4 * slots <= memory_limit // 2:
-                self._initial_slots = max(self._initial_slots, slots)
-        self._mapped: list[_MappedArray] = []  # [index, fingerprints] once spilled
+        wanted = _FILTER_BYTES if expected_ids is None else expected_ids * _BITS_PER_ID // 8
+        self._initial_filter = self._filter_size(wanted)
+        self._block_bytes = max(_RECORD_BYTES, min(_BLOCK_BYTES, memory_limit // 2048 // 16 * 16))
+        self._file: IO[bytes] | None = None
         self._start_empty()
 
+    def _filter_size(self, wanted: int) -> int:
+        """The smallest power of two from ``wanted`` bytes on, up to half the memory limit (at least 64)."""
+        size = _MIN_FILTER_BYTES
+        while size < wanted and size * 2 <= self.memory_limit // 2:
+            size *= 2
+        return size
+
     def _start_empty(self) -> None:
-        self._capacity = self._initial_slots
-        self._grow_at = int(self._capacity * _MAX_LOAD)
-        self._index: _Slots = array("I", bytes(4 * self._capacity))
-        self._fingerprints: _Slots = array("Q", bytes(8 * min(self._grow_at, 1024)))
+        self._bits = bytearray(self._initial_filter)
+        self._bit_mask = 8 * self._initial_filter - 1
+        self._grow_at = 8 * self._initial_filter // _BITS_PER_ID
+        self._pending = [bytearray() for _ in range(_PARTITIONS)]
+        # Each partition's blocks in the file: offset, length, offset, length... (16 bytes a block).
+        self._blocks = [array("Q") for _ in range(_PARTITIONS)]
+        self._file_end = 0
         self._count = 0
         # Runs of the records between new ids: from the k-th new id on, its position is k + offset.
-        self._run_starts = array("I")
+        self._run_starts = array("Q")
         self._run_offsets = array("Q")
-        self._offset = 0
-        self._room = 0  # new ids that fit before anything must grow (0: the first one sets up the runs)
+        self._offset = -1
 
     def __len__(self) -> int:
         """How many distinct ids were seen."""
@@ -197,14 +163,14 @@ class SourceIdTracker:
 
     @property
     def spilled(self) -> bool:
-        """Whether the table moved to a temporary file (past ``memory_limit``)."""
-        return bool(self._mapped)
+        """Whether some fingerprints went to the temporary file already."""
+        return self._file is not None
 
     @property
     def memory_bytes(self) -> int:
-        """Bytes of anonymous memory the tracker's arrays take (the table's, until it spills)."""
-        runs = 4 * len(self._run_starts) + 8 * len(self._run_offsets)
-        return runs if self._mapped else 4 * len(self._index) + 8 * len(self._fingerprints) + runs
+        """Bytes the tracker's own buffers take: the filter, the blocks waiting, the stretches."""
+        pending = sum(len(block) for block in self._pending)
+        return len(self._bits) + pending + 8 * (len(self._run_starts) + len(self._run_offsets))
 
     def fingerprint(self, source_id: str) -> int:
         """The 64-bit keyed fingerprint the tracker keeps of ``source_id``."""
@@ -222,107 +188,160 @@ class SourceIdTracker:
         Raises:
             InvalidArgumentError: ``position`` of a new id is not past the previous new id's.
         """
-        # The hot path of every order: the probe is written out here, not in helpers, to keep it cheap.
+        # The hot path of every order: the filter's three bits are worked out here, not in helpers.
         f = hash(source_id) & _MASK if self._key is None else self.fingerprint(source_id)
-        index, fingerprints, capacity = self._index, self._fingerprints, self._capacity
-        slot = f % capacity
-        k = index[slot]
-        while k:
-            if fingerprints[k - 1] == f:
-                return self._position_of(k - 1)
-            slot += 1
-            if slot == capacity:
-                slot = 0
-            k = index[slot]
+        bits, mask = self._bits, self._bit_mask
+        step = (f >> 32) | 1
+        a = f & mask
+        b = (a + step) & mask
+        c = (b + step) & mask
+        bit_a, bit_b, bit_c = 1 << (a & 7), 1 << (b & 7), 1 << (c & 7)
+        a >>= 3
+        b >>= 3
+        c >>= 3
+        if bits[a] & bit_a and bits[b] & bit_b and bits[c] & bit_c:
+            first = self._find(f)
+            if first is not None:
+                return self._position_of(first)
         k = self._count
-        if k < self._room and position - k == self._offset:  # a new id right after the previous one
-            fingerprints[k] = f
-            index[slot] = k + 1
-            self._count = k + 1
-        else:
-            self._add(f, slot, position)
+        if position - k != self._offset:
+            self._new_stretch(k, position)
+        bits[a] |= bit_a
+        bits[b] |= bit_b
+        bits[c] |= bit_c
+        partition = f >> _PARTITION_SHIFT
+        pending = self._pending[partition]
+        pending += _pack_record(f, k)
+        if len(pending) >= self._block_bytes:
+            self._write_block(partition)
+        self._count = k = k + 1
+        if k > self._grow_at:
+            self._grow_filter()
         return None
 
     def close(self) -> None:
-        """Let go of the table: its memory, and its temporary file if it spilled (safe to call twice).
+        """Let go of the filter and delete the temporary file (safe to call twice).
 
         The tracker is empty afterwards, as if new.
         """
-        for mapped in self._mapped:
-            mapped.close()
-        self._mapped = []
+        if self._file is not None:
+            self._file.close()
+            self._file = None
         self._start_empty()
 
     def _position_of(self, k: int) -> int:
         run = bisect_right(self._run_starts, k) - 1
         return k + self._run_offsets[run]
 
-    def _add(self, f: int, slot: int, position: int) -> None:
-        k = self._count
+    def _new_stretch(self, k: int, position: int) -> None:
         offset = position - k
         if offset < self._offset:  # the previous new id is at k - 1 + self._offset
             raise InvalidArgumentError(f"positions must increase: {position} comes after a later one")
-        if k >= _MAX_IDS:
-            raise InvalidArgumentError(f"more than {_MAX_IDS:,} distinct source ids in one run")
-        if k == len(self._fingerprints):
-            self._grow_fingerprints()
-        self._fingerprints[k] = f
-        self._index[slot] = k + 1
-        self._count = k + 1
-        if offset != self._offset or not self._run_starts:
-            self._run_starts.append(k)
-            self._run_offsets.append(offset)
-            self._offset = offset
-        if self._count > self._grow_at:
-            self._grow_index()
-        self._room = min(len(self._fingerprints), self._grow_at)
+        self._run_starts.append(k)
+        self._run_offsets.append(offset)
+        self._offset = offset
 
-    def _fits_in_memory(self, slots: int, fingerprints: int) -> bool:
-        return not self._mapped and 4 * slots + 8 * fingerprints <= self.memory_limit
+    def _find(self, f: int) -> int | None:
+        """The number ``k`` of the id of fingerprint ``f``, if it was seen: a look into its partition."""
+        key = f.to_bytes(8, sys.byteorder)
+        partition = f >> _PARTITION_SHIFT
+        found = _find_record(self._pending[partition], key)
+        if found is None and self._file is not None:
+            fd = self._file.fileno()
+            for offset, length in self._extents(partition):
+                found = _find_record(os.pread(fd, length, offset), key)
+                if found is not None:
+                    break
+        return found
 
-    def _grow_fingerprints(self) -> None:
-        length = len(self._fingerprints)
-        more = max(1024, length // 16)
-        if self._fits_in_memory(self._capacity, length + more):
-            assert isinstance(self._fingerprints, array)
-            self._fingerprints.extend(array("Q", [0]) * more)
+    def _extents(self, partition: int) -> Iterator[tuple[int, int]]:
+        """The (offset, length) of each of the partition's blocks in the file."""
+        blocks = iter(self._blocks[partition])
+        return zip(blocks, blocks, strict=True)
+
+    def _write_block(self, partition: int) -> None:
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(  # noqa: SIM115 (closed by close())
+                prefix="voucherify-source-ids-", dir=self.spill_directory
+            )
+        pending = self._pending[partition]
+        self._blocks[partition].extend((self._file_end, len(pending)))
+        os.pwrite(self._file.fileno(), pending, self._file_end)
+        self._file_end += len(pending)
+        self._pending[partition] = bytearray()
+
+    def _grow_filter(self) -> None:
+        """Double the filter (up to half the memory limit) and set the bits of every id seen so far.
+
+        The file is read partition by partition for it, and each partition written back in one piece after
+        the rest, so that a look into a partition takes one read again; the old pieces' room is then freed.
+        """
+        size = self._filter_size(2 * len(self._bits))
+        if size == len(self._bits):
+            self._grow_at = sys.maxsize  # at the memory limit: false alarms grow more frequent instead
             return
-        if not self._mapped:
-            self._spill()
-        self._mapped[1].resize(length + more)
-        self._fingerprints = self._mapped[1].view
+        self._bits = bits = bytearray(size)
+        self._bit_mask = mask = 8 * size - 1
+        self._grow_at = 8 * size // _BITS_PER_ID
+        start = self._file_end
+        for partition in range(_PARTITIONS):
+            records = self._read_partition(partition)
+            fingerprints = array("Q")
+            fingerprints.frombytes(records)
+            for f in fingerprints[::2]:
+                step = (f >> 32) | 1
+                a = f & mask
+                for _ in range(3):
+                    bits[a >> 3] |= 1 << (a & 7)
+                    a = (a + step) & mask
+            if self._file is not None and len(self._blocks[partition]) > 2:
+                os.pwrite(self._file.fileno(), records, self._file_end)
+                self._blocks[partition] = array("Q", (self._file_end, len(records)))
+                self._file_end += len(records)
+                self._pending[partition] = bytearray()
+        if self._file is not None and self._file_end > start:
+            self._move_down(start)
 
-    def _grow_index(self) -> None:
-        capacity = int(self._capacity * _GROWTH)
-        mapped: _MappedArray | None = None
-        if self._fits_in_memory(capacity, len(self._fingerprints)):
-            index: _Slots = array("I", [0]) * capacity  # not from bytes(...): no second copy at the peak
-        else:
-            if not self._mapped:
-                self._spill()
-            mapped = _MappedArray("I", capacity, self.spill_directory)
-            index = mapped.view
-        fingerprints = self._fingerprints
-        for k, f in enumerate(islice(fingerprints, self._count), 1):
-            slot = f % capacity
-            while index[slot]:
-                slot += 1
-                if slot == capacity:
-                    slot = 0
-            index[slot] = k
-        if mapped is not None:
-            self._mapped[0].close()
-            self._mapped[0] = mapped
-        self._index, self._capacity = index, capacity
-        self._grow_at = int(capacity * _MAX_LOAD)
+    def _read_partition(self, partition: int) -> bytes:
+        pieces = (
+            [os.pread(self._file.fileno(), n, at) for at, n in self._extents(partition)] if self._file else []
+        )
+        return b"".join(pieces) + self._pending[partition]
 
-    def _spill(self) -> None:
-        """Move the table and the fingerprints, as they are, into temporary files mapped into memory."""
-        moved = [
-            _MappedArray("I", len(self._index), self.spill_directory),
-            _MappedArray("Q", len(self._fingerprints), self.spill_directory),
-        ]
-        moved[0].view[:] = memoryview(self._index)  # type: ignore[arg-type]
-        moved[1].view[:] = memoryview(self._fingerprints)  # type: ignore[arg-type]
-        self._mapped = moved
-        self._index, self._fingerprints = moved[0].view, moved[1].view
+    def _move_down(self, start: int) -> None:
+        """Move the partitions written from ``start`` on to the file's start, past those left as they were."""
+        assert self._file is not None
+        fd = self._file.fileno()
+        kept = sorted(
+            (offset, length, p)
+            for p in range(_PARTITIONS)
+            for offset, length in self._extents(p)
+            if offset < start
+        )
+        at = 0
+        for offset, length, partition in kept:  # single blocks left in place: packed to the front
+            if offset != at:
+                os.pwrite(fd, os.pread(fd, length, offset), at)
+                self._blocks[partition] = array("Q", (at, length))
+            at += length
+        moved = sorted(
+            (blocks[0], p) for p, blocks in enumerate(self._blocks) if blocks and blocks[0] >= start
+        )
+        for offset, partition in moved:
+            length = self._blocks[partition][1]
+            for done in range(0, length, _READ_BYTES):
+                os.pwrite(fd, os.pread(fd, min(_READ_BYTES, length - done), offset + done), at + done)
+            self._blocks[partition] = array("Q", (at, length))
+            at += length
+        os.ftruncate(fd, at)
+        self._file_end = at
+
+
+def _find_record(records: bytes | bytearray, key: bytes) -> int | None:
+    """The ``k`` of the record whose fingerprint is ``key`` in ``records`` (16-byte records), if any."""
+    index = records.find(key)
+    while index >= 0:
+        if index % _RECORD_BYTES == 0:
+            return int.from_bytes(records[index + 8 : index + 16], sys.byteorder)
+        index = records.find(key, index + 1)
+    return None
