@@ -188,3 +188,21 @@ async def test_the_attempt_s_span_is_current_while_it_is_sent(
     assert listing.parent is not None
     assert listing.parent.span_id == handler.context.span_id
     assert seen == [listing.context.span_id]
+
+
+async def test_a_cancelled_attempt_ends_its_span_and_leaves_no_span_current(
+    emulator: Emulator, clock: vf.ManualClock, telemetry: Telemetry
+) -> None:
+    import anyio
+    from opentelemetry import trace
+
+    emulator.add_fault(Fault("latency", route="GET /v1/orders", delay=5.0))
+    async with traced(emulator, clock, telemetry) as client:
+        with anyio.move_on_after(0.05):
+            await client.orders.list()
+        current = trace.get_current_span()
+    (span,) = telemetry.spans()
+    assert span.attributes is not None
+    assert span.attributes["error.type"] == "CancelledError"
+    assert "http.response.status_code" not in span.attributes
+    assert not current.get_span_context().is_valid

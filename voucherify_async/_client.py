@@ -40,13 +40,9 @@ from voucherify_async._version import __version__
 from voucherify_async.resources.async_actions import AsyncActions
 from voucherify_async.resources.exports import Exports
 from voucherify_async.resources.orders import Orders
-from voucherify_async.resources.raw_responses import (
-    AsyncActionsWithRawResponse,
-    ExportsWithRawResponse,
-    OrdersWithRawResponse,
-)
+from voucherify_async.resources.raw_responses import WithRawResponse
 
-__all__ = ["AsyncVoucherify", "ClientState", "SessionHolder", "WithRawResponse"]
+__all__ = ["AsyncVoucherify", "ClientState", "SessionHolder"]
 
 
 class SessionHolder:
@@ -340,7 +336,7 @@ class AsyncVoucherify:
         """Async actions: get, list, iterate, wait."""
         self.exports = Exports(self._transport)
         """Exports: get, wait, download, rows."""
-        self.with_raw_response = WithRawResponse(self)
+        self.with_raw_response = WithRawResponse(self.orders, self.async_actions, self.exports)
         """The same calls, returning :class:`RawResponse` (status, headers, request id) around their result.
 
         Example:
@@ -471,15 +467,3 @@ class AsyncVoucherify:
     def __repr__(self) -> str:
         auth = self._transport.auth
         return f"AsyncVoucherify(base_url={self.base_url!r}, auth={auth!r})"
-
-
-class WithRawResponse:
-    """``client.with_raw_response``: the client's resources, each call returning a :class:`RawResponse`."""
-
-    def __init__(self, client: AsyncVoucherify) -> None:
-        self.orders = OrdersWithRawResponse(client.orders)
-        """Orders: create, get, update, list, import_orders, export."""
-        self.async_actions = AsyncActionsWithRawResponse(client.async_actions)
-        """Async actions: get, list, wait."""
-        self.exports = ExportsWithRawResponse(client.exports)
-        """Exports: get, wait."""

@@ -12,7 +12,12 @@ from voucherify_async.resources.async_actions import AsyncActions
 from voucherify_async.resources.exports import Exports
 from voucherify_async.resources.orders import Orders
 
-__all__ = ["AsyncActionsWithRawResponse", "ExportsWithRawResponse", "OrdersWithRawResponse"]
+__all__ = [
+    "AsyncActionsWithRawResponse",
+    "ExportsWithRawResponse",
+    "OrdersWithRawResponse",
+    "WithRawResponse",
+]
 
 
 class OrdersWithRawResponse:
@@ -53,3 +58,15 @@ class ExportsWithRawResponse:
         """``exports.get``, returning ``RawResponse[Export]``."""
         self.wait = with_raw_response(exports.wait)
         """``exports.wait``, returning ``RawResponse[Export]`` of its last poll."""
+
+
+class WithRawResponse:
+    """``client.with_raw_response``: the client's resources, each call returning a raw response."""
+
+    def __init__(self, orders: Orders, async_actions: AsyncActions, exports: Exports) -> None:
+        self.orders = OrdersWithRawResponse(orders)
+        """Orders: create, get, update, list, import_orders, export."""
+        self.async_actions = AsyncActionsWithRawResponse(async_actions)
+        """Async actions: get, list, wait."""
+        self.exports = ExportsWithRawResponse(exports)
+        """Exports: get, wait."""
