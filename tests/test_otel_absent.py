@@ -7,13 +7,10 @@ so the type check of the package reads none of its files, and passes the same wi
 from __future__ import annotations
 
 import ast
-import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
-
-import pytest
 
 import voucherify_async
 
@@ -86,20 +83,3 @@ def test_the_package_never_imports_opentelemetry_statically() -> None:
                 names = [node.module]
             found += [f"{path.name}: {name}" for name in names if name.split(".")[0] == "opentelemetry"]
     assert found == []
-
-
-@pytest.mark.skipif(shutil.which("uv") is None, reason="needs uv to build an environment without the extra")
-@pytest.mark.timeout(300)
-def test_mypy_strict_passes_in_an_environment_without_the_extra(tmp_path: Path) -> None:
-    project = PACKAGE.parent
-    command = [
-        "uv", "run", "--isolated", "--no-dev", "--with", "mypy>=1.13", "--with", "pytest>=8.3",
-        "python", "-c",
-        "import importlib.util, sys; from mypy import api;"
-        " assert importlib.util.find_spec('opentelemetry') is None, 'opentelemetry is installed';"
-        f" out, err, status = api.run(['--cache-dir', {str(tmp_path / 'cache')!r}]);"
-        " print(out); sys.exit(status)",
-    ]  # fmt: skip
-    done = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False, timeout=280)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "Success: no issues found" in done.stdout
