@@ -15,9 +15,9 @@ from voucherify_async.emulator import Emulator, Fault
 
 pytestmark = pytest.mark.anyio
 
-SLOW = 0.1
+SLOW = 0.6
 """Seconds the slowed route takes (real time: the emulator's latency fault sleeps for real)."""
-SHORT = 0.02
+SHORT = 0.15
 """The per-call timeout, well below ``SLOW``."""
 
 Call = Callable[[vf.AsyncVoucherify, str], Awaitable[object]]
@@ -74,6 +74,7 @@ async def test_a_call_times_out_on_its_own_timeout_where_the_clients_default_wou
     emulator.add_fault(Fault("latency", route="GET /v1/orders/{id}", delay=SLOW))
     with pytest.raises(vf.APITimeoutError):
         await client.orders.get("o-1", timeout=SHORT)
+    emulator.clear_faults()
 
     order = await client.orders.get("o-1")
 
