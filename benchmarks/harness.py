@@ -44,6 +44,8 @@ class Settings:
     duplicates_orders: tuple[int, ...] = ()  # imports with and without the source_id tracker (``duplicates``)
     duplicates_rounds: int = 1
     tracker_ids: tuple[int, ...] = ()  # distinct ids fed to the tracker alone
+    mapped_rows: tuple[int, ...] = ()  # rows of the shop exports imported through a mapping (``mapped``)
+    mapped_rounds: int = 1
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as JSON-ready data."""
@@ -72,6 +74,8 @@ QUICK = Settings(
     duplicates_orders=(10_000, 100_000),
     duplicates_rounds=1,
     tracker_ids=(1_000_000,),
+    mapped_rows=(10_000, 100_000),
+    mapped_rounds=1,
 )
 
 FULL = Settings(
@@ -96,6 +100,8 @@ FULL = Settings(
     duplicates_orders=(100_000, 1_000_000),
     duplicates_rounds=3,
     tracker_ids=(1_000_000, 10_000_000),
+    mapped_rows=(100_000, 1_000_000),
+    mapped_rounds=2,
 )
 
 

@@ -6,7 +6,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from benchmarks import analysis
+from benchmarks import analysis, mapped
 from benchmarks.analysis import NAMES, SDK
 from benchmarks.stats import Summary
 
@@ -431,6 +431,8 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         )
     if results.get("duplicates"):
         parts.append("## 7. Spotting repeated source_ids\n\n" + duplicates_section(results["duplicates"]))
+    if results.get("mapped"):
+        parts.append("## 9. Mapped imports\n\n" + mapped.section(results["mapped"]))
     path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
 
 
