@@ -203,3 +203,18 @@ def test_a_group_value_that_is_an_object_rejects_its_record(tmp_path: Path) -> N
         "path 'order' holds no value but a JSON object or list: the record belongs to no order"
     )
     assert mapped == {"source_id": "b"}
+
+
+def test_a_json_array_file_is_mapped_record_by_record(tmp_path: Path) -> None:
+    mapping = vf.OrderMapping.from_toml(
+        '[money]\ncurrency = "JPY"\n[order]\nsource_id = "id"\namount = "total"\n'
+    )
+    path = tmp_path / "orders.json"
+    path.write_bytes(b'[{"id": "a", "total": 1200}, null, {"id": "b", "total": "12.5"}]')
+    first, broken, bad = results(path, mapping)
+    assert first == {"source_id": "a", "amount": 1200}
+    assert broken.location.startswith("record 2")
+    assert (bad.location, bad.reason) == (
+        "record 3",
+        "source_id 'b', column 'total': '12.5' is not an exact amount of JPY (no decimal places)",
+    )
