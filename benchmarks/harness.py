@@ -54,6 +54,8 @@ class Settings:
     client_cost_orders: int = 100_000  # per import of the client-cost comparison with the hand loop
     client_cost_rounds: int = 5
     client_cost_memory_sizes: tuple[int, ...] = (100_000, 1_000_000)  # imports from a JSON Lines file
+    mapped_rows: tuple[int, ...] = ()  # rows of the shop exports imported through a mapping (``mapped``)
+    mapped_rounds: int = 1
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as JSON-ready data."""
@@ -90,6 +92,8 @@ QUICK = Settings(
     client_cost_orders=20_000,
     client_cost_rounds=2,
     client_cost_memory_sizes=(10_000, 100_000),
+    mapped_rows=(10_000, 100_000),
+    mapped_rounds=1,
 )
 
 FULL = Settings(
@@ -119,6 +123,8 @@ FULL = Settings(
     emulator_scale_rounds=3,
     observability_calls=2000,
     observability_rounds=8,
+    mapped_rows=(100_000, 1_000_000),
+    mapped_rounds=2,
 )
 
 

@@ -6,7 +6,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from benchmarks import analysis, client_cost, observability
+from benchmarks import analysis, client_cost, mapped, observability
 from benchmarks.analysis import NAMES, SDK
 from benchmarks.emulator_scale_report import emulator_scale_section
 from benchmarks.stats import Summary
@@ -488,6 +488,8 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         parts.append("## 7. Spotting repeated source_ids\n\n" + duplicates_section(results["duplicates"]))
     if results.get("emulator_scale"):
         parts.append("## 8. The emulator at scale\n\n" + emulator_scale_section(results["emulator_scale"]))
+    if results.get("mapped"):
+        parts.append("## 9. Mapped imports\n\n" + mapped.section(results["mapped"]))
     if results.get("observability"):
         parts.append("## 10. Observability overhead\n\n" + observability_section(results["observability"]))
     if results.get("client_cost"):

@@ -15,6 +15,7 @@ Usage::
         # what hooks and OpenTelemetry cost a call, against an earlier checkout's package
     uv run --group bench python -m benchmarks --only client_cost --before /tmp/bench-before
         # client CPU and peak RSS against the hand-written loop polling every 50 ms (--before: optional)
+    uv run --group bench python -m benchmarks --only mapped       # a shop's export imported through a mapping
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any
 
 import orjson
 
-from benchmarks import emulator_scale, suites
+from benchmarks import emulator_scale, mapped, suites
 from benchmarks.client_cost import client_cost
 from benchmarks.contenders import CONTENDERS
 from benchmarks.harness import FULL, QUICK, Settings
@@ -49,6 +50,7 @@ SUITES: dict[str, Callable[[Settings, suites.Log, argparse.Namespace], list[dict
     "emulator_scale": lambda s, log, a: emulator_scale.run_suite(s, log, a.before),
     "observability": lambda s, log, a: suites.observability(s, log, a.before),
     "client_cost": lambda s, log, a: client_cost(s, log, {"before": a.before, "after": a.after}),
+    "mapped": lambda s, log, a: mapped.mapped(s, log),
 }
 NEEDS_BEFORE = "normal_path"  # runs only when --before names the checkout to compare with
 

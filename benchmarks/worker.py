@@ -10,6 +10,7 @@ Spec keys: ``measure`` (``import``, ``single_calls``, ``tracker`` or ``observabi
 ``track_duplicates`` (``false``: the batcher reads without its source_id tracker); or ``source_ids`` and
 ``list_pages``; or, for ``tracker``, ``count`` and ``memory_limit`` (see ``duplicates.py``); or, for
 ``observability``, ``variant``, ``source_ids`` and ``calls`` (see ``observability.py``).
+``mapping`` (and an ``import`` whose ``source`` is ``mapped``), ``csv_path`` and ``mapping``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import importlib
 import resource
 import sys
 import tempfile
+import time
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -57,13 +59,18 @@ def cpu_seconds() -> float:
 
 
 def order_source(spec: dict[str, Any], module: Any) -> Iterable[dict[str, Any]]:
-    """The orders to import: a list built before the clock starts, a generator, or a JSON Lines file.
+    """The orders to import: a list built before the clock starts, a generator, a JSON Lines file, or a
+    shop's CSV export through a mapping (``mapped``: ``csv_path``, ``mapping``).
 
     A contender that ships its own file reader (``read_jsonl``) reads the file with it, as its users would.
     """
     if spec["source"] == "jsonl":
         reader = getattr(module, "read_jsonl", read_jsonl)
         return reader(Path(spec["jsonl_path"]))
+    if spec["source"] == "mapped":  # a shop's export, through a mapping (the ``mapped`` suite)
+        import voucherify_async as vf
+
+        return vf.mapped(Path(spec["csv_path"]), spec["mapping"])
     orders = generate_orders(spec["count"], spec["seed"])
     return list(orders) if spec["source"] == "list" else orders
 
@@ -145,6 +152,31 @@ def measure_single_calls(spec: dict[str, Any]) -> dict[str, Any]:
     return asyncio.run(module.time_single_calls(*args))
 
 
+def measure_mapping(spec: dict[str, Any]) -> dict[str, Any]:
+    """Map a shop's export without importing: rows and orders per second, and the peak RSS of mapping alone.
+
+    Spec keys: ``csv_path``, ``mapping``.
+    """
+    import voucherify_async as vf
+
+    baseline = peak_rss_mb()
+    started, cpu_before = time.perf_counter(), cpu_seconds()
+    orders = rejected = rows = 0
+    for result in vf.mapped(Path(spec["csv_path"]), spec["mapping"]).results():
+        orders += result.order is not None
+        rejected += result.order is None
+        rows = result.last
+    return {
+        "rows": rows,
+        "orders": orders,
+        "rejected": rejected,
+        "wall_seconds": time.perf_counter() - started,
+        "cpu_seconds": cpu_seconds() - cpu_before,
+        "peak_rss_mb": peak_rss_mb(),
+        "baseline_rss_mb": baseline,
+    }
+
+
 def main() -> None:
     """Run the measurement given as JSON in ``argv[1]`` and print its result as one JSON line."""
     spec = orjson.loads(sys.argv[1])
@@ -153,6 +185,7 @@ def main() -> None:
         "single_calls": measure_single_calls,
         "tracker": measure_tracker,
         "observability": measure_overhead,
+        "mapping": measure_mapping,
     }
     measure = measures[spec["measure"]]
     sys.stdout.write(orjson.dumps(measure(spec)).decode() + "\n")

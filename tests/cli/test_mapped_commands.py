@@ -240,3 +240,32 @@ async def test_the_failures_file_of_a_mapped_import_holds_the_rows_of_the_orders
         ["b", "", "2"],
     ]
     assert summary_rows(run.stdout)["imported"] == "2"
+
+
+@pytest.mark.anyio
+async def test_a_mapped_import_run_again_sends_nothing_and_writes_its_rejects_from_the_journal(
+    tmp_path: Path, env: dict[str, str], cli_emulator: Emulator, journals: Path
+) -> None:
+    export = tmp_path / "orders_export.csv"
+    expected = shopify_export(export, 30)
+    rows = spoil(export, {(1, "Total"): "x"})
+    first = await run_import(export, "--map", "shopify", "--batch-size", "7", env=env)
+    sent = cli_emulator.project(APP_ID).import_requests
+    rejects = tmp_path / "rejects.csv"
+    again = await run_import(export, "--map", "shopify", "--batch-size", "7", "--rejects", rejects, env=env)
+    assert (first.code, again.code) == (1, 1), first.output + again.output
+    assert sent == 5  # 29 valid orders in batches of 7
+    assert cli_emulator.project(APP_ID).import_requests == sent
+    with rejects.open(newline="", encoding="utf-8") as file:
+        written = list(csv.reader(file))
+    assert [row[1:] for row in written[1:]] == rows[1 : 1 + expected[0]["_rows"]]
+
+
+@pytest.mark.anyio
+async def test_a_mapped_dry_run_with_json_writes_only_its_object(tmp_path: Path, env: dict[str, str]) -> None:
+    export = tmp_path / "orders_export.csv"
+    shopify_export(export, 12)
+    run = await run_import(export, "--map", "shopify", "--dry-run", "--json", env=env)
+    assert run.code == 0, run.output
+    outcome = orjson.loads(run.stdout)
+    assert (outcome["dry_run"]["orders"], outcome["dry_run"]["rejected"]) == (12, 0)

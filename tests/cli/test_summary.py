@@ -10,7 +10,7 @@ from cli_process import FAST_POLL, make_orders, write_jsonl
 
 from voucherify_async.cli.import_command import run_import
 from voucherify_async.cli.main import build_parser
-from voucherify_async.cli.summary import render_summary, summary_width
+from voucherify_async.cli.summary import reason_table, render_summary, summary_width
 from voucherify_async.importing.report import BatchResult, ImportReport, OrderFailure
 
 ACTION_ID = "aa_0a875d56c805df6601"
@@ -97,3 +97,21 @@ def test_summary_in_a_file_of_its_own_starts_at_its_first_line(tmp_path: Path) -
         summary.seek(0)
         first = summary.readline()
     assert (code, first) == (0, "Import summary\n")
+
+
+def test_a_mappings_reasons_group_without_their_source_id_and_value() -> None:
+    failures = [
+        OrderFailure(
+            None,
+            f"order #{n} (row {n}, line {n + 1}): source_id '#{n}', column 'Total': '{v}' is not an amount",
+            n,
+        )
+        for n, v in ((1, "abc"), (2, "1,5"), (3, "$3"))
+    ] + [
+        OrderFailure(
+            None, "order #4 (row 9, line 10): column 'Name' is empty: the record belongs to no order", 4
+        )
+    ]
+    lines = reason_table("rejected", failures)
+    assert lines[2].split() == ["3", "column", "'Total':", "...", "is", "not", "an", "amount"]
+    assert lines[3].split()[:3] == ["1", "column", "'Name'"]

@@ -190,3 +190,31 @@ async def test_the_async_iteration_gives_the_same_orders(tmp_path: Path) -> None
     orders = [order async for order in vf.mapped(path, MAPPING)]
     assert orders == results(path)
     assert len(orders) == 600
+
+
+def test_a_group_value_that_is_an_object_rejects_its_record(tmp_path: Path) -> None:
+    mapping = vf.OrderMapping.from_toml(
+        '[source]\ngroup_by = { path = "order" }\n[order]\nsource_id = { path = "order" }\n'
+    )
+    path = tmp_path / "orders.jsonl"
+    path.write_bytes(b'{"order": {"id": 1}}\n{"order": "b"}\n')
+    rejected, mapped = results(path, mapping)
+    assert rejected.reason == (
+        "path 'order' holds no value but a JSON object or list: the record belongs to no order"
+    )
+    assert mapped == {"source_id": "b"}
+
+
+def test_a_json_array_file_is_mapped_record_by_record(tmp_path: Path) -> None:
+    mapping = vf.OrderMapping.from_toml(
+        '[money]\ncurrency = "JPY"\n[order]\nsource_id = "id"\namount = "total"\n'
+    )
+    path = tmp_path / "orders.json"
+    path.write_bytes(b'[{"id": "a", "total": 1200}, null, {"id": "b", "total": "12.5"}]')
+    first, broken, bad = results(path, mapping)
+    assert first == {"source_id": "a", "amount": 1200}
+    assert broken.location.startswith("record 2")
+    assert (bad.location, bad.reason) == (
+        "record 3",
+        "source_id 'b', column 'total': '12.5' is not an exact amount of JPY (no decimal places)",
+    )

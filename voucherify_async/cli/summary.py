@@ -22,10 +22,16 @@ __all__ = ["reason_table", "render_summary", "summary_width"]
 _ORDER_PREFIX = re.compile(r"^order #\d+(?: \([^)]*\))?: ")
 _VALUE_FOUND = re.compile(r", got .*$")
 _FIRST_COPY = re.compile(r"(repeats the source_id of) order #\d+")
+# A mapping's reasons name the order's source_id and the value read ("source_id '#1001', column 'Total':
+# 'abc' is not an amount"): without those too.
+_MAPPED_ORDER = re.compile(r"""^source_id (?:'[^']*'|"[^"]*"), """)
+_VALUE_READ = re.compile(r"""^((?:column|path) (?:'[^']*'|"[^"]*"): )(?:'[^']*'|"[^"]*")""")
 
 
 def _reason_kind(reason: str) -> str:
-    return _FIRST_COPY.sub(r"\1 an earlier order", _VALUE_FOUND.sub("", _ORDER_PREFIX.sub("", reason)))
+    kind = _MAPPED_ORDER.sub("", _ORDER_PREFIX.sub("", reason))
+    kind = _VALUE_READ.sub(r"\1...", kind)
+    return _FIRST_COPY.sub(r"\1 an earlier order", _VALUE_FOUND.sub("", kind))
 
 
 def render_summary(

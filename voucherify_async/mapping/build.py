@@ -138,7 +138,8 @@ def map_records(
             raw = group_by(record)
             if is_empty(raw) or isinstance(raw, dict | list):
                 label = mapping.group_by.label if mapping.group_by else ""
-                reason = f"{label} is empty: the record belongs to no order"
+                what = "is empty" if is_empty(raw) else "holds no value but a JSON object or list"
+                reason = f"{label} {what}: the record belongs to no order"
                 rejection = MalformedRecord(place.location, reason)
             else:
                 key = str(raw).strip()
