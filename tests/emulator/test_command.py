@@ -125,8 +125,10 @@ def test_a_taken_port_is_exit_code_1() -> None:
     assert "cannot serve" in finished.stderr
 
 
-def _serve_once(data_dir: Path, calls: list[tuple[str, str, bytes | None]]) -> tuple[list[str], list[Any]]:
-    """Run the command with ``--data-dir``, make the calls, interrupt it: its first lines, the answers."""
+def _serve_once(
+    data_dir: Path, calls: list[tuple[str, str, bytes | None]], stop: signal.Signals = signal.SIGINT
+) -> tuple[list[str], list[Any]]:
+    """Run the command with ``--data-dir``, make the calls, stop it: its first lines, the answers."""
     command = [sys.executable, "-m", "voucherify_async.emulator", "--port", "0", "--data-dir", str(data_dir)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stdout is not None
@@ -139,9 +141,9 @@ def _serve_once(data_dir: Path, calls: list[tuple[str, str, bytes | None]]) -> t
             with urllib.request.urlopen(request, timeout=10) as response:
                 answers.append(json.loads(response.read()))
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         process.communicate(timeout=10)
-    assert process.returncode == 0
+    assert process.returncode == (0 if stop == signal.SIGINT else -stop)
     return lines, answers
 
 
@@ -152,6 +154,14 @@ def test_data_dir_keeps_the_orders_from_one_run_to_the_next(tmp_path: Path) -> N
     assert first_lines[3] == f"data directory: {tmp_path} (0 orders stored)"
     assert second_lines[3] == f"data directory: {tmp_path} (1 orders stored)"
     assert (listing["total"], listing["orders"]) == (1, [order])
+
+
+def test_data_dir_keeps_what_was_answered_when_the_process_is_killed(tmp_path: Path) -> None:
+    orders = json.dumps([{"source_id": f"o-{index}", "amount": 100} for index in range(50)]).encode()
+    _, (accepted,) = _serve_once(tmp_path, [("POST", "/v1/orders/import", orders)], stop=signal.SIGKILL)
+    action_path = f"/v1/async-actions/{accepted['async_action_id']}"
+    _, (listing, action) = _serve_once(tmp_path, [("GET", "/v1/orders", None), ("GET", action_path, None)])
+    assert (listing["total"], action["status"], action["result"]["done_count"]) == (50, "DONE", 50)
 
 
 def test_a_data_dir_that_cannot_be_used_is_exit_code_1_with_the_reason(tmp_path: Path) -> None:

@@ -7,13 +7,17 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import anyio
+import anyio.lowlevel
 import pytest
 from yarl import URL
 
 from tests.emulator.conftest import Api, order
 from tests.spec_schemas import validate
 from voucherify_async import ManualClock
-from voucherify_async.emulator import Emulator, RateLimits
+from voucherify_async.emulator import Emulator, RateLimits, export_records
+from voucherify_async.emulator.export_records import EXPORT_STEP
+from voucherify_async.emulator.order_records import StoredOrder
 
 pytestmark = pytest.mark.anyio
 
@@ -216,3 +220,34 @@ async def test_filters_select_the_exported_orders(api: Api) -> None:
     _, fetched, _ = await api.call("GET", f"/v1/exports/{export['id']}")
     _, text = await _download(api, fetched["result"]["url"])
     assert text.splitlines() == ["Source ID", "o-2", "o-3"]
+
+
+async def test_the_loop_has_turns_while_the_file_of_a_large_export_is_written(
+    api: Api, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for start in range(0, 3 * EXPORT_STEP, 2000):
+        emulator.project().enqueue_import([order(f"o-{index}") for index in range(start, start + 2000)])
+    turns = 0
+    seen_at_turn: list[int] = []
+    read_order = export_records.export_record
+
+    def reading(stored: StoredOrder, needed: frozenset[str]) -> dict[str, Any]:
+        seen_at_turn.append(turns)
+        return read_order(stored, needed)
+
+    async def count_turns() -> None:
+        nonlocal turns
+        while True:
+            await anyio.lowlevel.checkpoint()
+            turns += 1
+
+    monkeypatch.setattr(export_records, "export_record", reading)
+    async with anyio.create_task_group() as group:
+        group.start_soon(count_turns)
+        export = await _export(api, ["source_id"], order="created_at")
+        group.cancel_scope.cancel()
+    _, fetched, _ = await api.call("GET", f"/v1/exports/{export['id']}")
+    _, text = await _download(api, fetched["result"]["url"])
+    assert len(seen_at_turn) == 3 * EXPORT_STEP
+    assert len(set(seen_at_turn)) == 3  # a turn of the loop after each EXPORT_STEP orders read
+    assert text.splitlines()[1:] == [f"o-{index}" for index in range(3 * EXPORT_STEP)]

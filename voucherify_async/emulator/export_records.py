@@ -7,6 +7,7 @@ the download.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import dataclasses
 import io
@@ -121,20 +122,30 @@ def export_record(order: StoredOrder, needed: frozenset[str]) -> dict[str, Any]:
     return record
 
 
-def export_file(
-    orders: Iterable[dict[str, Any]], *, fields: list[str], filters: dict[str, Any], order: str, now: float
+EXPORT_STEP = 2000
+"""Orders an export reads between two turns of the event loop: other requests are answered while the file
+of a large export is written."""
+
+
+async def export_file(
+    orders: Iterable[StoredOrder], *, fields: list[str], filters: dict[str, Any], order: str, now: float
 ) -> bytes:
     """The CSV of the ``orders`` that pass ``filters`` at ``now``, sorted by ``order`` (``-`` descending).
 
     Ties keep the order in which ``orders`` come (the order of creation): a stable sort, reversed as a
-    whole for a descending order.
+    whole for a descending order. Every :data:`EXPORT_STEP` orders the event loop has a turn; orders that
+    ``orders`` yields later are read later (the in-memory store gives the orders as they were when the
+    export began, the SQLite store reads them as they are when it comes to them).
     """
+    needed = fields_of(fields, filters, order)
     name = order.lstrip("-")
-    ranked: list[tuple[str, list[str]]] = [
-        (str(record.get(name) or ""), [_cell(record, field) for field in fields])
-        for record in orders
-        if not filters or matches(record, filters, now)
-    ]
+    ranked: list[tuple[str, list[str]]] = []
+    for count, stored in enumerate(orders, start=1):
+        record = export_record(stored, needed)
+        if not filters or matches(record, filters, now):
+            ranked.append((str(record.get(name) or ""), [_cell(record, field) for field in fields]))
+        if count % EXPORT_STEP == 0:
+            await asyncio.sleep(0)
     ranked.sort(key=lambda pair: pair[0])
     if order.startswith("-"):
         ranked.reverse()

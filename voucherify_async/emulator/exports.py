@@ -22,7 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from voucherify_async.emulator.export_filters import filter_problem
-from voucherify_async.emulator.export_records import ExportRecord, export_file, export_record, fields_of
+from voucherify_async.emulator.export_records import ExportRecord, export_file
 from voucherify_async.emulator.request_context import (
     ANY_ID,
     ErrorAnswer,
@@ -102,7 +102,7 @@ def _check_parameters(parameters: Any) -> None:
         raise _invalid(problem)
 
 
-def _schedule(request: web.Request, body: dict[str, Any]) -> web.Response:
+async def _schedule(request: web.Request, body: dict[str, Any]) -> web.Response:
     """Check the ``parameters`` of ``body``, store the export of the orders they choose, answer it."""
     sent = body.get("parameters")
     parameters = {} if sent is None else sent
@@ -116,14 +116,11 @@ def _schedule(request: web.Request, body: dict[str, Any]) -> web.Response:
         fields=list(parameters.get("fields", DEFAULT_ORDER_EXPORT_FIELDS)),
         token=secrets.token_urlsafe(24),
     )
-    filters = parameters.get("filters") or {}
-    order = parameters.get("order", EXPORT_ORDERS[0])
-    needed = fields_of(export.fields, filters, order)
-    file = export_file(
-        (export_record(stored, needed) for stored in project.store.iter_orders()),
+    file = await export_file(
+        project.store.iter_orders(),
         fields=export.fields,
-        filters=filters,
-        order=order,
+        filters=parameters.get("filters") or {},
+        order=parameters.get("order", EXPORT_ORDERS[0]),
         now=now,
     )
     project.add_export(export, file)
@@ -135,7 +132,7 @@ async def create_order_export(request: web.Request) -> web.Response:
     body = await read_json(request)
     if not isinstance(body, dict):
         raise _invalid("Request body must be an object")
-    return _schedule(request, body)
+    return await _schedule(request, body)
 
 
 async def create_export(request: web.Request) -> web.Response:
@@ -154,7 +151,7 @@ async def create_export(request: web.Request) -> web.Response:
             f"The emulator holds orders only: it cannot export {exported} objects; "
             'exported_object "order" is served'
         )
-    return _schedule(request, body)
+    return await _schedule(request, body)
 
 
 def _find(request: web.Request) -> ExportRecord | None:

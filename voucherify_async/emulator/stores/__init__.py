@@ -2,7 +2,7 @@
 
 - :class:`~voucherify_async.emulator.stores.memory.MemoryStore`, the default: everything in the process's
   memory, gone when it ends. Each order is kept as its serialised body and the few fields that lookups and
-  sorting need (:class:`~voucherify_async.emulator.order_records.StoredOrder`), about a fifth of what the
+  sorting need (:class:`~voucherify_async.emulator.order_records.StoredOrder`), about a quarter of what the
   parsed order would take.
 - :class:`~voucherify_async.emulator.stores.sqlite.SQLiteStore`, for ``Emulator(data_dir=...)``: one
   SQLite file in the data directory holds every project's orders, customers, async actions (with the orders
