@@ -370,6 +370,8 @@ def targets_section(results: dict[str, Any]) -> str:
     add("≤ 8 polls per batch on average", polls, f"{polls or 0:.2f}", polls is not None and polls <= 8)
     within = statistics.fmean(row["within_target"] for row in polling) if polling else None
     add("completion noticed within max(10%, 250 ms)", within, f"{within or 0:.0%} of batches", within == 1.0)
+    for target, value, shown, met in client_cost.targets(results.get("client_cost", [])):
+        add(target, value, shown, met)
     return _table(["target", "measured (voucherify-async)", "met"], rows)
 
 
