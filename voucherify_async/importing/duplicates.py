@@ -26,7 +26,9 @@ made (``tempfile.TemporaryFile``): nothing is left behind, however the run ends 
 even a kill). Its size: 16 bytes an id, twice that for a while after a rebuild.
 
 Time: a new id costs a hash and three bit tests, like a probe of a table kept in memory; a repeat costs a
-look into the file (tens of microseconds: a few reads of the page cache), as does one new id in 200.
+look into the file, as does one new id in 200: reads of the page cache, one per block of its partition
+(``benchmarks/RESULTS.md``, section 7: 0.9 µs a new id and 23 µs a repeat at a million ids; 3.5 µs and
+280 µs at ten million, where a partition holds hundreds of KiB).
 
 Collisions: two different ids with equal fingerprints would make the later one a false "repeat". The
 fingerprint is keyed with a secret of the process (Python's SipHash ``hash()`` of the string, whose key is
