@@ -44,6 +44,7 @@ class Settings:
     duplicates_orders: tuple[int, ...] = ()  # imports with and without the source_id tracker (``duplicates``)
     duplicates_rounds: int = 1
     tracker_ids: tuple[int, ...] = ()  # distinct ids fed to the tracker alone
+    startup_rounds: int = 5  # fresh processes per command and bytecode state (``startup``)
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as JSON-ready data."""
@@ -72,6 +73,7 @@ QUICK = Settings(
     duplicates_orders=(10_000, 100_000),
     duplicates_rounds=1,
     tracker_ids=(1_000_000,),
+    startup_rounds=5,
 )
 
 FULL = Settings(
@@ -96,6 +98,7 @@ FULL = Settings(
     duplicates_orders=(100_000, 1_000_000),
     duplicates_rounds=3,
     tracker_ids=(1_000_000, 10_000_000),
+    startup_rounds=15,
 )
 
 

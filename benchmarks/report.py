@@ -8,6 +8,7 @@ from typing import Any
 
 from benchmarks import analysis
 from benchmarks.analysis import NAMES, SDK
+from benchmarks.startup import startup_section
 from benchmarks.stats import Summary
 
 
@@ -431,6 +432,8 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         )
     if results.get("duplicates"):
         parts.append("## 7. Spotting repeated source_ids\n\n" + duplicates_section(results["duplicates"]))
+    if results.get("startup"):
+        parts.append("## 11. Start-up\n\n" + startup_section(results["startup"]))
     path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
 
 

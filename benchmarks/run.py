@@ -9,6 +9,7 @@ Usage::
     uv run --group bench python -m benchmarks --only normal_path --before /tmp/bench-before
         # the normal path of the package in another checkout (a git worktree) against this one's
     uv run --group bench python -m benchmarks --only duplicates   # the cost of spotting repeated source_ids
+    uv run --group bench python -m benchmarks --only startup [--before PATH]  # start-up time
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from benchmarks import suites
+from benchmarks import startup, suites
 from benchmarks.contenders import CONTENDERS
 from benchmarks.harness import FULL, QUICK, Settings
 from benchmarks.machine import commit_of, describe_machine
@@ -39,6 +40,7 @@ SUITES: dict[str, Callable[[Settings, suites.Log, argparse.Namespace], list[dict
     "single_calls": lambda s, log, a: suites.single_calls(s, log),
     "normal_path": lambda s, log, a: suites.normal_path(s, log, {"before": a.before, "after": a.after}),
     "duplicates": lambda s, log, a: suites.duplicates(s, log),
+    "startup": lambda s, log, a: startup.measure(s.startup_rounds, log, a.before),
 }
 NEEDS_BEFORE = "normal_path"  # runs only when --before names the checkout to compare with
 

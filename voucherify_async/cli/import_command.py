@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AsyncExitStack, suppress
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO, cast
 
 import anyio
 
@@ -48,6 +48,7 @@ from voucherify_async.cli.summary import reason_table, render_summary, summary_w
 from voucherify_async.cli.terminal_text import print_lines
 from voucherify_async.importing.batcher import ImportBatcher
 from voucherify_async.importing.chunking import MAX_BATCH_SIZE
+from voucherify_async.importing.context import ImportClient
 from voucherify_async.importing.errors import (
     CheckpointError,
     ImportInterruptedError,
@@ -257,7 +258,7 @@ async def _import(
 
 def _new_batcher(
     args: argparse.Namespace,
-    client: vf.AsyncVoucherify,
+    client: ImportClient,
     display: ProgressDisplay | None = None,
     *,
     journal: Path | None = None,
@@ -396,10 +397,17 @@ def _dry_run_repeats(dry: vf.DryRunReport, duplicates: str) -> str:
 
 
 async def _prepare_only(args: argparse.Namespace, fmt: str) -> vf.DryRunReport:
-    # The batcher an import would use, and its own dry run: the same rules, the same batches. Its client is
-    # never opened (a dry run needs no credentials, and nothing can be sent).
-    client = vf.AsyncVoucherify("dry-run", "dry-run", base_url="http://dry-run.invalid")
+    # The batcher an import would use, and its own dry run: the same rules, the same batches. It has no
+    # client (a dry run needs no credentials, and nothing can be sent), so the HTTP stack is never loaded.
+    client = cast(ImportClient, _NoClient())
     return await _new_batcher(args, client).dry_run(read_records(args.file, fmt))
+
+
+class _NoClient:
+    """The client of a dry run's batcher: there is none, and any use of it is a bug."""
+
+    def __getattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"a dry run has no client (it asked for client.{name})")
 
 
 _EMPTY_FILE = {

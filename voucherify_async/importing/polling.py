@@ -18,13 +18,13 @@ from __future__ import annotations
 import attrs
 
 from voucherify_async import _polling
+from voucherify_async._checks import check_number, check_whole_number
 from voucherify_async._errors import APIConnectionError, ServerError
 from voucherify_async._polling import PollSchedule
 from voucherify_async.importing.context import API_CALLS, RunContext
 from voucherify_async.importing.errors import BatchTimeoutError
 from voucherify_async.importing.progress import BatchPolled
 from voucherify_async.models import AsyncAction
-from voucherify_async.resources._checks import check_number, check_whole_number
 
 __all__ = ["FINISHED", "ImportPollPolicy", "PollPolicy", "action_status", "wait_for_action"]
 
