@@ -14,6 +14,7 @@ NAMES = {
     "official": "official `voucherify` SDK",
     "official_1s": "official `voucherify` SDK, polling every 1 s",
     "hand_written": "hand-written aiohttp + orjson",
+    "hand_written_50ms": "hand-written aiohttp + orjson, polling every 50 ms",
 }
 
 

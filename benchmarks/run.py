@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 
 from benchmarks import startup, suites
-from benchmarks.contenders import CONTENDERS
+from benchmarks.contenders import THROUGHPUT_CONTENDERS
 from benchmarks.harness import FULL, QUICK, Settings
 from benchmarks.machine import commit_of, describe_machine
 from benchmarks.plots import write_plots
@@ -56,7 +56,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small sizes, few repeats (about 3 minutes)")
     parser.add_argument("--only", nargs="+", choices=list(SUITES), help="run only these suites")
     parser.add_argument(
-        "--contenders", nargs="+", choices=CONTENDERS, default=list(CONTENDERS), help="throughput contenders"
+        "--contenders",
+        nargs="+",
+        choices=THROUGHPUT_CONTENDERS,
+        default=list(THROUGHPUT_CONTENDERS),
+        help="throughput contenders",
     )
     parser.add_argument("--out", type=Path, default=HERE, help="where RESULTS.md, results.json and plots go")
     parser.add_argument("--report-only", action="store_true", help="re-render RESULTS.md from results.json")

@@ -14,7 +14,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from benchmarks.contenders import CONTENDERS, VARIANTS
+from benchmarks.contenders import CONTENDERS, THROUGHPUT_CONTENDERS, VARIANTS, hand_written_50ms
 from benchmarks.emulator_process import running_emulator
 from benchmarks.harness import Settings, finish_worker, package_from, run_worker, start_worker, worker_spec
 from benchmarks.machine import commit_of
@@ -47,7 +47,7 @@ def _describe(result: dict[str, Any]) -> str:
 
 
 def throughput(
-    settings: Settings, scenario: str, log: Log, contenders: tuple[str, ...] = CONTENDERS
+    settings: Settings, scenario: str, log: Log, contenders: tuple[str, ...] = THROUGHPUT_CONTENDERS
 ) -> list[dict[str, Any]]:
     """Bulk import throughput, ``client_bound`` (no server processing time) or ``realistic``."""
     if scenario == "client_bound":
@@ -77,6 +77,8 @@ def throughput(
         for repeat in range(repeats):
             for contender in contenders:
                 module, own_interval = VARIANTS.get(contender, (contender, interval))
+                if module == "hand_written_50ms":
+                    own_interval = hand_written_50ms.POLL_INTERVAL
                 result = run_worker(_import_spec(module, url, count, own_interval))
                 result.update(
                     scenario=scenario, contender=contender, repeat=repeat, poll_interval=own_interval
