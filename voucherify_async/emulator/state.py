@@ -2,7 +2,8 @@
 
 The API runs one order import per project at a time; further imports wait in a queue and run one by one.
 The queue here is a schedule, not a worker: when an import is accepted its start is the end of the import
-before it, and its end is ``start + orders / processing_rate + processing_delay``. Its state at any moment
+before it, and its end is ``start + orders / processing_rate + processing_delay`` (times a factor drawn per
+import when ``processing_spread`` is set). Its state at any moment
 (``ENQUEUED`` -> ``IN_PROGRESS`` with rising ``progress`` -> ``DONE``/``FAILED``) follows from the time
 source, and the orders due by then are stored the next time anyone looks (:meth:`ProjectState.catch_up`).
 So a test that gives the emulator a ``ManualClock``'s time sees imports finish exactly when it moves that
@@ -14,6 +15,7 @@ any look at a given time finds.
 from __future__ import annotations
 
 import math
+import random
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -117,6 +119,11 @@ class ProjectState:
         time_source: epoch seconds (the emulator's).
         processing_rate: orders per second an import runs at; ``None`` for at once.
         processing_delay: extra seconds every import takes before its first order.
+        processing_spread: each import's processing time (its delay and its orders) is multiplied by a
+            factor drawn uniformly from ``1 - spread`` to ``1 + spread``, as a real server's times vary
+            around a steady mean (0: every import takes exactly its time).
+        processing_seed: seeds those draws: every project with the same seed draws the same factors, its
+            n-th import the n-th factor.
         import_requests: accepted POST /v1/orders/import calls.
         imports_submitted_while_busy: imports accepted while another import of the project was
             ``ENQUEUED`` or ``IN_PROGRESS`` (a client that keeps to one import at a time leaves it at 0).
@@ -133,6 +140,8 @@ class ProjectState:
     time_source: Callable[[], float]
     processing_rate: float | None = None
     processing_delay: float = 0.0
+    processing_spread: float = 0.0
+    processing_seed: int = 0
     import_requests: int = 0
     imports_submitted_while_busy: int = 0
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -150,6 +159,10 @@ class ProjectState:
     _changes: int = 0
     _created: dict[str, int] = field(default_factory=dict)
     _sorted: dict[str, tuple[int, list[dict[str, Any]]]] = field(default_factory=dict)
+    _processing_factors: random.Random = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._processing_factors = random.Random(self.processing_seed)
 
     @property
     def orders(self) -> dict[str, dict[str, Any]]:
@@ -197,6 +210,9 @@ class ProjectState:
             self.imports_submitted_while_busy += 1
         self.import_requests += 1
         start = max(now, self._actions[-1].end) if self._actions else now
+        factor = 1.0
+        if self.processing_spread:
+            factor += self.processing_spread * (2 * self._processing_factors.random() - 1)
         duration = self.processing_delay
         if self.processing_rate:
             duration += len(orders) / self.processing_rate
@@ -205,10 +221,10 @@ class ProjectState:
             request_id=hex_id("v-"),
             created_at=self._next_created_ms(now) / 1000,
             start=start,
-            end=start + duration,
+            end=start + duration * factor,
             orders=orders,
             order_count=len(orders),
-            delay=self.processing_delay,
+            delay=self.processing_delay * factor,
             fail=fail,
         )
         self._actions.append(action)
