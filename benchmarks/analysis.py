@@ -128,6 +128,8 @@ def polling_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per (processing time, contender): polls per batch, detection delays, share within target."""
     rows = []
     for r in ok(records):
+        if "spread" in r:
+            continue  # server times varying around a mean: see varying_polling.py
         delays = detection_delays(r)
         bound = detection_target(r["processing_time"])
         rows.append(

@@ -45,6 +45,9 @@ class Settings:
     duplicates_rounds: int = 1
     tracker_ids: tuple[int, ...] = ()  # distinct ids fed to the tracker alone
     startup_rounds: int = 5  # fresh processes per command and bytecode state (``startup``)
+    polling_spread: float = 0.3  # server times varying around their mean (``polling``, varying durations)
+    polling_varying_means: tuple[float, ...] = ()
+    polling_varying_batches: int = 12
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as JSON-ready data."""
@@ -74,6 +77,8 @@ QUICK = Settings(
     duplicates_rounds=1,
     tracker_ids=(1_000_000,),
     startup_rounds=5,
+    polling_varying_means=(1.5,),
+    polling_varying_batches=8,
 )
 
 FULL = Settings(
@@ -99,6 +104,8 @@ FULL = Settings(
     duplicates_rounds=3,
     tracker_ids=(1_000_000, 10_000_000),
     startup_rounds=15,
+    polling_varying_means=(0.5, 1.5, 5.0),
+    polling_varying_batches=16,
 )
 
 

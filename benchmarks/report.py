@@ -10,6 +10,7 @@ from benchmarks import analysis
 from benchmarks.analysis import NAMES, SDK
 from benchmarks.startup import startup_section
 from benchmarks.stats import Summary
+from benchmarks.varying_polling import varying_section
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -420,6 +421,8 @@ def write_results(results: dict[str, Any], path: Path) -> None:
             + note
             + "\n\n"
             + polling_section(results["polling"])
+            + "\n\n"
+            + varying_section(results["polling"])
         )
     if results.get("single_calls"):
         parts.append("## 4. Single calls\n\n" + single_call_section(results["single_calls"]))

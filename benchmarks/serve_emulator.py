@@ -4,7 +4,8 @@ Prints the base URL as the first line of its output, then serves until terminate
 emulator in a separate process so that its work never competes with the client's on the client's event
 loop or in the client's memory measurements.
 
-Usage: ``python -m benchmarks.serve_emulator [--processing-rate N] [--processing-delay S] [--projects N]``
+Usage: ``python -m benchmarks.serve_emulator [--processing-rate N] [--processing-delay S] [--projects N]
+[--processing-spread F] [--seed N]``
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ def project_credentials(count: int) -> list[tuple[str, str]]:
     return [(APP_ID, APP_TOKEN)] + [(f"{APP_ID}-{n}", f"{APP_TOKEN}-{n}") for n in range(2, count + 1)]
 
 
-async def serve(processing_rate: float | None, processing_delay: float, projects: int) -> None:
+async def serve(
+    processing_rate: float | None,
+    processing_delay: float,
+    projects: int,
+    processing_spread: float = 0.0,
+    seed: int = 0,
+) -> None:
     """Start the emulator, print its URL, and serve until cancelled."""
     credentials = project_credentials(projects)
     async with Emulator(
@@ -32,6 +39,8 @@ async def serve(processing_rate: float | None, processing_delay: float, projects
         projects=dict(credentials[1:]),
         processing_rate=processing_rate,
         processing_delay=processing_delay,
+        processing_spread=processing_spread,
+        seed=seed,
     ) as emulator:
         print(emulator.url, flush=True)
         await asyncio.Event().wait()
@@ -43,8 +52,14 @@ def main() -> None:
     parser.add_argument("--processing-rate", type=float, default=None, help="orders per second")
     parser.add_argument("--processing-delay", type=float, default=0.0, help="extra seconds per import")
     parser.add_argument("--projects", type=int, default=1, help="how many projects to serve")
+    parser.add_argument(
+        "--processing-spread", type=float, default=0.0, help="imports vary by up to this fraction"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the processing times' spread")
     args = parser.parse_args()
-    asyncio.run(serve(args.processing_rate, args.processing_delay, args.projects))
+    asyncio.run(
+        serve(args.processing_rate, args.processing_delay, args.projects, args.processing_spread, args.seed)
+    )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from benchmarks import varying_polling
 from benchmarks.contenders import CONTENDERS, THROUGHPUT_CONTENDERS, VARIANTS, hand_written_50ms
 from benchmarks.emulator_process import running_emulator
 from benchmarks.harness import Settings, finish_worker, package_from, run_worker, start_worker, worker_spec
@@ -117,7 +118,8 @@ def memory(settings: Settings, log: Log) -> list[dict[str, Any]]:
 def polling(settings: Settings, log: Log) -> list[dict[str, Any]]:
     """Polls per batch and detection delay: voucherify-async vs fixed 1 s polling, side by side.
 
-    Each contender imports into a project of its own, at the same time, so both see the same server.
+    Each contender imports into a project of its own, at the same time, so both see the same server. Then
+    server times varying around their mean (``varying_polling``: records with a ``spread``).
     """
     records = []
     count = settings.polling_batches * settings.polling_batch_orders
@@ -142,7 +144,7 @@ def polling(settings: Settings, log: Log) -> list[dict[str, Any]]:
                 result.update(contender=contender, processing_time=processing_time)
                 records.append(result)
                 log(f"  {processing_time:g} s per batch, {contender}: {_describe(result)}")
-    return records
+    return records + varying_polling.measure(settings, log)
 
 
 def single_calls(settings: Settings, log: Log) -> list[dict[str, Any]]:
