@@ -8,9 +8,9 @@ from typing import Any
 
 from benchmarks import analysis
 from benchmarks.analysis import NAMES, SDK
-from benchmarks.startup import startup_section
+from benchmarks.startup import startup_headline, startup_section
 from benchmarks.stats import Summary
-from benchmarks.varying_polling import varying_section
+from benchmarks.varying_polling import varying_headline, varying_section
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -447,7 +447,7 @@ def headline(results: dict[str, Any]) -> str:
     lines = []
     for scenario, label in (("client_bound", "no server processing time"), ("realistic", "with server time")):
         rows = {r["contender"]: r for r in analysis.throughput_table(results.get(scenario, []))}
-        for other in ("official", "official_1s", "hand_written"):
+        for other in ("official", "official_1s", "hand_written", "hand_written_50ms"):
             ratio = rows.get(other, {}).get("sdk_ratio")
             if ratio and ratio.count:
                 lines.append(f"- throughput, {label}: {_ratio(ratio)} the {NAMES[other]} (paired rounds)")
@@ -471,6 +471,7 @@ def headline(results: dict[str, Any]) -> str:
                 f"- normal path, {commits}: {same} API calls per route; client CPU "
                 f"{row['cpu_ratio'].format(3)}x (paired rounds)"
             )
+    lines += startup_headline(results.get("startup", [])) + varying_headline(results.get("polling", []))
     return "\n".join(lines) or "(no results)"
 
 

@@ -279,3 +279,17 @@ def startup_section(records: list[dict[str, Any]]) -> str:
         + "\n\n"
         + _md_table(header, table)
     )
+
+
+def startup_headline(records: list[dict[str, Any]]) -> list[str]:
+    """The README's lines on start-up: the targets' commands, without and with compiled bytecode."""
+    rows = {(row["command"], row["state"]): row for row in startup_table(records)}
+    lines = []
+    for name in TARGETS:
+        source, compiled = rows.get((name, "source")), rows.get((name, "compiled"))
+        if source and compiled:
+            lines.append(
+                f"- start-up, `{name}`: {source['after']['seconds'].median:.3f} s, "
+                f"{compiled['after']['seconds'].median:.3f} s with compiled bytecode"
+            )
+    return lines

@@ -184,3 +184,19 @@ def varying_section(records: list[dict[str, Any]]) -> str:
         "the bound (`benchmarks/varying_polling.py`)."
     )
     return note + "\n\n" + target + "\n\n" + "\n".join(lines)
+
+
+def varying_headline(records: list[dict[str, Any]]) -> list[str]:
+    """The README's line on polling server times that vary."""
+    rows = [row for row in varying_table(records) if row["contender"] == SDK]
+    if not rows:
+        return []
+    shown = ", ".join(
+        f"{row['polls_after_first']:.2f} at {row['mean']:g} s (fewest possible {row['fewest']:.2f})"
+        for row in rows
+    )
+    within = min(row["within_bound"] for row in rows)
+    return [
+        f"- polls per batch with server times varying ±{rows[0]['spread']:.0%}, after the first batch: "
+        f"{shown}; {within:.0%} of the ends noticed within their bound"
+    ]
