@@ -5,7 +5,7 @@ polling is the only way to learn that an action finished. The pauses come from t
 schedule (:mod:`voucherify_async._polling`: it predicts the end of an ``IN_PROGRESS`` action from its
 ``progress``); the batcher adds what it knows from the batches before:
 
-- the first look comes right after the time the previous action needed per order times this batch's size
+- the first look comes right after the time the latest actions needed per order times this batch's size
   (or after ``ImportPollPolicy.first`` for the first batch), so a steady import polls about once per batch
   and notices each end a few milliseconds after it (:func:`first_look`);
 - when the server's times vary, a look right after the previous batch's time would notice a shorter batch
