@@ -14,10 +14,17 @@ _STARTUP_TIMEOUT = 30.0
 
 @contextmanager
 def running_emulator(
-    *, processing_rate: float | None = None, processing_delay: float = 0.0, projects: int = 1
+    *,
+    processing_rate: float | None = None,
+    processing_delay: float = 0.0,
+    projects: int = 1,
+    processing_spread: float = 0.0,
+    seed: int = 0,
 ) -> Iterator[str]:
     """Run an emulator process for the duration of the block and yield its base URL."""
     command = [*SERVE_COMMAND, "--processing-delay", str(processing_delay), "--projects", str(projects)]
+    if processing_spread:
+        command += ["--processing-spread", str(processing_spread), "--seed", str(seed)]
     if processing_rate is not None:
         command += ["--processing-rate", str(processing_rate)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)

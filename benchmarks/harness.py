@@ -56,6 +56,10 @@ class Settings:
     client_cost_memory_sizes: tuple[int, ...] = (100_000, 1_000_000)  # imports from a JSON Lines file
     mapped_rows: tuple[int, ...] = ()  # rows of the shop exports imported through a mapping (``mapped``)
     mapped_rounds: int = 1
+    startup_rounds: int = 5  # fresh processes per command and bytecode state (``startup``)
+    polling_spread: float = 0.3  # server times varying around their mean (``polling``, varying durations)
+    polling_varying_means: tuple[float, ...] = ()
+    polling_varying_batches: int = 12
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as JSON-ready data."""
@@ -94,6 +98,9 @@ QUICK = Settings(
     client_cost_memory_sizes=(10_000, 100_000),
     mapped_rows=(10_000, 100_000),
     mapped_rounds=1,
+    startup_rounds=5,
+    polling_varying_means=(1.5,),
+    polling_varying_batches=8,
 )
 
 FULL = Settings(
@@ -125,6 +132,9 @@ FULL = Settings(
     observability_rounds=8,
     mapped_rows=(100_000, 1_000_000),
     mapped_rounds=2,
+    startup_rounds=15,
+    polling_varying_means=(0.5, 1.5, 5.0),
+    polling_varying_batches=16,
 )
 
 

@@ -20,6 +20,7 @@ _COLOURS = {
     "official": "#c0504d",
     "official_1s": "#e3a09e",
     "hand_written": "#7f7f7f",
+    "hand_written_50ms": "#b5b5b5",
 }
 
 

@@ -9,7 +9,9 @@ from typing import Any
 from benchmarks import analysis, client_cost, mapped, observability
 from benchmarks.analysis import NAMES, SDK
 from benchmarks.emulator_scale_report import emulator_scale_section
+from benchmarks.startup import startup_headline, startup_section
 from benchmarks.stats import Summary
+from benchmarks.varying_polling import varying_headline, varying_section
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -449,7 +451,8 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         note = (
             f"{settings['throughput_orders']:,} orders, no server processing time; the official SDK and the "
             f"hand-written loop poll every {settings['client_bound_poll_interval']:g} s (and the official "
-            "SDK once more every 1 s, the interval of the polling comparison)."
+            "SDK once more every 1 s, the interval of the polling comparison; the hand-written loop once "
+            "more every 50 ms, the best a fixed-interval loop does)."
         )
         parts.append(throughput_section(results["client_bound"], "Client-bound", note))
     if results.get("realistic"):
@@ -457,7 +460,8 @@ def write_results(results: dict[str, Any], path: Path) -> None:
             f"{settings['realistic_orders']:,} orders; the server imports "
             f"{settings['realistic_processing_rate']:g} orders/s plus "
             f"{settings['realistic_processing_delay']:g} s per import; the official SDK and the "
-            f"hand-written loop poll every {settings['realistic_poll_interval']:g} s."
+            f"hand-written loop poll every {settings['realistic_poll_interval']:g} s (the hand-written "
+            "loop once more every 50 ms)."
         )
         parts.append(throughput_section(results["realistic"], "With server processing time", note))
     if results.get("memory"):
@@ -474,6 +478,8 @@ def write_results(results: dict[str, Any], path: Path) -> None:
             + note
             + "\n\n"
             + polling_section(results["polling"])
+            + "\n\n"
+            + varying_section(results["polling"])
         )
     if results.get("single_calls"):
         parts.append("## 4. Single calls\n\n" + single_call_section(results["single_calls"]))
@@ -494,6 +500,8 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         parts.append("## 9. Mapped imports\n\n" + mapped.section(results["mapped"]))
     if results.get("observability"):
         parts.append("## 10. Observability overhead\n\n" + observability_section(results["observability"]))
+    if results.get("startup"):
+        parts.append("## 11. Start-up\n\n" + startup_section(results["startup"]))
     if results.get("client_cost"):
         parts.append(f"{client_cost.SECTION}\n\n" + client_cost.client_cost_section(results["client_cost"]))
     path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
@@ -504,7 +512,7 @@ def headline(results: dict[str, Any]) -> str:
     lines = []
     for scenario, label in (("client_bound", "no server processing time"), ("realistic", "with server time")):
         rows = {r["contender"]: r for r in analysis.throughput_table(results.get(scenario, []))}
-        for other in ("official", "official_1s", "hand_written"):
+        for other in ("official", "official_1s", "hand_written", "hand_written_50ms"):
             ratio = rows.get(other, {}).get("sdk_ratio")
             if ratio and ratio.count:
                 lines.append(f"- throughput, {label}: {_ratio(ratio)} the {NAMES[other]} (paired rounds)")
@@ -528,6 +536,7 @@ def headline(results: dict[str, Any]) -> str:
                 f"- normal path, {commits}: {same} API calls per route; client CPU "
                 f"{row['cpu_ratio'].format(3)}x (paired rounds)"
             )
+    lines += startup_headline(results.get("startup", [])) + varying_headline(results.get("polling", []))
     return "\n".join(lines) or "(no results)"
 
 

@@ -16,6 +16,7 @@ Usage::
     uv run --group bench python -m benchmarks --only client_cost --before /tmp/bench-before
         # client CPU and peak RSS against the hand-written loop polling every 50 ms (--before: optional)
     uv run --group bench python -m benchmarks --only mapped       # a shop's export imported through a mapping
+    uv run --group bench python -m benchmarks --only startup [--before PATH]  # start-up time
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from typing import Any
 
 import orjson
 
-from benchmarks import emulator_scale, mapped, suites
+from benchmarks import emulator_scale, mapped, startup, suites
 from benchmarks.client_cost import client_cost
-from benchmarks.contenders import CONTENDERS
+from benchmarks.contenders import THROUGHPUT_CONTENDERS
 from benchmarks.harness import FULL, QUICK, Settings
 from benchmarks.machine import commit_of, describe_machine
 from benchmarks.plots import write_plots
@@ -51,6 +52,7 @@ SUITES: dict[str, Callable[[Settings, suites.Log, argparse.Namespace], list[dict
     "observability": lambda s, log, a: suites.observability(s, log, a.before),
     "client_cost": lambda s, log, a: client_cost(s, log, {"before": a.before, "after": a.after}),
     "mapped": lambda s, log, a: mapped.mapped(s, log),
+    "startup": lambda s, log, a: startup.measure(s.startup_rounds, log, a.before),
 }
 NEEDS_BEFORE = "normal_path"  # runs only when --before names the checkout to compare with
 
@@ -66,7 +68,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small sizes, few repeats (about 3 minutes)")
     parser.add_argument("--only", nargs="+", choices=list(SUITES), help="run only these suites")
     parser.add_argument(
-        "--contenders", nargs="+", choices=CONTENDERS, default=list(CONTENDERS), help="throughput contenders"
+        "--contenders",
+        nargs="+",
+        choices=THROUGHPUT_CONTENDERS,
+        default=list(THROUGHPUT_CONTENDERS),
+        help="throughput contenders",
     )
     parser.add_argument("--out", type=Path, default=HERE, help="where RESULTS.md, results.json and plots go")
     parser.add_argument("--report-only", action="store_true", help="re-render RESULTS.md from results.json")

@@ -14,7 +14,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from benchmarks.contenders import CONTENDERS, VARIANTS
+from benchmarks import varying_polling
+from benchmarks.contenders import CONTENDERS, THROUGHPUT_CONTENDERS, VARIANTS, hand_written_50ms
 from benchmarks.emulator_process import running_emulator
 from benchmarks.harness import Settings, finish_worker, package_from, run_worker, start_worker, worker_spec
 from benchmarks.machine import commit_of
@@ -48,7 +49,7 @@ def _describe(result: dict[str, Any]) -> str:
 
 
 def throughput(
-    settings: Settings, scenario: str, log: Log, contenders: tuple[str, ...] = CONTENDERS
+    settings: Settings, scenario: str, log: Log, contenders: tuple[str, ...] = THROUGHPUT_CONTENDERS
 ) -> list[dict[str, Any]]:
     """Bulk import throughput, ``client_bound`` (no server processing time) or ``realistic``."""
     if scenario == "client_bound":
@@ -78,6 +79,8 @@ def throughput(
         for repeat in range(repeats):
             for contender in contenders:
                 module, own_interval = VARIANTS.get(contender, (contender, interval))
+                if module == "hand_written_50ms":
+                    own_interval = hand_written_50ms.POLL_INTERVAL
                 result = run_worker(_import_spec(module, url, count, own_interval))
                 result.update(
                     scenario=scenario, contender=contender, repeat=repeat, poll_interval=own_interval
@@ -116,7 +119,8 @@ def memory(settings: Settings, log: Log) -> list[dict[str, Any]]:
 def polling(settings: Settings, log: Log) -> list[dict[str, Any]]:
     """Polls per batch and detection delay: voucherify-async vs fixed 1 s polling, side by side.
 
-    Each contender imports into a project of its own, at the same time, so both see the same server.
+    Each contender imports into a project of its own, at the same time, so both see the same server. Then
+    server times varying around their mean (``varying_polling``: records with a ``spread``).
     """
     records = []
     count = settings.polling_batches * settings.polling_batch_orders
@@ -141,7 +145,7 @@ def polling(settings: Settings, log: Log) -> list[dict[str, Any]]:
                 result.update(contender=contender, processing_time=processing_time)
                 records.append(result)
                 log(f"  {processing_time:g} s per batch, {contender}: {_describe(result)}")
-    return records
+    return records + varying_polling.measure(settings, log)
 
 
 def single_calls(settings: Settings, log: Log) -> list[dict[str, Any]]:

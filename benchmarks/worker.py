@@ -29,7 +29,7 @@ from typing import Any
 import aiohttp
 import orjson
 
-from benchmarks.contenders import ImportOutcome
+from benchmarks.contenders import HAND_WRITTEN, ImportOutcome
 from benchmarks.contenders.hand_written import auth_headers
 from benchmarks.duplicates import disable_duplicate_tracking, measure_tracker
 from benchmarks.observability import measure_overhead
@@ -86,7 +86,7 @@ def run_import(spec: dict[str, Any]) -> ImportOutcome:
     spec["cpu_before"] = cpu_seconds()
     if spec["contender"] == "official":
         return module.import_orders(*args, poll_interval=spec["poll_interval"], batch_size=batch_size)
-    if spec["contender"] == "hand_written":
+    if spec["contender"] in HAND_WRITTEN:
         coroutine = module.import_orders(
             *args,
             poll_interval=spec["poll_interval"],

@@ -58,9 +58,9 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import attrs
 
+from voucherify_async._checks import check_number
 from voucherify_async._errors import VoucherifyError
 from voucherify_async._rate_limit import BULK_API_CALLS, RateLimitInfo, wait_until_reset
-from voucherify_async.resources._checks import check_number
 
 if TYPE_CHECKING:
     from voucherify_async._clock import Clock

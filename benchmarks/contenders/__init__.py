@@ -4,7 +4,9 @@
 - ``official``: the official, synchronous ``voucherify`` package from PyPI: chunk by hand, ``import_orders``,
   poll ``get_async_action`` at a fixed interval;
 - ``hand_written``: aiohttp + orjson, the floor a careful engineer writes without an SDK: chunk, post, poll
-  at a fixed interval.
+  at a fixed interval;
+- ``hand_written_50ms``: the same loop polling every 50 ms, whatever the suite's interval (the throughput
+  suites run it beside the others: the best a fixed-interval hand loop does).
 
 Every contender returns an :class:`ImportOutcome` so the harness compares them the same way.
 """
@@ -17,6 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CONTENDERS = ("voucherify_async", "official", "hand_written")
+THROUGHPUT_CONTENDERS = (*CONTENDERS, "hand_written_50ms")
+"""The contenders of the throughput suites (``client_bound``, ``realistic``)."""
+HAND_WRITTEN = ("hand_written", "hand_written_50ms")
+"""The hand-written loops (driven alike: a fixed polling interval, optionally at a random phase)."""
 VARIANTS = {"official_1s": ("official", 1.0)}
 """Extra client-bound runs: name -> (contender module, its fixed polling interval). ``official_1s`` is the
 official SDK polled every second, the interval the polling comparison of issue 7 takes as its reference."""

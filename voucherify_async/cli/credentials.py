@@ -16,7 +16,6 @@ from typing import TextIO
 
 import attrs
 
-from voucherify_async._client import absolute_url
 from voucherify_async._environment import (
     ENV_APP_ID,
     ENV_APP_TOKEN,
@@ -120,6 +119,9 @@ def resolve_credentials(
         ConfigurationError: the app id or token is missing or unreadable, flags contradict each other, or the
             base URL is not an absolute http(s) URL or holds a user name or password.
     """
+    # The client's own check of a base URL, imported here: building the parser (--help) loads no HTTP stack.
+    from voucherify_async._client import absolute_url
+
     env = read_environment(environ)
     base_url = args.base_url or env.base_url
     if base_url is not None:

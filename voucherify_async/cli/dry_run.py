@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO, cast
 
 import anyio
 
@@ -24,10 +24,11 @@ from voucherify_async.cli.order_files import read_records, write_left_out_orders
 from voucherify_async.cli.summary import reason_table, summary_width
 from voucherify_async.cli.terminal_text import print_lines, terminal_width
 from voucherify_async.importing.batcher import ImportBatcher
+from voucherify_async.importing.context import ImportClient
 
 __all__ = ["dry_run", "no_orders"]
 
-MakeBatcher = Callable[[argparse.Namespace, vf.AsyncVoucherify], ImportBatcher]
+MakeBatcher = Callable[[argparse.Namespace, ImportClient], ImportBatcher]
 
 
 def dry_run(
@@ -105,10 +106,17 @@ def _dry_run_repeats(dry: vf.DryRunReport, duplicates: str) -> str:
 async def _prepare_only(
     args: argparse.Namespace, records: Iterable[Any], make_batcher: MakeBatcher
 ) -> vf.DryRunReport:
-    # The batcher an import would use, and its own dry run: the same rules, the same batches. Its client is
-    # never opened (a dry run needs no credentials, and nothing can be sent).
-    client = vf.AsyncVoucherify("dry-run", "dry-run", base_url="http://dry-run.invalid")
+    # The batcher an import would use, and its own dry run: the same rules, the same batches. It has no
+    # client (a dry run needs no credentials, and nothing can be sent), so the HTTP stack is never loaded.
+    client = cast(ImportClient, _NoClient())
     return await make_batcher(args, client).dry_run(records)
+
+
+class _NoClient:
+    """The client of a dry run's batcher: there is none, and any use of it is a bug."""
+
+    def __getattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"a dry run has no client (it asked for client.{name})")
 
 
 _EMPTY_FILE = {

@@ -49,6 +49,7 @@ from voucherify_async.cli.summary import render_summary, summary_width
 from voucherify_async.cli.terminal_text import print_lines
 from voucherify_async.importing.batcher import ImportBatcher
 from voucherify_async.importing.chunking import MAX_BATCH_SIZE
+from voucherify_async.importing.context import ImportClient
 from voucherify_async.importing.errors import (
     CheckpointError,
     ImportInterruptedError,
@@ -278,7 +279,7 @@ async def _import(
 
 def _new_batcher(
     args: argparse.Namespace,
-    client: vf.AsyncVoucherify,
+    client: ImportClient,
     display: ProgressDisplay | None = None,
     *,
     journal: Path | None = None,

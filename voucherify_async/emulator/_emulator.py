@@ -57,9 +57,12 @@ class Emulator:
         projects: more ``app_id -> app_token`` pairs, each a project with its own data.
         processing_rate: orders per second an import is processed at; ``None`` processes at once.
         processing_delay: extra seconds every import takes.
+        processing_spread: each import's processing time varies by up to this fraction around its
+            ``processing_rate`` and ``processing_delay`` (0.3: from 0.7 to 1.3 times), drawn uniformly per
+            import from a generator seeded by ``seed``; 0 (the default): exact.
         rate_limits: per-project budgets of API and bulk calls (off by default).
         faults: faults injected from the start (see :class:`Fault`).
-        seed: seeds the probabilistic faults.
+        seed: seeds the probabilistic faults (and the processing times' spread).
         time_source: epoch seconds for timestamps, import progress, rate-limit windows and token expiry
             (pass a ``ManualClock``'s ``time`` to share fake time with a test).
         metadata_schema: allowed values per order metadata key, a rule only the server knows: an import
@@ -94,6 +97,7 @@ class Emulator:
         projects: Mapping[str, str] | None = None,
         processing_rate: float | None = None,
         processing_delay: float = 0.0,
+        processing_spread: float = 0.0,
         rate_limits: RateLimits | None = None,
         faults: Sequence[Fault] = (),
         seed: int = 0,
@@ -105,6 +109,8 @@ class Emulator:
     ) -> None:
         if processing_rate is not None and processing_rate <= 0:
             raise ValueError("processing_rate must be positive (or None for instant processing)")
+        if not 0 <= processing_spread < 1:
+            raise ValueError("processing_spread must be at least 0 and below 1")
         self.app_id = app_id
         self.host = host
         self.port = port
@@ -113,6 +119,8 @@ class Emulator:
         self.export_delay = export_delay
         self.processing_rate = processing_rate
         self.processing_delay = processing_delay
+        self.processing_spread = processing_spread
+        self.seed = seed
         self.data_dir = None if data_dir is None else Path(data_dir)
         self._app_tokens: dict[str, str] = {app_id: app_token, **(projects or {})}
         self._data_file: SQLiteFile | None = None
@@ -149,6 +157,8 @@ class Emulator:
             processing_rate=self.processing_rate,
             processing_delay=self.processing_delay,
             store=store,
+            processing_spread=self.processing_spread,
+            processing_seed=self.seed,
         )
 
     # -- lifecycle ---------------------------------------------------------------------------------

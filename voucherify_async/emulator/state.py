@@ -2,7 +2,8 @@
 
 The API runs one order import per project at a time; further imports wait in a queue and run one by one.
 The queue here is a schedule, not a worker: when an import is accepted its start is the end of the import
-before it, and its end is ``start + orders / processing_rate + processing_delay``. Its state at any moment
+before it, and its end is ``start + orders / processing_rate + processing_delay`` (times a factor drawn per
+import when ``processing_spread`` is set). Its state at any moment
 (``ENQUEUED`` -> ``IN_PROGRESS`` with rising ``progress`` -> ``DONE``/``FAILED``) follows from the time
 source, and the orders due by then are stored the next time anyone looks (:meth:`ProjectState.catch_up`).
 So a test that gives the emulator a ``ManualClock``'s time sees imports finish exactly when it moves that
@@ -14,6 +15,7 @@ any look at a given time finds.
 from __future__ import annotations
 
 import math
+import random
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -67,6 +69,11 @@ class ProjectState:
         time_source: epoch seconds (the emulator's).
         processing_rate: orders per second an import runs at; ``None`` for at once.
         processing_delay: extra seconds every import takes before its first order.
+        processing_spread: each import's processing time (its delay and its orders) is multiplied by a
+            factor drawn uniformly from ``1 - spread`` to ``1 + spread``, as a real server's times vary
+            around a steady mean (0: every import takes exactly its time).
+        processing_seed: seeds those draws: every project with the same seed draws the same factors, its
+            n-th import the n-th factor.
         store: where orders, customers, async actions and exports are kept (in memory by default); what it
             saved before is read back (a restart of an emulator with a data directory).
 
@@ -89,11 +96,15 @@ class ProjectState:
         processing_rate: float | None = None,
         processing_delay: float = 0.0,
         store: ProjectStore | None = None,
+        processing_spread: float = 0.0,
+        processing_seed: int = 0,
     ) -> None:
         self.app_id = app_id
         self.time_source = time_source
         self.processing_rate = processing_rate
         self.processing_delay = processing_delay
+        self.processing_spread = processing_spread
+        self._processing_factors = random.Random(processing_seed)
         self.store: ProjectStore = MemoryStore() if store is None else store
         self.import_requests, self.imports_submitted_while_busy = self.store.saved_counters()
         self.exports: dict[str, ExportRecord] = {export.id: export for export in self.store.saved_exports()}
@@ -164,6 +175,9 @@ class ProjectState:
                 self.imports_submitted_while_busy += 1
             self.import_requests += 1
             start = max(now, self._actions[-1].end) if self._actions else now
+            factor = 1.0
+            if self.processing_spread:
+                factor += self.processing_spread * (2 * self._processing_factors.random() - 1)
             duration = self.processing_delay
             if self.processing_rate:
                 duration += len(orders) / self.processing_rate
@@ -172,10 +186,10 @@ class ProjectState:
                 request_id=hex_id("v-"),
                 created_at=self._next_created_ms(now) / 1000,
                 start=start,
-                end=start + duration,
+                end=start + duration * factor,
                 orders=orders,
                 order_count=len(orders),
-                delay=self.processing_delay,
+                delay=self.processing_delay * factor,
                 fail=fail,
             )
             self._actions.append(action)

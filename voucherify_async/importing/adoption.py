@@ -64,13 +64,14 @@ async def wait_for_part(
     The result's ``bulk_calls`` is 0: the batch counts the calls its submissions spent.
     """
     started = ctx.clock.monotonic()
-    expected = None if ctx.seconds_per_order is None else ctx.seconds_per_order * part.size
+    expected = [per_order * part.size for per_order in ctx.recent_seconds_per_order]
     action, polls = await wait_for_action(
         ctx, action_id, batch=index, policy=settings.poll, timeout=settings.batch_timeout, expected=expected
     )
     ctx.in_flight = None  # its orders are the part's result's now
     duration = ctx.clock.monotonic() - started
     ctx.seconds_per_order = _server_seconds(action, duration) / max(1, part.size)
+    ctx.recent_seconds_per_order.append(ctx.seconds_per_order)
     outcome = read_outcome(action, part.source_ids)
     result = BatchResult(
         index=index,

@@ -18,6 +18,7 @@ from typing import Any
 import anyio
 from anyio.abc import ObjectReceiveStream, ObjectSendStream
 
+from voucherify_async._checks import check_number, check_whole_number
 from voucherify_async._errors import APIConnectionError, APIError, InvalidArgumentError, VoucherifyError
 from voucherify_async.importing.checkpoint import Journal
 from voucherify_async.importing.chunking import (
@@ -37,7 +38,6 @@ from voucherify_async.importing.run_start import start_run
 from voucherify_async.importing.sources import OrderSource
 from voucherify_async.importing.validation import OrderRules
 from voucherify_async.models import to_wire as models_to_wire
-from voucherify_async.resources._checks import check_number, check_whole_number
 
 __all__ = ["ImportBatcher", "ImportRun"]
 

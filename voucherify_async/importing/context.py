@@ -6,6 +6,7 @@ The batcher talks to the API only through the client's public resource methods, 
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Protocol
 
@@ -49,6 +50,10 @@ class _AsyncActionsAPI(Protocol):
     async def list(self, *, limit: int | None = ...) -> AsyncActionsPage: ...
 
     def iterate(self, *, limit: int = ...) -> AsyncIterator[AsyncAction]: ...
+
+
+RECENT_BATCHES = 8
+"""How many of the latest batches' times place the first poll of the next one (``polling.first_look``)."""
 
 
 class ImportClient(Protocol):
@@ -159,7 +164,9 @@ class RunContext:
         self.batch_seconds: list[float] = []
         """Duration of each batch this run sent and finished (for the ETA)."""
         self.seconds_per_order: float | None = None
-        """How long the last action took per order (for the first poll of the next one)."""
+        """How long the last action took per order (for the ETA)."""
+        self.recent_seconds_per_order: deque[float] = deque(maxlen=RECENT_BATCHES)
+        """How long the latest actions took per order, oldest first (for the first poll of the next one)."""
         self.carried_over = 0
         """Orders an earlier run sent (batches the journal records as finished, a part reattached): accounted
         for, but no work of this run."""

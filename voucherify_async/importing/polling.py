@@ -5,26 +5,38 @@ polling is the only way to learn that an action finished. The pauses come from t
 schedule (:mod:`voucherify_async._polling`: it predicts the end of an ``IN_PROGRESS`` action from its
 ``progress``); the batcher adds what it knows from the batches before:
 
-- the first look comes right after the time the previous action needed per order times this batch's size
+- the first look comes right after the time the latest actions needed per order times this batch's size
   (or after ``ImportPollPolicy.first`` for the first batch), so a steady import polls about once per batch
-  and notices each end a few milliseconds after it; a look that finds the action still running hands over
-  to the schedule, which predicts the end from the progress seen;
+  and notices each end a few milliseconds after it (:func:`first_look`);
+- when the server's times vary, a look right after the previous batch's time would notice a shorter batch
+  late, and find a longer one running. Every end must be noticed within the goal's lateness (the larger of
+  10% of the wait and 250 ms), so once a few batches show how much their times vary, the first look comes
+  no later than the shortest time they make plausible plus half the lateness allowed for it: a batch that
+  ends by then costs one poll;
+- a batch that the first look finds running shows its progress, and its progress has risen evenly since it
+  was submitted: that extrapolates its end (:func:`anchored_end`), which the second poll lands on, when the
+  extrapolation is precise enough for the goal and gives a time the earlier batches make plausible (an
+  action that sat at 0% after its submission seems slower than it is). Otherwise (and for the first
+  batch, which has no earlier ones), and from the second poll on, the schedule predicts the end from the
+  progress seen;
 - the batch's deadline bounds the whole wait, and a poll that fails after the client's retries is repeated
   later instead of failing the import.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import attrs
 
 from voucherify_async import _polling
+from voucherify_async._checks import check_number, check_whole_number
 from voucherify_async._errors import APIConnectionError, ServerError
 from voucherify_async._polling import PollSchedule
 from voucherify_async.importing.context import API_CALLS, RunContext
 from voucherify_async.importing.errors import BatchTimeoutError
 from voucherify_async.importing.progress import BatchPolled
 from voucherify_async.models import AsyncAction
-from voucherify_async.resources._checks import check_number, check_whole_number
 
 __all__ = ["FINISHED", "ImportPollPolicy", "PollPolicy", "action_status", "wait_for_action"]
 
@@ -90,14 +102,77 @@ PollPolicy = ImportPollPolicy
 confused with the SDK's schedule, :class:`voucherify_async._polling.PollPolicy`."""
 
 
-def first_look(expected: float, policy: ImportPollPolicy) -> float:
-    """The pause before the first poll of an action expected to take ``expected`` seconds.
+SPREAD_SAMPLES = 3
+"""From this many earlier batches on, the first look also heeds how much their times vary."""
 
-    Right after the predicted end (``OVERSHOOT`` later, so that a prediction to the millisecond still finds
-    the action finished), not rounded up to ``policy.minimum``: that is the shortest pause *between* polls,
-    and an action the server finishes at once (``processing_time`` 0) is best looked at at once.
+SPREAD_CONFIDENCE = 0.99
+"""How sure the first look is that no batch is shorter than the shortest time the earlier ones make
+plausible (were the times spread evenly over a range)."""
+
+
+def first_look(expected: Sequence[float], policy: ImportPollPolicy, lateness: _polling.PollPolicy) -> float:
+    """The pause before the first poll of an action, from what the latest batches would have taken at its
+    size (``expected``, seconds, oldest first, at least one).
+
+    Right after the shortest of their times (``OVERSHOOT`` later, so that a prediction to the millisecond
+    still finds the action finished), not rounded up to ``policy.minimum``: that is the shortest pause
+    *between* polls, and an action the server finishes at once (``processing_time`` 0) is best looked at at
+    once.
+
+    Once ``SPREAD_SAMPLES`` batches are known, their times tell how much the server's vary: the look comes
+    right after the longest, or no later than the shortest time they make plausible plus ``lateness``'s
+    planned share of the lateness its goal allows for that time, whichever is sooner (a batch that ends by
+    then costs one poll; a later one is found running, and its end extrapolated: :func:`anchored_end`).
+    Were the n times spread evenly over a range of width w, the least of them would lie more than
+    ``x * w`` above its bottom with chance ``(1 - x) ** n``, and w is about ``(n + 1) / (n - 1)`` times
+    the spread seen: the shortest plausible time lies below the least seen by as much as that leaves
+    ``SPREAD_CONFIDENCE`` sure. Steady times give the same look as the last one's time.
     """
-    return min(policy.maximum, max(0.0, expected) + OVERSHOOT)
+    aim = min(expected)
+    if len(expected) >= SPREAD_SAMPLES:
+        shortest = plausible_times(expected)[0]
+        allowed = lateness.lateness_share * lateness.allowed_lateness(shortest)
+        aim = min(max(expected), shortest + allowed - OVERSHOOT)
+    return min(policy.maximum, max(0.0, aim) + OVERSHOOT)
+
+
+LATE_START_TOLERANCE = 1.5
+"""A batch found running is extrapolated from its submission when that gives a time up to this many times
+the longest of the latest batches (or longer, when they vary that much): an action that started late seems
+slower than it is."""
+
+
+def plausible_times(expected: Sequence[float]) -> tuple[float, float]:
+    """The shortest and the longest time the latest batches' times (at least one) make plausible for the
+    next: as far below the least seen as :func:`first_look` says (once ``SPREAD_SAMPLES`` are known), and
+    as far above the greatest, or ``LATE_START_TOLERANCE`` times the greatest if that is longer."""
+    shortest, longest = min(expected), max(expected)
+    count = len(expected)
+    below = 0.0
+    if count >= SPREAD_SAMPLES:
+        share = (1 - (1 - SPREAD_CONFIDENCE) ** (1 / count)) * (count + 1) / (count - 1)
+        below = share * (longest - shortest)
+    return max(0.0, shortest - below), max(longest + below, LATE_START_TOLERANCE * longest)
+
+
+def anchored_end(started: float, now: float, progress: int, lateness: _polling.PollPolicy) -> float | None:
+    """When an action submitted at ``started`` and seen ``now`` at ``progress`` ends, if its progress rose
+    evenly from the submission on: the latest end that allows, or ``None`` when the rounding of ``progress``
+    leaves it less precise than ``lateness``'s planned share of the lateness allowed.
+
+    Progress rounds down, so the true share done lies in ``[progress, progress + 1)`` %: the action runs
+    ``(now - started) * 100 / (progress + 1)`` to ``... / progress`` seconds in all. An action that sat at 0%
+    for a while after its submission (behind another import, or starting up) has run faster since, and
+    ends sooner than this says: a poll at this end notices it late by that while times ``(100 - progress) /
+    progress``.
+    """
+    ran = now - started
+    if not 0 < progress < 100 or ran <= 0:
+        return None
+    latest = started + ran * 100 / progress
+    earliest = started + ran * 100 / (progress + 1)
+    allowed = lateness.lateness_share * lateness.allowed_lateness(earliest - started)
+    return latest if latest - earliest + OVERSHOOT <= allowed else None
 
 
 def expected_end(schedule: PollSchedule) -> float | None:
@@ -122,7 +197,7 @@ async def wait_for_action(
     batch: int,
     policy: ImportPollPolicy,
     timeout: float | None,
-    expected: float | None = None,
+    expected: Sequence[float] = (),
 ) -> tuple[AsyncAction, int]:
     """Poll ``action_id`` until it is DONE or FAILED.
 
@@ -132,7 +207,8 @@ async def wait_for_action(
         batch: The batch's number, for events and errors.
         policy: The polling schedule.
         timeout: Seconds from now after which :class:`BatchTimeoutError` is raised (``None``: no deadline).
-        expected: Seconds the action is expected to take (from earlier batches), for the first look.
+        expected: Seconds the action would have taken at the pace of each of the latest batches, oldest
+            first (none for the first batch), for the first look.
 
     Returns:
         The finished action (``vf.AsyncAction``) and how many polls it took.
@@ -144,7 +220,7 @@ async def wait_for_action(
     started = clock.monotonic()
     deadline = None if timeout is None else started + timeout
     schedule = policy.schedule(started)
-    delay = policy.first if expected is None else first_look(expected, policy)
+    delay = first_look(expected, policy, schedule.policy) if expected else policy.first
     polls = errors = 0
     while True:
         if deadline is not None:
@@ -190,6 +266,12 @@ async def wait_for_action(
         now = clock.monotonic()
         schedule.observe(now, status, progress)
         delay = schedule.next_delay(now)
+        if polls == 1 and status == "IN_PROGRESS" and expected:
+            # Extrapolated from the submission only when that gives a time the earlier batches make
+            # plausible: an action that started late (behind another process's import) seems slower.
+            end = anchored_end(started, now, progress, schedule.policy)
+            if end is not None and end - started <= plausible_times(expected)[1]:
+                delay = end - now + OVERSHOOT
         ctx.observe_action(action_id, status, progress, expected_end(schedule))
         await ctx.emit(
             BatchPolled,

@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from voucherify_async._checks import check_range, check_wait_timeout
 from voucherify_async._errors import VoucherifyError
 from voucherify_async._polling import DEFAULT_POLL_POLICY, PollPolicy, WaitTimeout, poll_until_finished
 from voucherify_async._timeout import Timeout
 from voucherify_async.models import AsyncAction, AsyncActionsPage, OrdersImportResult, converter
 from voucherify_async.resources._answers import read_answer
-from voucherify_async.resources._checks import check_range, check_wait_timeout
 from voucherify_async.resources._paths import path_with_id
 
 if TYPE_CHECKING:

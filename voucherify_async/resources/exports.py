@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from voucherify_async._checks import check_wait_timeout
 from voucherify_async._errors import VoucherifyError
 from voucherify_async._polling import PollPolicy, poll_until_finished
 from voucherify_async._timeout import Timeout
 from voucherify_async.models import Export, ExportStatus
 from voucherify_async.resources._answers import UnexpectedAnswer, read_answer
-from voucherify_async.resources._checks import check_wait_timeout
 from voucherify_async.resources._csv_stream import csv_rows
 from voucherify_async.resources._paths import path_with_id
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from voucherify_async._checks import check_range
 from voucherify_async._errors import InvalidArgumentError, VoucherifyError
 from voucherify_async._timeout import Timeout
 from voucherify_async.models import Export, Order, OrdersPage, to_json, to_wire
 from voucherify_async.resources._answers import UnexpectedAnswer, read_answer
-from voucherify_async.resources._checks import check_range
 from voucherify_async.resources._paths import path_with_id
 
 if TYPE_CHECKING:

@@ -6,8 +6,9 @@ a batch of 1.5 orders is never full. Other numbers (seconds, factors) are an ``i
 NaN compares false with everything, so it slips through ``min``, ``max`` and every bound, and a pause of NaN
 seconds polls at once, over and over; a setting that can have no limit documents ``None`` for it.
 
-The batcher's settings and both poll policies (``voucherify_async._polling``) are checked here too, so this
-module imports nothing of the SDK but its errors: ``_polling`` imports it while ``resources`` is loading.
+The resources' arguments, the batcher's settings and both poll policies (``voucherify_async._polling``) are
+checked here. It sits beside them at the top of the package and imports nothing of the SDK but its errors, so
+that any of them can be imported first (``voucherify_async`` loads its names on first use, in any order).
 """
 
 from __future__ import annotations
