@@ -155,6 +155,19 @@ def _digest(pieces: Iterable[bytes]) -> str:
 class _BatchBuilder:
     """Fills one batch after the other, an order at a time (the per-order work of :func:`prepare_batches`)."""
 
+    __slots__ = (
+        "batch",
+        "batch_size",
+        "body_bytes",
+        "max_batch_bytes",
+        "number",
+        "plain_fast",
+        "repeat_of",
+        "require_source_id",
+        "rules",
+        "send_repeats",
+    )
+
     def __init__(
         self,
         rules: OrderRules,
