@@ -3,11 +3,13 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+import anyio.lowlevel
 import orjson
 import pytest
 
 import voucherify_async as vf
 from voucherify_async.importing.chunking import Batch, prepare_batches
+from voucherify_async.importing.sources import SOURCE_CHECKPOINT_EVERY
 from voucherify_async.importing.validation import OrderRules
 from voucherify_async.models import to_json
 
@@ -150,3 +152,41 @@ async def test_a_source_that_breaks_stops_the_batches_with_its_error() -> None:
 
     with pytest.raises(OSError, match="disk gone"):
         await _batches(orders(), batch_size=100)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("count", [SOURCE_CHECKPOINT_EVERY - 1, 2 * SOURCE_CHECKPOINT_EVERY, 1000])
+async def test_a_list_source_is_read_whole_with_other_tasks_let_in_on_the_way(count: int) -> None:
+    turns = 0
+
+    async def other_task() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await anyio.lowlevel.checkpoint()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(other_task)
+        await anyio.lowlevel.checkpoint()  # the other task is waiting for its turn from here on
+        started = turns
+        batches = await _batches(_orders(count))  # one batch: nothing is yielded before the end
+        let_in = turns - started
+        group.cancel_scope.cancel()
+    assert [number for batch in batches for number in batch.numbers] == list(range(1, count + 1))
+    assert let_in >= count // SOURCE_CHECKPOINT_EVERY
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("max_batch_bytes", "firsts"),
+    [(200, [1, 2, 4, 6, 7]), (300, [1, 3, 7])],  # cut by bytes (one order each), or by count (two each)
+)
+async def test_each_batch_names_its_first_order_whether_cut_by_count_bytes_or_after_rejections(
+    max_batch_bytes: int, firsts: list[int]
+) -> None:
+    orders: list[Any] = _orders(7, metadata={"note": "x" * 60})
+    orders[2] = {"source_id": "bad", "amount": -1}  # rejected: travels with the batch read after it
+    orders[4] = None
+    batches = await _batches(orders, batch_size=2, max_batch_bytes=max_batch_bytes)
+    assert [batch.first_order for batch in batches] == firsts
+    assert [r.position for batch in batches for r in batch.rejected] == [3, 5]

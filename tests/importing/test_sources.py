@@ -16,6 +16,7 @@ from voucherify_async.importing.sources import (
     read_json_array,
     read_jsonl,
     read_orders,
+    source_length,
 )
 
 
@@ -230,3 +231,32 @@ def test_json_array_bad_element_reason_places_the_error_within_the_record(tmp_pa
     assert broken.reason.startswith("not valid JSON: ")
     assert broken.reason.endswith(" of the record")
     assert "line 1" not in broken.reason
+
+
+class _LengthThatFails:
+    def __init__(self, error: type[Exception]) -> None:
+        self.error = error
+
+    def __len__(self) -> int:
+        raise self.error("no length")
+
+    def __iter__(self) -> Any:
+        return iter(())
+
+
+@pytest.mark.anyio
+async def test_source_length_is_known_only_for_a_source_that_tells_it() -> None:
+    async def orders() -> AsyncIterator[dict[str, str]]:
+        yield {"source_id": "a"}
+
+    assert source_length([{"source_id": "a"}] * 3) == 3
+    assert source_length(({"source_id": "a"},)) == 1
+    assert source_length([]) == 0
+    assert source_length(iter([{"source_id": "a"}])) is None
+    assert source_length(order for order in [{"source_id": "a"}]) is None
+    assert source_length(orders()) is None
+
+
+@pytest.mark.parametrize("error", [TypeError, ValueError, OverflowError])
+def test_source_length_of_a_source_whose_length_fails_is_unknown(error: type[Exception]) -> None:
+    assert source_length(_LengthThatFails(error)) is None

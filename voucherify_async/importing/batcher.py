@@ -35,7 +35,7 @@ from voucherify_async.importing.processing import BatchSettings, process_batch
 from voucherify_async.importing.progress import ImportFinished, ProgressCallback
 from voucherify_async.importing.report import BatchResult, DryRunReport, ImportReport
 from voucherify_async.importing.run_start import start_run
-from voucherify_async.importing.sources import OrderSource
+from voucherify_async.importing.sources import OrderSource, source_length
 from voucherify_async.importing.validation import OrderRules
 from voucherify_async.models import to_wire as models_to_wire
 
@@ -212,7 +212,7 @@ class ImportBatcher:
             >>> print(f"{dry.orders} read, {dry.valid} valid, {len(dry.rejected)} rejected")
         """
         report = DryRunReport()
-        with SourceIdTracker() as tracker:
+        with SourceIdTracker(expected_ids=self.total_orders or source_length(orders)) as tracker:
             async for batch in self._batches(orders, tracker):
                 report.orders += batch.read
                 report.valid += batch.size
@@ -332,7 +332,7 @@ class ImportBatcher:
         # start, finished batches included, so it knows every earlier source_id again.
         async with batches:
             try:
-                with SourceIdTracker(expected_ids=self.total_orders) as tracker:
+                with SourceIdTracker(expected_ids=self.total_orders or source_length(orders)) as tracker:
                     async for batch in self._batches(orders, tracker):
                         if self.checkpoint is not None:
                             batch.fingerprint()  # hashed while the server works, not between two imports
