@@ -34,13 +34,18 @@ from voucherify_async.cli.output_paths import replaced_atomically
 # The reader's own splitter of JSON arrays, to find the text of each element where the reader finds it.
 from voucherify_async.importing.json_array import split_json_array_texts
 from voucherify_async.importing.report import OrderFailure
-from voucherify_async.importing.sources import MalformedRecord, read_csv, read_json_array, read_jsonl
+from voucherify_async.importing.sources import (
+    FORMAT_OF_SUFFIX,
+    MalformedRecord,
+    read_csv,
+    read_json_array,
+    read_jsonl,
+)
 
 IMPORT_ERROR_FIELD = "_import_error"
 """The field (CSV: the column) of a ``--rejects`` / ``--failures`` file that holds the reason (dropped on
 re-import; a JSON entry of this field alone is skipped)."""
 
-_EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv"}
 _COUNT_CHUNK = 1 << 20
 _CSV_ENCODING = "utf-8-sig"  # read_csv's own default: a byte order mark is no part of the first column
 _REASON_KEY = b'"' + IMPORT_ERROR_FIELD.encode() + b'"'
@@ -61,7 +66,7 @@ def file_format(path: Path, requested: str | None) -> str:
     if requested is not None:
         return requested
     try:
-        return _EXTENSIONS[path.suffix.lower()]
+        return FORMAT_OF_SUFFIX[path.suffix.lower()]
     except KeyError:
         raise OrderFileError(
             f"{path}: cannot tell the format from the extension {path.suffix!r}; "

@@ -53,6 +53,10 @@ __all__ = [
     "source_length",
 ]
 
+FORMAT_OF_SUFFIX = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv"}
+"""The format of an order file by its extension (lower case): what :func:`read_orders`, the command line and
+mappings go by when no format is given."""
+
 OrderSource = Iterable[Any] | AsyncIterable[Any]
 """What :meth:`ImportBatcher.run` takes: an iterable or async iterable of ``vf.Order`` or mappings."""
 
@@ -128,17 +132,18 @@ def read_orders(path: str | Path) -> Iterator[Any]:
         SourceError: For any other extension.
     """
     suffix = Path(path).suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
+    file_format = FORMAT_OF_SUFFIX.get(suffix)
+    if file_format == "jsonl":
         return read_jsonl(path)
-    if suffix == ".json":
+    if file_format == "json":
         return read_json_array(path)
-    if suffix == ".csv":
+    if file_format == "csv":
         return read_csv(path)
     raise SourceError(f"{path}: unknown file type {suffix!r}; expected .jsonl, .ndjson, .json or .csv")
 
 
 @contextmanager
-def _file_errors(path: str | Path) -> Iterator[None]:
+def file_errors(path: str | Path) -> Iterator[None]:
     """Report a file that cannot be opened or decoded as a :class:`SourceError` (a VoucherifyError)."""
     try:
         yield
@@ -156,7 +161,7 @@ def read_jsonl(path: str | Path) -> Iterator[Any]:
     Raises:
         SourceError: When the file cannot be read.
     """
-    with _file_errors(path), open(path, "rb") as file:
+    with file_errors(path), open(path, "rb") as file:
         for number, line in enumerate(file, 1):
             if not line.strip():
                 continue
@@ -184,7 +189,7 @@ def read_json_array(path: str | Path) -> Iterator[Any]:
     Raises:
         SourceError: When the file cannot be read, does not hold a JSON array or the array is cut short.
     """
-    with _file_errors(path), open(path, "rb") as file:
+    with file_errors(path), open(path, "rb") as file:
         yield from split_json_array(
             file,
             str(path),
@@ -310,7 +315,7 @@ def read_csv(path: str | Path, *, delimiter: str = ",", encoding: str = "utf-8-s
         SourceError: When the file cannot be read or decoded, has no header, or a column name is not a
             field path.
     """
-    with _file_errors(path), open(path, newline="", encoding=encoding) as file:
+    with file_errors(path), open(path, newline="", encoding=encoding) as file:
         reader = csv.DictReader(file, delimiter=delimiter)
         if not reader.fieldnames:
             raise SourceError(f"{path}: the CSV file has no header row")

@@ -38,6 +38,7 @@ from voucherify_async.mapping.access import Source, parse_path
 from voucherify_async.mapping.dates import time_zone
 from voucherify_async.mapping.errors import MappingError
 from voucherify_async.mapping.money import EXPONENTS
+from voucherify_async.mapping.records import FORMATS
 from voucherify_async.mapping.rules import FIELD_TYPES, FieldRule, FieldType, default_type
 
 __all__ = ["ITEM_FIELDS", "ORDER_FIELDS", "parse_mapping", "read_toml"]
@@ -61,7 +62,6 @@ _TOP = frozenset({"name", "description", "source", "money", "order", "items", "v
 _SOURCE_KEYS = frozenset({"format", "group_by", "timezone"})
 _MONEY_KEYS = frozenset({"currency", "exponents", "decimal_separator"})
 _RULE_KEYS = frozenset({"column", "path", "value", "type", "values", "default", "required", "format"})
-_FORMATS = ("csv", "jsonl", "json")
 
 
 def read_toml(text: str, origin: str) -> dict[str, Any]:
@@ -100,8 +100,8 @@ def parse_mapping(data: Mapping[str, Any], origin: str) -> dict[str, Any]:
     if not any(rule.target == ("source_id",) for rule in order):
         raise where.error("[order] needs a source_id (the API reports each order's fate by it)")
     file_format = source.get("format")
-    if file_format is not None and file_format not in _FORMATS:
-        raise where.error(f"[source] format must be one of {', '.join(_FORMATS)}, got {file_format!r}")
+    if file_format is not None and file_format not in FORMATS:
+        raise where.error(f"[source] format must be one of {', '.join(FORMATS)}, got {file_format!r}")
     group_by = source.get("group_by")
     try:
         zone = time_zone(_text(source.get("timezone", "UTC"), "[source] timezone", where))

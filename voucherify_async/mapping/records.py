@@ -24,12 +24,17 @@ import orjson
 
 from voucherify_async.importing.errors import SourceError
 from voucherify_async.importing.json_array import json_error_reason
-from voucherify_async.importing.sources import MalformedRecord, non_object_reason, read_json_array
+from voucherify_async.importing.sources import (
+    FORMAT_OF_SUFFIX,
+    MalformedRecord,
+    file_errors,
+    non_object_reason,
+    read_json_array,
+)
 
 __all__ = ["FORMATS", "Place", "SourceRecords", "file_format_of", "open_records"]
 
 FORMATS = ("csv", "jsonl", "json")
-_EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
 
 
 @attrs.frozen
@@ -67,7 +72,7 @@ def file_format_of(path: Path, requested: str | None = None) -> str:
     if requested is not None:
         return requested
     try:
-        return _EXTENSIONS[path.suffix.lower()]
+        return FORMAT_OF_SUFFIX[path.suffix.lower()]
     except KeyError:
         raise SourceError(
             f"{path}: cannot tell the format from the extension {path.suffix!r}; give csv, jsonl or json"
@@ -81,7 +86,7 @@ def open_records(path: Path, file_format: str, *, encoding: str = "utf-8-sig") -
     Raises:
         SourceError: The file cannot be read, or a CSV file has no header.
     """
-    try:
+    with file_errors(path):
         if file_format == "csv":
             with open(path, newline="", encoding=encoding) as file:
                 rows = csv.reader(file)
@@ -94,8 +99,6 @@ def open_records(path: Path, file_format: str, *, encoding: str = "utf-8-sig") -
                 yield SourceRecords(None, _jsonl_records(file))
         else:
             yield SourceRecords(None, _json_records(path))
-    except (OSError, UnicodeDecodeError) as error:
-        raise SourceError(f"{path}: cannot be read: {error}") from None
 
 
 def _csv_records(rows: Any, width: int) -> Iterator[tuple[Place, Any]]:
