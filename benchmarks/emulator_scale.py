@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import select
 import subprocess
 import sys
 import tempfile
@@ -40,7 +39,7 @@ import aiohttp
 import orjson
 
 from benchmarks.bench_emulator import cpu_seconds, historical_order
-from benchmarks.emulator_process import SERVE_COMMAND
+from benchmarks.emulator_process import emulator_process
 from benchmarks.harness import Settings, package_from
 from benchmarks.machine import commit_of
 from benchmarks.serve_emulator import APP_ID, APP_TOKEN
@@ -110,22 +109,9 @@ def measure_stored_orders(spec: dict[str, Any]) -> dict[str, Any]:
 @contextlib.contextmanager
 def serving(data_dir: Path | None, popen: dict[str, Any]) -> Iterator[tuple[str, int]]:
     """An emulator process (``serve_emulator.py``) for the block: its base URL and process id."""
-    command = [*SERVE_COMMAND] + ([] if data_dir is None else ["--data-dir", str(data_dir)])
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, **popen)
-    try:
-        assert process.stdout is not None
-        ready, _, _ = select.select([process.stdout], [], [], 30.0)
-        url = process.stdout.readline().strip() if ready else ""
-        if not url.startswith("http://127.0.0.1:"):
-            raise RuntimeError(f"the emulator did not start (exit code {process.poll()}, said {url!r})")
+    arguments = [] if data_dir is None else ["--data-dir", str(data_dir)]
+    with emulator_process(arguments, **popen) as (url, process):
         yield url, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def import_all(base_url: str, bodies: list[bytes]) -> int:
