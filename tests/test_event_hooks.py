@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Awaitable, Callable
 
 import anyio
 import anyio.lowlevel
 import pytest
+from aiohttp import web
 
 import voucherify_async as vf
 from voucherify_async.emulator import Emulator, Fault
@@ -15,6 +17,7 @@ from voucherify_async.emulator import Emulator, Fault
 pytestmark = pytest.mark.anyio
 
 ORDERS = "GET /v1/orders"
+StartServer = Callable[[web.Application], Awaitable[str]]
 
 
 def hooked_client(
@@ -65,6 +68,28 @@ async def test_credentials_are_masked_in_the_headers_hooks_see(
     assert headers["X-App-Id"] == "app"
     assert "token" not in repr(seen[0]).replace("X-App-Token", "")
     assert seen[0].url.endswith("/v1/orders?limit=3")
+
+
+async def test_a_gateways_cookie_in_an_answer_is_masked(
+    clock: vf.ManualClock, web_server: StartServer
+) -> None:
+    # A gateway in front of the API may set a session cookie on its answers: hooks never see its value.
+    async def handle(request: web.Request) -> web.Response:
+        response = web.json_response({"object": "order", "id": "ord_1", "source_id": "o-1"})
+        response.headers["Set-Cookie"] = "gw_session=s3cret-cookie; Path=/"
+        return response
+
+    app = web.Application()
+    app.router.add_get("/v1/orders/{id}", handle)
+    url = await web_server(app)
+    seen: list[vf.RequestEvent] = []
+    async with vf.AsyncVoucherify(
+        "app", "token", base_url=url, clock=clock, event_hooks={"response": [seen.append]}
+    ) as client:
+        await client.orders.get("o-1")
+    headers = seen[0].response_headers or {}
+    assert headers.get("set-cookie") == "***"
+    assert "s3cret-cookie" not in repr(seen[0])
 
 
 async def test_an_oauth_bearer_token_is_masked(emulator: Emulator, clock: vf.ManualClock) -> None:
