@@ -20,9 +20,9 @@ import orjson
 from voucherify_async._errors import InvalidArgumentError
 from voucherify_async.importing.duplicates import DuplicatesOption, SourceIdTracker
 from voucherify_async.importing.errors import SourceError
-from voucherify_async.importing.fast_checks import plain_order_is_valid
 from voucherify_async.importing.pieces import Pieces, as_pieces
 from voucherify_async.importing.report import DuplicateRecord, OrderFailure
+from voucherify_async.importing.shape_checks import plain_order_is_valid
 from voucherify_async.importing.sources import SOURCE_CHECKPOINT_EVERY, OrderSource
 from voucherify_async.importing.validation import OrderRules, validate_order
 from voucherify_async.models import JSON_OPTIONS, json_default

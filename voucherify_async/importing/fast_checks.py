@@ -1,11 +1,14 @@
 """The fields the rules know, and the fast path of the validation: yes or no for a plain dict, no reasons.
 
-:func:`plain_order_is_valid` makes no copies and words no reasons. Each check is a rule of
+:func:`plain_order_fields_are_valid` makes no copies and words no reasons. Each check is a rule of
 :mod:`~voucherify_async.importing.validation`, or a stricter one (exact types: an int subclass, a Mapping
 that is not a dict... answer no, and the full checks decide), so that every order it passes, the full
 checks pass too (``tests/importing/test_validation.py``). The tables hold every field the full checks look
 at; in the other fields and in metadata, only floats are looked at closely (NaN and infinities): orders
 rarely hold any, so the check costs a class test per value.
+
+The batcher runs these checks as :mod:`~voucherify_async.importing.shape_checks` writes them out for each
+shape of order; the functions here are the checks themselves, one per field, and the answer for any shape.
 """
 
 from __future__ import annotations
@@ -16,18 +19,36 @@ from math import inf, isfinite
 from typing import Any
 
 __all__ = [
+    "ADDRESS_FIELDS",
     "ADDRESS_STRINGS",
     "CUSTOMER_STRINGS",
     "ITEM_AMOUNTS",
     "ITEM_AT_LEAST_ONE",
+    "ITEM_FIELDS",
     "ITEM_STRINGS",
     "MAX_ITEMS",
     "ORDER_AMOUNTS",
+    "ORDER_FIELDS",
+    "PARTY_FIELDS",
+    "PRODUCT_FIELDS",
     "PRODUCT_STRINGS",
     "SKU_STRINGS",
     "STATUSES",
+    "address",
+    "all_finite",
+    "at_least_one",
+    "fields_are_valid",
     "is_date_time",
-    "plain_order_is_valid",
+    "items",
+    "json_object",
+    "non_negative",
+    "nullable_string",
+    "party",
+    "plain_order_fields_are_valid",
+    "price",
+    "product",
+    "status",
+    "string",
 ]
 
 MAX_ITEMS = 500
@@ -55,29 +76,31 @@ def is_date_time(value: str) -> bool:
     return True
 
 
-def plain_order_is_valid(order: dict[str, Any], require_source_id: bool) -> bool:
-    """Whether ``order`` certainly passes every rule (``False``: maybe not; the full checks say why)."""
+def plain_order_fields_are_valid(order: dict[str, Any], require_source_id: bool) -> bool:
+    """Whether ``order`` certainly passes every rule (``False``: maybe not; the full checks say why), its
+    fields looked at one by one (:func:`~voucherify_async.importing.shape_checks.plain_order_is_valid` is the
+    same answer, sooner)."""
     source_id = order.get("source_id")
     if source_id is None:
         if require_source_id:
             return False
     elif source_id.__class__ is not str or not source_id:
         return False
-    return _fields_are_valid(order, _ORDER_FIELDS)
+    return fields_are_valid(order, ORDER_FIELDS)
 
 
-def _fields_are_valid(obj: dict[str, Any], checks: Mapping[str, Callable[[Any], bool]]) -> bool:
+def fields_are_valid(obj: dict[str, Any], checks: Mapping[str, Callable[[Any], bool]]) -> bool:
     for name, value in obj.items():
         check = checks.get(name)
         if check is not None:
             if not check(value):
                 return False
-        elif value.__class__ is not str and not _all_finite((value,), 0):
+        elif value.__class__ is not str and not all_finite((value,), 0):
             return False
     return True
 
 
-def _all_finite(values: Iterable[Any], depth: int) -> bool:
+def all_finite(values: Iterable[Any], depth: int) -> bool:
     """Whether the JSON values hold no NaN or infinity (no: a value of a type that is not JSON's own, or
     containers nested deeper than ``_FAST_DEPTH``)."""
     for value in values:
@@ -90,33 +113,33 @@ def _all_finite(values: Iterable[Any], depth: int) -> bool:
         elif depth >= _FAST_DEPTH:
             return False
         elif cls is dict:
-            if not _all_finite(value.values(), depth + 1):
+            if not all_finite(value.values(), depth + 1):
                 return False
-        elif cls is not list or not _all_finite(value, depth + 1):
+        elif cls is not list or not all_finite(value, depth + 1):
             return False
     return True
 
 
-def _string(value: Any) -> bool:
+def string(value: Any) -> bool:
     return value.__class__ is str
 
 
-def _nullable_string(value: Any) -> bool:
+def nullable_string(value: Any) -> bool:
     return value is None or value.__class__ is str
 
 
-def _non_negative(value: Any) -> bool:
+def non_negative(value: Any) -> bool:
     return value.__class__ is int and value >= 0
 
 
-def _at_least_one(value: Any) -> bool:
+def at_least_one(value: Any) -> bool:
     return value.__class__ is int and value >= 1
 
 
-def _object(value: Any) -> bool:
+def json_object(value: Any) -> bool:
     if value.__class__ is not dict:
         return False
-    # `_all_finite(value.values())`, with its first level inlined: this runs for every order's metadata.
+    # `all_finite(value.values())`, with its first level inlined: this runs for every order's metadata.
     for item in value.values():
         cls = item.__class__
         if cls is str or cls is int or cls is bool or item is None:
@@ -124,70 +147,67 @@ def _object(value: Any) -> bool:
         if cls is float:
             if not isfinite(item):
                 return False
-        elif not _all_finite((item,), 0):
+        elif not all_finite((item,), 0):
             return False
     return True
 
 
-def _price(value: Any) -> bool:
+def status(value: Any) -> bool:
+    return value.__class__ is str and value in STATUSES
+
+
+def price(value: Any) -> bool:
     return value is None or ((value.__class__ is int or value.__class__ is float) and 0 <= value < inf)
 
 
-def _product(value: Any) -> bool:
-    return value.__class__ is dict and _fields_are_valid(value, _PRODUCT_FIELDS)
+def product(value: Any) -> bool:
+    return value.__class__ is dict and fields_are_valid(value, PRODUCT_FIELDS)
 
 
-def _item(value: Any) -> bool:
-    return value.__class__ is dict and _fields_are_valid(value, _ITEM_FIELDS)
-
-
-def _items(value: Any) -> bool:
+def items(value: Any) -> bool:
     if value.__class__ is not list or len(value) > MAX_ITEMS:
         return False
-    for item in value:
-        if item.__class__ is not dict or not _fields_are_valid(item, _ITEM_FIELDS):
-            return False
-    return True
+    return all(item.__class__ is dict and fields_are_valid(item, ITEM_FIELDS) for item in value)
 
 
-def _party(value: Any) -> bool:
-    return value is None or (value.__class__ is dict and _fields_are_valid(value, _PARTY_FIELDS))
+def party(value: Any) -> bool:
+    return value is None or (value.__class__ is dict and fields_are_valid(value, PARTY_FIELDS))
 
 
-def _address(value: Any) -> bool:
-    return value is None or (value.__class__ is dict and _fields_are_valid(value, _ADDRESS_FIELDS))
+def address(value: Any) -> bool:
+    return value is None or (value.__class__ is dict and fields_are_valid(value, ADDRESS_FIELDS))
 
 
-_ORDER_FIELDS: dict[str, Callable[[Any], bool]] = {
-    "id": _string,
-    "customer_id": _nullable_string,
-    "referrer_id": _nullable_string,
-    "status": lambda value: value.__class__ is str and value in STATUSES,
-    **dict.fromkeys(ORDER_AMOUNTS, _non_negative),
-    "metadata": _object,
+ORDER_FIELDS: dict[str, Callable[[Any], bool]] = {
+    "id": string,
+    "customer_id": nullable_string,
+    "referrer_id": nullable_string,
+    "status": status,
+    **dict.fromkeys(ORDER_AMOUNTS, non_negative),
+    "metadata": json_object,
     "created_at": lambda value: value.__class__ is str and is_date_time(value),
-    "customer": _party,
-    "referrer": _party,
-    "items": _items,
+    "customer": party,
+    "referrer": party,
+    "items": items,
 }
-_ITEM_FIELDS: dict[str, Callable[[Any], bool]] = {
-    **dict.fromkeys(ITEM_AT_LEAST_ONE, _at_least_one),
-    **dict.fromkeys(ITEM_AMOUNTS, _non_negative),
-    **dict.fromkeys(ITEM_STRINGS, _string),
+ITEM_FIELDS: dict[str, Callable[[Any], bool]] = {
+    **dict.fromkeys(ITEM_AT_LEAST_ONE, at_least_one),
+    **dict.fromkeys(ITEM_AMOUNTS, non_negative),
+    **dict.fromkeys(ITEM_STRINGS, string),
     "related_object": lambda value: value == "product" or value == "sku",
-    "metadata": _object,
-    "product": _product,
-    "sku": _product,
+    "metadata": json_object,
+    "product": product,
+    "sku": product,
 }
-_PRODUCT_FIELDS: dict[str, Callable[[Any], bool]] = {
-    **dict.fromkeys(PRODUCT_STRINGS, _string),
-    "price": _price,
+PRODUCT_FIELDS: dict[str, Callable[[Any], bool]] = {
+    **dict.fromkeys(PRODUCT_STRINGS, string),
+    "price": price,
     "override": lambda value: value.__class__ is bool,
-    "metadata": _object,
+    "metadata": json_object,
 }
-_PARTY_FIELDS: dict[str, Callable[[Any], bool]] = {
-    **dict.fromkeys(CUSTOMER_STRINGS, _string),
-    "metadata": _object,
-    "address": _address,
+PARTY_FIELDS: dict[str, Callable[[Any], bool]] = {
+    **dict.fromkeys(CUSTOMER_STRINGS, string),
+    "metadata": json_object,
+    "address": address,
 }
-_ADDRESS_FIELDS: dict[str, Callable[[Any], bool]] = dict.fromkeys(ADDRESS_STRINGS, _string)
+ADDRESS_FIELDS: dict[str, Callable[[Any], bool]] = dict.fromkeys(ADDRESS_STRINGS, string)

@@ -54,9 +54,9 @@ from voucherify_async.importing.fast_checks import (
     SKU_STRINGS,
     STATUSES,
     is_date_time,
-    plain_order_is_valid,
 )
 from voucherify_async.importing.report import OrderFailure
+from voucherify_async.importing.shape_checks import plain_order_is_valid
 from voucherify_async.importing.sources import MalformedRecord, non_object_reason
 from voucherify_async.models import JSON_OPTIONS, json_default
 from voucherify_async.models import to_wire as models_to_wire
