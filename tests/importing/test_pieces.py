@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from voucherify_async.importing.chunking import Batch
 from voucherify_async.importing.pieces import Pieces, as_pieces
@@ -80,3 +82,24 @@ def test_the_fingerprint_of_the_first_orders_matches_a_batch_of_only_those() -> 
     batch = Batch(index=1, pieces=SERIALISED)
     assert batch.fingerprint(first=2) == Batch(index=1, pieces=SERIALISED[:2]).fingerprint()
     assert batch.fingerprint() != batch.fingerprint(first=2)
+
+
+@given(
+    first=st.lists(st.binary(min_size=1, max_size=5), max_size=4),
+    then=st.lists(st.lists(st.binary(min_size=1, max_size=5), max_size=4), max_size=3),
+    close_between=st.booleans(),
+)
+def test_extending_is_appending_each(
+    first: list[bytes], then: list[list[bytes]], close_between: bool
+) -> None:
+    extended, appended = Pieces(first), Pieces(first)
+    for pieces in then:
+        if close_between:
+            extended.body()
+            appended.body()
+        extended.extend(pieces)
+        for piece in pieces:
+            appended.append(piece)
+    assert list(extended) == list(appended) == first + [piece for pieces in then for piece in pieces]
+    assert extended.body() == appended.body()
+    assert extended.body_size() == len(extended.body())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from itertools import islice
+from operator import methodcaller
 from typing import Any
 
 import anyio.lowlevel
@@ -163,6 +164,7 @@ class _BatchBuilder:
         "number",
         "plain_fast",
         "repeat_of",
+        "repeats_in",
         "require_source_id",
         "rules",
         "send_repeats",
@@ -181,6 +183,7 @@ class _BatchBuilder:
         self.plain_fast = rules.created_at_metadata is None
         self.require_source_id = rules.require_source_id
         self.repeat_of = tracker.repeat_of if tracker is not None else None
+        self.repeats_in = tracker.repeats_in if tracker is not None else None
         self.send_repeats = duplicates == "send"
         self.batch_size = batch_size
         self.max_batch_bytes = max_batch_bytes
@@ -224,8 +227,7 @@ class _BatchBuilder:
                 repeat = DuplicateRecord(source_id, number, first, sent=self.send_repeats)
                 if not self.send_repeats:
                     batch.duplicates.append(repeat)
-                    reason = f"repeats the source_id of order #{first}, the one sent (duplicates='reject')"
-                    batch.rejected.append(_rejection(number, source_id, reason))
+                    batch.rejected.append(_repeat_rejection(repeat))
                     return None
         full = None
         count = len(batch.source_ids)
@@ -242,6 +244,85 @@ class _BatchBuilder:
         if count + 1 == self.batch_size:
             full, _ = batch, self._next(first_order=number + 1)
         return full
+
+    def add_all(self, orders: list[object]) -> list[Batch]:
+        """Take the next orders of the source; return the batches they completed.
+
+        What :meth:`add` of each order does, the plain valid orders that go into one batch taken at once: a
+        list of their pieces, one copy into the body, the tracker's look at all their ids in one call.
+        """
+        completed: list[Batch] = []
+        if not self.plain_fast:
+            for order in orders:
+                if (full := self.add(order)) is not None:
+                    completed.append(full)
+            return completed
+        is_valid, require_source_id = plain_order_is_valid, self.require_source_id
+        start, end = 0, len(orders)
+        while start < end:
+            stop = min(end, start + self.batch_size - len(self.batch.source_ids))
+            plain = start
+            while plain < stop:
+                order = orders[plain]
+                if order.__class__ is not dict or not is_valid(order, require_source_id):
+                    break
+                plain += 1
+            if plain == start:  # an order the full checks look at
+                plain += 1
+            elif self._add_plain(orders[start:plain]):  # type: ignore[arg-type]
+                start = plain
+                if len(self.batch.source_ids) == self.batch_size:
+                    completed.append(self.batch)
+                    self._next(first_order=self.number + 1)
+                continue
+            for order in orders[start:plain]:  # one at a time: what could not be taken at once
+                if (full := self.add(order)) is not None:
+                    completed.append(full)
+            start = plain
+        return completed
+
+    def _add_plain(self, orders: list[dict[str, Any]]) -> bool:
+        """Put plain valid orders that fit in the batch into it; ``False``: nothing done, :meth:`add` each.
+
+        Nothing is done when one of them cannot be serialised, or when they do not all fit in
+        ``max_batch_bytes``: then each is added on its own, which rejects or cuts where :meth:`add` does.
+        """
+        try:
+            pieces = [orjson.dumps(order, default=json_default, option=JSON_OPTIONS) for order in orders]
+        except TypeError:  # orjson.JSONEncodeError is one
+            return False
+        batch = self.batch
+        count, size = len(batch.source_ids), sum(map(len, pieces))
+        # The last order's own test in `add`, which the orders before it pass if it does: [a,...,z].
+        if self.body_bytes + size + count + len(pieces) + 1 > self.max_batch_bytes:
+            return False
+        first = self.number + 1
+        self.number += len(orders)
+        source_ids: list[str | None] = [order.get("source_id") for order in orders]
+        numbers = range(first, first + len(orders))
+        repeats = self.repeats_in(source_ids, first) if self.repeats_in is not None else None
+        if repeats:
+            records = [
+                DuplicateRecord(source_id, first + i, seen, self.send_repeats)
+                for i, seen in repeats
+                if (source_id := source_ids[i]) is not None  # always: only ids are looked up
+            ]
+            batch.duplicates += records
+            if not self.send_repeats:
+                batch.rejected += map(_repeat_rejection, records)
+                dropped = {i for i, _ in repeats}
+                kept = [i for i in range(len(orders)) if i not in dropped]
+                orders = [orders[i] for i in kept]
+                pieces = [pieces[i] for i in kept]
+                source_ids = [source_ids[i] for i in kept]
+                numbers = [first + i for i in kept]  # type: ignore[assignment]
+                size = sum(map(len, pieces))
+        batch.pieces.extend(pieces)
+        batch.source_ids += source_ids
+        batch.numbers += numbers
+        batch.dates_replaced += sum(map(_has_created_at, orders))
+        self.body_bytes += size
+        return True
 
     def _next(self, first_order: int) -> Batch:
         self.batch = Batch(index=self.batch.index + 1, first_order=first_order)
@@ -282,11 +363,10 @@ async def prepare_batches(
     if max_batch_bytes < 3:
         raise InvalidArgumentError(f"max_batch_bytes is too small: {max_batch_bytes}")
     builder = _BatchBuilder(rules, batch_size, max_batch_bytes, tracker, duplicates)
-    add = builder.add
     try:
         if isinstance(source, AsyncIterable):
             async for order in source:
-                if (full := add(order)) is not None:
+                if (full := builder.add(order)) is not None:
                     full.body()
                     yield full
         else:
@@ -294,12 +374,19 @@ async def prepare_batches(
             # Read in slices, so that counting toward the next checkpoint costs nothing per order.
             orders = iter(source)
             while True:
-                start = builder.number
-                for order in islice(orders, SOURCE_CHECKPOINT_EVERY):
-                    if (full := add(order)) is not None:
-                        full.body()
-                        yield full
-                if builder.number - start < SOURCE_CHECKPOINT_EVERY:
+                read: list[object] = []
+                broken = None
+                try:
+                    for order in islice(orders, SOURCE_CHECKPOINT_EVERY):
+                        read.append(order)
+                except SourceError as error:
+                    broken = error  # the orders read before the break are added first
+                for full in builder.add_all(read):
+                    full.body()
+                    yield full
+                if broken is not None:
+                    raise broken
+                if len(read) < SOURCE_CHECKPOINT_EVERY:
                     break
                 await anyio.lowlevel.checkpoint()  # let the submitter's answers and timers in
     except SourceError:
@@ -313,6 +400,14 @@ async def prepare_batches(
     if builder.batch.read:
         builder.batch.body()
         yield builder.batch
+
+
+_has_created_at = methodcaller("__contains__", "created_at")
+
+
+def _repeat_rejection(repeat: DuplicateRecord) -> OrderFailure:
+    reason = f"repeats the source_id of order #{repeat.first_position}, the one sent (duplicates='reject')"
+    return _rejection(repeat.position, repeat.source_id, reason)
 
 
 def _rejection(number: int, source_id: Any, reason: str) -> OrderFailure:

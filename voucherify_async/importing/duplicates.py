@@ -50,7 +50,7 @@ import sys
 import tempfile
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Literal
 
@@ -190,36 +190,64 @@ class SourceIdTracker:
         Raises:
             InvalidArgumentError: ``position`` of a new id is not past the previous new id's.
         """
+        repeats = self.repeats_in((source_id,), position)
+        return repeats[0][1] if repeats else None
+
+    def repeats_in(self, source_ids: Sequence[str | None], first_position: int) -> list[tuple[int, int]]:
+        """:meth:`repeat_of` for consecutive records at once: the ``i``-th id is at ``first_position + i``.
+
+        ``None`` stands for a record without a ``source_id`` (neither looked up nor remembered).
+
+        Returns:
+            ``(i, first)`` for each id that repeats an earlier one (``first``: where that was first seen),
+            in order; every other id is remembered.
+
+        Raises:
+            InvalidArgumentError: a new id's position is not past the previous new id's.
+        """
         # The hot path of every order: the filter's three bits are worked out here, not in helpers.
-        f = hash(source_id) & _MASK if self._key is None else self.fingerprint(source_id)
+        repeats: list[tuple[int, int]] = []
+        keyed = self._key is None
         bits, mask = self._bits, self._bit_mask
-        step = (f >> 32) | 1
-        a = f & mask
-        b = (a + step) & mask
-        c = (b + step) & mask
-        bit_a, bit_b, bit_c = 1 << (a & 7), 1 << (b & 7), 1 << (c & 7)
-        a >>= 3
-        b >>= 3
-        c >>= 3
-        if bits[a] & bit_a and bits[b] & bit_b and bits[c] & bit_c:
-            first = self._find(f)
-            if first is not None:
-                return self._position_of(first)
+        pending_blocks, block_bytes = self._pending, self._block_bytes
         k = self._count
-        if position - k != self._offset:
-            self._new_stretch(k, position)
-        bits[a] |= bit_a
-        bits[b] |= bit_b
-        bits[c] |= bit_c
-        partition = f >> _PARTITION_SHIFT
-        pending = self._pending[partition]
-        pending += _pack_record(f, k)
-        if len(pending) >= self._block_bytes:
-            self._write_block(partition)
-        self._count = k = k + 1
-        if k > self._grow_at:
-            self._grow_filter()
-        return None
+        position = first_position - 1
+        try:
+            for index, source_id in enumerate(source_ids):
+                position += 1
+                if source_id is None:
+                    continue
+                f = hash(source_id) & _MASK if keyed else self.fingerprint(source_id)
+                step = (f >> 32) | 1
+                a = f & mask
+                b = (a + step) & mask
+                c = (b + step) & mask
+                bit_a, bit_b, bit_c = 1 << (a & 7), 1 << (b & 7), 1 << (c & 7)
+                a >>= 3
+                b >>= 3
+                c >>= 3
+                if bits[a] & bit_a and bits[b] & bit_b and bits[c] & bit_c:
+                    first = self._find(f)
+                    if first is not None:
+                        repeats.append((index, self._position_of(first)))
+                        continue
+                if position - k != self._offset:
+                    self._new_stretch(k, position)
+                bits[a] |= bit_a
+                bits[b] |= bit_b
+                bits[c] |= bit_c
+                partition = f >> _PARTITION_SHIFT
+                pending = pending_blocks[partition]
+                pending += _pack_record(f, k)
+                k += 1
+                if len(pending) >= block_bytes:
+                    self._write_block(partition)
+                if k > self._grow_at:
+                    self._grow_filter()
+                    bits, mask = self._bits, self._bit_mask
+        finally:
+            self._count = k
+        return repeats
 
     def close(self) -> None:
         """Let go of the filter and delete the temporary file (safe to call twice).

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate
+from operator import add
 from typing import overload
 
 __all__ = ["Pieces"]
@@ -52,6 +54,20 @@ class Pieces(Sequence[bytes]):
             data.append(_COMMA)
         data += piece
         self._ends.append(len(data))
+
+    def extend(self, pieces: Sequence[bytes]) -> None:
+        """Add ``pieces`` at the end, in one copy (what :meth:`append` of each does)."""
+        if not pieces:
+            return
+        if self._body is not None:
+            self._data, self._body = bytearray(self._body[:-1]), None
+        data = self._data
+        if self._ends:
+            data.append(_COMMA)
+        start = len(data)
+        data += b",".join(pieces)
+        # Each piece ends after the pieces before it and one comma each: start + sizes so far + index.
+        self._ends.extend(map(add, accumulate(map(len, pieces)), range(start, start + len(pieces))))
 
     def body(self) -> bytes:
         """The JSON array of all the pieces (made once, then kept)."""
