@@ -259,6 +259,32 @@ async def test_import_orders_sends_pre_serialised_bytes_as_they_are(
     assert set(emulator.project("app").orders) == {"o-1", "o-2"}
 
 
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"[]", "the JSON array is empty"),
+        (b" [ \n\t ] ", "the JSON array is empty"),
+        (b'{"source_id": "o-1"}', "must be one JSON array"),
+        (b"[", "must be one JSON array"),
+        (b"", "must be one JSON array"),
+    ],
+)
+async def test_pre_serialised_bytes_that_hold_no_orders_are_refused_before_sending(
+    client: vf.AsyncVoucherify, emulator: Emulator, body: bytes, reason: str
+) -> None:
+    with pytest.raises(vf.InvalidArgumentError, match=reason):
+        await client.orders.import_orders(body)
+    assert _routes(emulator, "POST /v1/orders/import") == 0
+
+
+async def test_pre_serialised_bytes_with_spaces_around_one_order_are_sent(
+    client: vf.AsyncVoucherify, emulator: Emulator
+) -> None:
+    await client.orders.import_orders(bytearray(b' [ {"source_id": "o-1"} ]\n'))
+    assert list(emulator.project("app").orders) == ["o-1"]
+    assert _routes(emulator, "POST /v1/orders/import") == 1
+
+
 async def test_import_of_2001_orders_is_refused_locally(
     client: vf.AsyncVoucherify, emulator: Emulator
 ) -> None:

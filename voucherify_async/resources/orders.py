@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ MAX_PAGE = 100
 """The highest ``page`` ``GET /v1/orders`` serves (``ParameterPage``: 1..100)."""
 
 _ORDERS = "/v1/orders/"
+_EMPTY_ARRAY = re.compile(rb"\[\s*\]")
 
 
 class PageLimitReached(VoucherifyError):
@@ -229,7 +231,7 @@ class Orders:
             stripped = content.strip()
             if not (stripped.startswith(b"[") and stripped.endswith(b"]")):
                 raise InvalidArgumentError("pre-serialised orders must be one JSON array")
-            if stripped[1:-1].strip() == b"":
+            if _EMPTY_ARRAY.fullmatch(stripped):  # looks no further than the first order's first byte
                 raise InvalidArgumentError("no orders to import: the JSON array is empty")
         else:
             if not orders:
