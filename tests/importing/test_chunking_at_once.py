@@ -142,3 +142,21 @@ async def test_a_source_broken_midway_in_a_slice_keeps_the_orders_read_before() 
     assert sum(batch.size for batch in batches) == SOURCE_CHECKPOINT_EVERY + 10
     assert batches[-1].cut_short
     assert not any(batch.cut_short for batch in batches[:-1])
+
+
+@pytest.mark.anyio
+async def test_a_source_that_raises_midway_in_a_slice_first_hands_over_the_batches_it_completed() -> None:
+    def source() -> Any:
+        for i in range(150):
+            yield _order(f"o-{i}")
+        raise ValueError("the user's own generator failed")
+
+    batches: list[Batch] = []
+
+    async def read_all() -> None:
+        async for batch in prepare_batches(source(), rules=OrderRules(), batch_size=100):
+            batches.append(batch)
+
+    with pytest.raises(ValueError, match="the user's own generator failed"):
+        await read_all()
+    assert [batch.size for batch in batches] == [100]  # the 50 after it were never a whole batch

@@ -379,8 +379,10 @@ async def prepare_batches(
                 try:
                     for order in islice(orders, SOURCE_CHECKPOINT_EVERY):
                         read.append(order)
-                except SourceError as error:
-                    broken = error  # the orders read before the break are added first
+                except Exception as error:
+                    # The orders read before the break are added first: the batches they complete go out
+                    # (and with a SourceError, the batch they begin too, cut short, below).
+                    broken = error
                 for full in builder.add_all(read):
                     full.body()
                     yield full
