@@ -155,8 +155,11 @@ async def test_a_source_that_breaks_stops_the_batches_with_its_error() -> None:
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("stream", [False, True])
 @pytest.mark.parametrize("count", [SOURCE_CHECKPOINT_EVERY - 1, 2 * SOURCE_CHECKPOINT_EVERY, 1000])
-async def test_a_list_source_is_read_whole_with_other_tasks_let_in_on_the_way(count: int) -> None:
+async def test_a_synchronous_source_is_read_whole_with_other_tasks_let_in_on_the_way(
+    count: int, stream: bool
+) -> None:
     turns = 0
 
     async def other_task() -> None:
@@ -169,7 +172,9 @@ async def test_a_list_source_is_read_whole_with_other_tasks_let_in_on_the_way(co
         group.start_soon(other_task)
         await anyio.lowlevel.checkpoint()  # the other task is waiting for its turn from here on
         started = turns
-        batches = await _batches(_orders(count))  # one batch: nothing is yielded before the end
+        orders = _orders(count)
+        # One batch: nothing is yielded before the end. A stream (a generator) is read in smaller slices.
+        batches = await _batches(iter(orders) if stream else orders)
         let_in = turns - started
         group.cancel_scope.cancel()
     assert [number for batch in batches for number in batch.numbers] == list(range(1, count + 1))

@@ -160,3 +160,22 @@ async def test_a_source_that_raises_midway_in_a_slice_first_hands_over_the_batch
     with pytest.raises(ValueError, match="the user's own generator failed"):
         await read_all()
     assert [batch.size for batch in batches] == [100]  # the 50 after it were never a whole batch
+
+
+@pytest.mark.parametrize("size_of_first", [20, 21, 35])
+def test_at_every_byte_limit_around_a_batch_body_slices_cut_where_one_at_a_time_cuts(
+    size_of_first: int,
+) -> None:
+    records = [_order("o-0", metadata={"x": "y" * size_of_first})]
+    records += [_order(f"o-{i}", metadata={"x": "y" * (i % 3)}) for i in range(1, 9)]
+    options = {"batch_size": 9, "duplicates": "send", "require_source_id": True}
+    whole = _one_at_a_time(records, {**options, "max_batch_bytes": 16 * 1024 * 1024})[0].body()
+    limits = range(len(whole) - 150, len(whole) + 3)
+    cuts_seen = set()
+    for limit in limits:
+        settings = {**options, "max_batch_bytes": limit}
+        expected = _snapshot(_one_at_a_time(records, settings))
+        for cuts in ([], [1], [4], [2, 7]):
+            assert _snapshot(_in_slices(records, settings, cuts)) == expected, (limit, cuts)
+        cuts_seen.add(tuple(len(batch["numbers"]) for batch in expected))
+    assert len(cuts_seen) >= 4  # the limits cut the orders in several different ways

@@ -103,3 +103,19 @@ def test_extending_is_appending_each(
     assert list(extended) == list(appended) == first + [piece for pieces in then for piece in pieces]
     assert extended.body() == appended.body()
     assert extended.body_size() == len(extended.body())
+
+
+@given(
+    pieces=st.lists(st.binary(min_size=1, max_size=5), max_size=6),
+    count=st.integers(min_value=0, max_value=8),
+    closed=st.booleans(),
+)
+def test_truncating_keeps_the_first_pieces(pieces: list[bytes], count: int, closed: bool) -> None:
+    kept = Pieces(pieces)
+    if closed:
+        kept.body()
+    kept.truncate(count)
+    assert list(kept) == pieces[:count]
+    assert kept == Pieces(pieces[:count])
+    kept.append(b"x")
+    assert kept.body() == Pieces([*pieces[:count], b"x"]).body()

@@ -9,7 +9,7 @@ are parsed back from it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from itertools import islice
 from operator import methodcaller
 from typing import Any
@@ -287,19 +287,29 @@ class _BatchBuilder:
         Nothing is done when one of them cannot be serialised, or when they do not all fit in
         ``max_batch_bytes``: then each is added on its own, which rejects or cuts where :meth:`add` does.
         """
-        try:
-            pieces = [orjson.dumps(order, default=json_default, option=JSON_OPTIONS) for order in orders]
-        except TypeError:  # orjson.JSONEncodeError is one
-            return False
         batch = self.batch
-        count, size = len(batch.source_ids), sum(map(len, pieces))
-        # The last order's own test in `add`, which the orders before it pass if it does: [a,...,z].
-        if self.body_bytes + size + count + len(pieces) + 1 > self.max_batch_bytes:
+        count, size_before = len(batch.source_ids), batch.pieces.body_size()
+        try:
+            for group in range(0, len(orders), _SERIALISED_AT_ONCE):
+                batch.pieces.extend(
+                    [
+                        orjson.dumps(order, default=json_default, option=JSON_OPTIONS)
+                        for order in orders[group : group + _SERIALISED_AT_ONCE]
+                    ]
+                )
+        except TypeError:  # orjson.JSONEncodeError is one
+            batch.pieces.truncate(count)
+            return False
+        # What the pieces take, commas aside; then the last order's own test in `add` (the orders before it
+        # pass if it does).
+        size = batch.pieces.body_size() - size_before - len(orders) + (1 if count == 0 else 0)
+        if self.body_bytes + size + count + len(orders) + 1 > self.max_batch_bytes:
+            batch.pieces.truncate(count)
             return False
         first = self.number + 1
         self.number += len(orders)
         source_ids: list[str | None] = [order.get("source_id") for order in orders]
-        numbers = range(first, first + len(orders))
+        numbers: list[int] | range = range(first, first + len(orders))
         repeats = self.repeats_in(source_ids, first) if self.repeats_in is not None else None
         if repeats:
             records = [
@@ -308,16 +318,17 @@ class _BatchBuilder:
                 if (source_id := source_ids[i]) is not None  # always: only ids are looked up
             ]
             batch.duplicates += records
-            if not self.send_repeats:
+            if not self.send_repeats:  # the repeats are rejected: the pieces of the others only
                 batch.rejected += map(_repeat_rejection, records)
                 dropped = {i for i, _ in repeats}
                 kept = [i for i in range(len(orders)) if i not in dropped]
-                orders = [orders[i] for i in kept]
-                pieces = [pieces[i] for i in kept]
-                source_ids = [source_ids[i] for i in kept]
-                numbers = [first + i for i in kept]  # type: ignore[assignment]
+                pieces = [batch.pieces[count + i] for i in kept]
+                batch.pieces.truncate(count)
+                batch.pieces.extend(pieces)
                 size = sum(map(len, pieces))
-        batch.pieces.extend(pieces)
+                orders = [orders[i] for i in kept]
+                source_ids = [source_ids[i] for i in kept]
+                numbers = [first + i for i in kept]
         batch.source_ids += source_ids
         batch.numbers += numbers
         batch.dates_replaced += sum(map(_has_created_at, orders))
@@ -371,13 +382,16 @@ async def prepare_batches(
                     yield full
         else:
             # A plain loop: an async generator step per order would cost more than the order's own checks.
-            # Read in slices, so that counting toward the next checkpoint costs nothing per order.
+            # Read in slices, taken into batches at once (`add_all`): a sequence's whole, its orders being in
+            # memory already; a stream's a few at a time, so that few records it reads are held together.
+            at_once = SOURCE_CHECKPOINT_EVERY if isinstance(source, Sequence) else _STREAM_SLICE
             orders = iter(source)
+            unchecked = 0
             while True:
                 read: list[object] = []
                 broken = None
                 try:
-                    for order in islice(orders, SOURCE_CHECKPOINT_EVERY):
+                    for order in islice(orders, at_once):
                         read.append(order)
                 except Exception as error:
                     # The orders read before the break are added first: the batches they complete go out
@@ -388,8 +402,12 @@ async def prepare_batches(
                     yield full
                 if broken is not None:
                     raise broken
-                if len(read) < SOURCE_CHECKPOINT_EVERY:
+                if len(read) < at_once:
                     break
+                unchecked += at_once
+                if unchecked < SOURCE_CHECKPOINT_EVERY:
+                    continue
+                unchecked = 0
                 await anyio.lowlevel.checkpoint()  # let the submitter's answers and timers in
     except SourceError:
         # The source broke (a file cut short): the orders read before the break are imported all the same,
@@ -405,6 +423,8 @@ async def prepare_batches(
 
 
 _has_created_at = methodcaller("__contains__", "created_at")
+_SERIALISED_AT_ONCE = 32  # orjson hands each order back in a 4 KB buffer: only so many are held at a time
+_STREAM_SLICE = 64  # records of a stream (a file, a generator) read before they go into batches
 
 
 def _repeat_rejection(repeat: DuplicateRecord) -> OrderFailure:

@@ -69,6 +69,15 @@ class Pieces(Sequence[bytes]):
         # Each piece ends after the pieces before it and one comma each: start + sizes so far + index.
         self._ends.extend(map(add, accumulate(map(len, pieces)), range(start, start + len(pieces))))
 
+    def truncate(self, count: int) -> None:
+        """Keep only the first ``count`` pieces."""
+        if count >= len(self._ends):
+            return
+        if self._body is not None:
+            self._data, self._body = bytearray(self._body[:-1]), None
+        del self._data[self._ends[count - 1] if count > 0 else 1 :]
+        del self._ends[max(count, 0) :]
+
     def body(self) -> bytes:
         """The JSON array of all the pieces (made once, then kept)."""
         if self._body is None:
