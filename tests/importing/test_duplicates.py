@@ -100,9 +100,27 @@ def test_the_memory_is_the_same_for_30_000_ids_as_for_300_000() -> None:
             if n % 30_000 == 0:
                 sizes[n] = tracker.memory_bytes
         assert tracker.repeat_of("o-12345", 300_001) == 12345
-    # The filter (2 MiB) and at most a block (4 KiB) waiting per partition.
-    assert max(sizes.values()) <= 2 * 1024 * 1024 + 256 * 4096 + 64
-    assert sizes[300_000] - sizes[30_000] < 256 * 4096
+    # The filter (2 MiB) and at most a block (2 KiB) waiting per partition.
+    assert max(sizes.values()) <= 2 * 1024 * 1024 + 256 * 2048 + 64
+    assert sizes[300_000] - sizes[30_000] < 256 * 2048
+
+
+def test_closing_lets_go_of_the_filter_and_a_closed_tracker_starts_small_and_answers_as_new() -> None:
+    tracker = SourceIdTracker()
+    for n in range(1, 5001):
+        tracker.repeat_of(f"o-{n}", n)
+    assert tracker.memory_bytes > 2 * 1024 * 1024
+    tracker.close()
+    assert tracker.memory_bytes <= 64 + 16  # the smallest filter and the first stretch at most
+    assert len(tracker) == 0
+    # Used again: nothing of the first run is remembered, and the filter grows as the ids come.
+    assert tracker.repeat_of("o-1", 1) is None
+    assert [tracker.repeat_of(f"n-{n}", n + 1) for n in range(1, 3001)] == [None] * 3000
+    assert len(tracker._bits) >= 3001 * 12 // 8
+    again = [tracker.repeat_of(sid, 5000 + i) for i, sid in enumerate(("o-1", "n-1", "n-3000"))]
+    assert again == [1, 2, 3001]
+    assert tracker.repeat_of("o-2", 6000) is None
+    tracker.close()
 
 
 def test_a_filter_sized_for_the_expected_ids_never_grows() -> None:

@@ -7,7 +7,7 @@ report that only adds up ``done_count`` overstates the new orders.
 
 How (:class:`SourceIdTracker`): each ``source_id`` becomes a 64-bit keyed fingerprint. Every new one goes,
 with its number ``k`` in the order the ids were first seen, to a temporary file, in one of 256 partitions (by
-the fingerprint's top byte; a partition's records wait in memory until they fill a 4 KiB block). In memory
+the fingerprint's top byte; a partition's records wait in memory until they fill a 2 KiB block). In memory
 stays only a Bloom filter of the fingerprints (2 MiB, or less for a run said to be small; three bits an id):
 a record whose bits are not all set is certainly new; only one whose bits are set is looked up in the file,
 in its partition's blocks, and is a repeat only if its fingerprint is found there. With up to 1.4 million
@@ -19,16 +19,19 @@ number of records before it that were not new ids (repeats, rejections, records 
 kept as one entry per stretch of such records (16 bytes a stretch, whatever its length; the report keeps far
 more for each repeat or rejection anyway).
 
-Memory: the filter, up to 1 MiB of blocks waiting, and the stretches: 3 MiB whether a run has 100,000 ids or
-1,000,000. The file is read with ``pread``, never mapped: the pages the kernel caches of it are not the
-process's resident memory, and it may drop them whenever it needs the room. It is unlinked as soon as it is
-made (``tempfile.TemporaryFile``): nothing is left behind, however the run ends (``close()``, cancellation,
-even a kill). Its size: 16 bytes an id, twice that for a while after a rebuild.
+Memory: the filter, up to 0.5 MiB of blocks waiting, and the stretches: 2.5 MiB whether a run has 100,000 ids
+or 1,000,000. Blocks of 2 KiB rather than 4 KiB halve what waits (and the memory its growing buffers leave
+behind: 1 to 2 MiB of an import's peak) for a look into the file that reads twice as many blocks: about
+30 µs a repeat at a million ids instead of 24, new ids unchanged. The file is read with ``pread``, never
+mapped: the pages the kernel caches of it are not the process's resident memory, and it may drop them
+whenever it needs the room. It is unlinked as soon as it is made (``tempfile.TemporaryFile``): nothing is
+left behind, however the run ends (``close()``, cancellation, even a kill). Its size: 16 bytes an id, twice
+that for a while after a rebuild.
 
 Time: a new id costs a hash and three bit tests, like a probe of a table kept in memory; a repeat costs a
 look into the file, as does one new id in 200: reads of the page cache, one per block of its partition
-(``benchmarks/RESULTS.md``, section 7: 0.9 µs a new id and 23 µs a repeat at a million ids; 3.5 µs and
-280 µs at ten million, where a partition holds hundreds of KiB).
+(``benchmarks/RESULTS.md``, section 7, measured with 4 KiB blocks: 0.9 µs a new id and 23 µs a repeat at a
+million ids; 3.5 µs and 280 µs at ten million, where a partition holds hundreds of KiB).
 
 Collisions: two different ids with equal fingerprints would make the later one a false "repeat". The
 fingerprint is keyed with a secret of the process (Python's SipHash ``hash()`` of the string, whose key is
@@ -75,7 +78,7 @@ _PARTITIONS = 256  # by the fingerprint's top byte
 _PARTITION_SHIFT = 56
 _RECORD_BYTES = 16  # fingerprint and k, 8 bytes each, in the machine's byte order (as array("Q"))
 _pack_record = struct.Struct("=QQ").pack
-_BLOCK_BYTES = 4096  # a partition's records go to the file in blocks of (at most) this size
+_BLOCK_BYTES = 2048  # a partition's records go to the file in blocks of (at most) this size
 _READ_BYTES = 1 << 20  # the rebuild reads the file in pieces of this size
 
 
@@ -98,7 +101,7 @@ class SourceIdTracker:
 
     Args:
         memory_limit: Bytes the tracker may keep in memory (see the module docs): its filter grows up to half
-            of it; below 8 MiB its blocks are smaller too. ``0``: the smallest filter, every record written
+            of it; below 4 MiB its blocks are smaller too. ``0``: the smallest filter, every record written
             at once (for tests of the file's paths).
         spill_directory: Where the temporary file goes (default: the system's temporary directory).
         expected_ids: How many distinct ids to expect, if known: the filter starts just large enough for
@@ -250,13 +253,17 @@ class SourceIdTracker:
         return repeats
 
     def close(self) -> None:
-        """Let go of the filter and delete the temporary file (safe to call twice).
+        """Let go of the filter and the blocks waiting, and delete the temporary file (safe to call twice).
 
-        The tracker is empty afterwards, as if new.
+        The tracker is empty afterwards, as if new, but its filter starts at the smallest size (it grows
+        again as ids come): a run that ends lets go of its memory instead of filling a fresh filter.
         """
         if self._file is not None:
             self._file.close()
             self._file = None
+        # Released before the empty state is made: the old filter and a new one are never held together.
+        self._bits, self._pending = bytearray(), []
+        self._initial_filter = _MIN_FILTER_BYTES
         self._start_empty()
 
     def _position_of(self, k: int) -> int:
