@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from copy import deepcopy as copy_deep
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.importing.order_paths import paths, replaced
 from voucherify_async.importing import fast_checks
 from voucherify_async.importing.fast_checks import plain_order_fields_are_valid
 from voucherify_async.importing.shape_checks import (
@@ -99,29 +99,9 @@ BOUNDARY_VALUES += [1.5, -0.5, math.nan, math.inf, True, False, [], [{}], {}, {"
 BOUNDARY_VALUES += [[{"quantity": 1}] * (fast_checks.MAX_ITEMS + 1), {"city": "Oslo"}]
 
 
-def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every key path inside ``value`` (dict keys and list indexes)."""
-    found = [path] if path else []
-    children = (
-        value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
-    )
-    for key, child in children:
-        found += _paths(child, (*path, key))
-    return found
-
-
-def _replaced(order: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
-    copy = copy_deep(order)
-    target = copy
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = value
-    return copy
-
-
 def test_every_field_of_a_rich_order_at_every_boundary_gets_the_same_answer() -> None:
     cases = [
-        _replaced(_rich_order(), path, value) for path in _paths(_rich_order()) for value in BOUNDARY_VALUES
+        replaced(_rich_order(), path, value) for path in paths(_rich_order()) for value in BOUNDARY_VALUES
     ]
     answers = set()
     for order in cases:

@@ -3,10 +3,10 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-import orjson
 import pytest
 
 import voucherify_async as vf
+from tests.importing.order_paths import paths, replaced
 from voucherify_async.importing.report import OrderFailure
 from voucherify_async.importing.sources import MalformedRecord
 from voucherify_async.importing.validation import OrderRules, plain_order_is_valid, validate_order
@@ -283,26 +283,6 @@ class _NotPlain(dict):  # type: ignore[type-arg]
     """A dict subclass: the fast path leaves it to the full checks."""
 
 
-def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every key path inside ``value`` (dict keys and list indexes)."""
-    found = [path] if path else []
-    children = (
-        value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
-    )
-    for key, child in children:
-        found += _paths(child, (*path, key))
-    return found
-
-
-def _replaced(order: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
-    copy = orjson.loads(orjson.dumps(order))
-    target = copy
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = value
-    return copy  # type: ignore[no-any-return]
-
-
 _ODD_VALUES = [None, "", "x", "PAID", "sku", "2020-01-02", 0, 1, -1, 1.5, True, [], [{}], {}, {"a": 1}]
 _ODD_VALUES += [float("nan"), float("inf"), -float("inf"), [float("nan")], {"a": float("inf")}]
 
@@ -313,7 +293,7 @@ def test_a_well_formed_order_takes_the_fast_path() -> None:
 
 def test_the_fast_path_passes_no_order_that_the_full_checks_reject() -> None:
     base = _rich_order()
-    cases = [_replaced(base, path, value) for path in _paths(base) for value in _ODD_VALUES]
+    cases = [replaced(base, path, value) for path in paths(base) for value in _ODD_VALUES]
     verdicts = [
         (plain_order_is_valid(order, True), isinstance(validate_order(_NotPlain(order), 1, RULES), dict))
         for order in cases
