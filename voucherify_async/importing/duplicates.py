@@ -21,17 +21,16 @@ more for each repeat or rejection anyway).
 
 Memory: the filter, up to 0.5 MiB of blocks waiting, and the stretches: 2.5 MiB whether a run has 100,000 ids
 or 1,000,000. Blocks of 2 KiB rather than 4 KiB halve what waits (and the memory its growing buffers leave
-behind: 1 to 2 MiB of an import's peak) for a look into the file that reads twice as many blocks: about
-30 µs a repeat at a million ids instead of 24, new ids unchanged. The file is read with ``pread``, never
-mapped: the pages the kernel caches of it are not the process's resident memory, and it may drop them
-whenever it needs the room. It is unlinked as soon as it is made (``tempfile.TemporaryFile``): nothing is
-left behind, however the run ends (``close()``, cancellation, even a kill). Its size: 16 bytes an id, twice
-that for a while after a rebuild.
+behind: 1 to 2 MiB of an import's peak) for a look into the file that reads twice as many blocks. The file
+is read with ``pread``, never mapped: the pages the kernel caches of it are not the process's resident
+memory, and it may drop them whenever it needs the room. It is unlinked as soon as it is made
+(``tempfile.TemporaryFile``): nothing is left behind, however the run ends (``close()``, cancellation, even a
+kill). Its size: 16 bytes an id, twice that for a while after a rebuild.
 
 Time: a new id costs a hash and three bit tests, like a probe of a table kept in memory; a repeat costs a
 look into the file, as does one new id in 200: reads of the page cache, one per block of its partition
-(``benchmarks/RESULTS.md``, section 7, measured with 4 KiB blocks: 0.9 µs a new id and 23 µs a repeat at a
-million ids; 3.5 µs and 280 µs at ten million, where a partition holds hundreds of KiB).
+(``benchmarks/RESULTS.md``, section 7: 1.2 µs a new id and 25 µs a repeat at a million ids; 3.7 µs and
+260 µs at ten million, where a partition holds hundreds of KiB).
 
 Collisions: two different ids with equal fingerprints would make the later one a false "repeat". The
 fingerprint is keyed with a secret of the process (Python's SipHash ``hash()`` of the string, whose key is
@@ -210,7 +209,7 @@ class SourceIdTracker:
         """
         # The hot path of every order: the filter's three bits are worked out here, not in helpers.
         repeats: list[tuple[int, int]] = []
-        keyed = self._key is None
+        by_builtin_hash = self._key is None
         bits, mask = self._bits, self._bit_mask
         pending_blocks, block_bytes = self._pending, self._block_bytes
         k = self._count
@@ -220,7 +219,7 @@ class SourceIdTracker:
                 position += 1
                 if source_id is None:
                     continue
-                f = hash(source_id) & _MASK if keyed else self.fingerprint(source_id)
+                f = hash(source_id) & _MASK if by_builtin_hash else self.fingerprint(source_id)
                 step = (f >> 32) | 1
                 a = f & mask
                 b = (a + step) & mask
