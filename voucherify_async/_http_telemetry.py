@@ -20,12 +20,14 @@ Metrics (meter ``voucherify_async``):
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-from yarl import URL
+from typing import TYPE_CHECKING
 
 from voucherify_async._otel import AttributeValue, Counter, Gauge, Histogram, Meter, OtelAPI, Span
 from voucherify_async._rate_limit import RateLimitInfo
 from voucherify_async._version import __version__
+
+if TYPE_CHECKING:
+    from yarl import URL
 
 __all__ = ["INSTRUMENTATION_NAME", "HttpTelemetry", "ImportInstruments", "OpenSpan"]
 

@@ -12,7 +12,8 @@ from cli_process import write_jsonl
 
 from voucherify_async.cli import dry_run
 
-# Runs the command's main() on argv, then says on stderr whether aiohttp was loaded by then.
+# Runs the command's main() on argv, then says on stderr whether the HTTP stack (aiohttp, or yarl, its URLs)
+# was loaded by then.
 RUN_AND_REPORT = """
 import sys
 from voucherify_async.cli.main import main
@@ -20,13 +21,14 @@ try:
     code = main(sys.argv[1:])
 except SystemExit as exit_:
     code = exit_.code or 0
-print(f"aiohttp loaded: {'aiohttp' in sys.modules}", file=sys.stderr)
+print(f"aiohttp loaded: {'aiohttp' in sys.modules or 'yarl' in sys.modules}", file=sys.stderr)
 sys.exit(code)
 """
 
 
 def run_fresh(*argv: str | Path) -> tuple[int, str, bool]:
-    """The exit code, the output and whether aiohttp was loaded, of the command run in a fresh interpreter."""
+    """The exit code, the output and whether aiohttp or yarl was loaded, of the command run in a fresh
+    interpreter."""
     done = subprocess.run(
         [sys.executable, "-c", RUN_AND_REPORT, *map(str, argv)],
         capture_output=True,
