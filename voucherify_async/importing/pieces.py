@@ -47,8 +47,8 @@ class Pieces(Sequence[bytes]):
 
     def append(self, piece: bytes) -> None:
         """Add ``piece`` (one serialised order) at the end."""
-        if self._body is not None:
-            self._data, self._body = bytearray(self._body[:-1]), None
+        if self._body is not None:  # tested here: appending is on the path of every order
+            self._reopen()
         data = self._data
         if self._ends:
             data.append(_COMMA)
@@ -60,7 +60,7 @@ class Pieces(Sequence[bytes]):
         if not pieces:
             return
         if self._body is not None:
-            self._data, self._body = bytearray(self._body[:-1]), None
+            self._reopen()
         data = self._data
         if self._ends:
             data.append(_COMMA)
@@ -74,7 +74,7 @@ class Pieces(Sequence[bytes]):
         if count >= len(self._ends):
             return
         if self._body is not None:
-            self._data, self._body = bytearray(self._body[:-1]), None
+            self._reopen()
         del self._data[self._ends[count - 1] if count > 0 else 1 :]
         del self._ends[max(count, 0) :]
 
@@ -126,6 +126,11 @@ class Pieces(Sequence[bytes]):
 
     def __repr__(self) -> str:
         return f"Pieces({list(self)!r})"
+
+    def _reopen(self) -> None:
+        """Open the closed array again for changes: a copy of the body without its ``]``."""
+        assert self._body is not None
+        self._data, self._body = bytearray(self._body[:-1]), None
 
     def _piece(self, index: int) -> bytes:
         source = self._body if self._body is not None else self._data
